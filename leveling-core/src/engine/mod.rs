@@ -1,0 +1,309 @@
+//! The engine: turns awards and admin changes into atomic store calls, derives levels,
+//! tiers and unlocks from XP before and after, and tells every sink.
+
+mod award;
+mod builder;
+mod views;
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use award::{AdminResult, Award, AwardKind, AwardResult};
+pub use builder::LevelingBuilder;
+pub use views::{LeaderboardEntry, MemberProgress};
+
+use crate::storage::{AdjustRequest, Adjustment, AwardOutcome, AwardRequest, Storage};
+use crate::{
+    Clock, DailyRule, Error, Event, EventSink, LevelUp, MemberId, Progression, Result, Rules,
+    Tool, ToolUnlocked, UnlockReason, UserId, access, unlocked_between,
+};
+
+/// The leveling engine. Cheap to clone (everything inside is shared); build it with
+/// [`Leveling::builder`].
+///
+/// ```
+/// # async fn demo(store: impl leveling_core::Storage) -> leveling_core::Result<()> {
+/// use leveling_core::{Award, Leveling, MemberId};
+///
+/// let leveling = Leveling::builder(store).build();
+/// let result = leveling.award(Award::message(MemberId::new(1, 42))).await?;
+/// assert!(result.granted);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Leveling {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Arc<dyn Storage>,
+    rules: Rules,
+    progression: Progression,
+    clock: Arc<dyn Clock>,
+    sinks: Vec<Arc<dyn EventSink>>,
+}
+
+impl std::fmt::Debug for Leveling {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Leveling")
+            .field("rules", &self.inner.rules)
+            .field("progression", &self.inner.progression)
+            .field("sinks", &self.inner.sinks.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Leveling {
+    /// Starts building an engine on `store` with the seed's rules, curve and tiers, the
+    /// system clock and no sinks.
+    pub fn builder(store: impl Storage) -> LevelingBuilder {
+        LevelingBuilder::new(Arc::new(store))
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn Storage> {
+        &self.inner.store
+    }
+
+    /// The XP rules.
+    pub fn rules(&self) -> &Rules {
+        &self.inner.rules
+    }
+
+    /// Curve, level cap and tiers.
+    pub fn progression(&self) -> &Progression {
+        &self.inner.progression
+    }
+
+    /// The clock.
+    pub fn clock(&self) -> &dyn Clock {
+        &*self.inner.clock
+    }
+
+    /// Makes an award: the rule for its kind, its cooldown and (for activity) the day's
+    /// bonus, applied by the store in one atomic operation. Emits one `level_up` when the
+    /// level rose, however far, and one `tool_unlocked` per tool it unlocked.
+    ///
+    /// Refusals are results, not errors (`granted: false`); errors are invalid amounts
+    /// ([`Error::InvalidInput`]) and store failures.
+    pub async fn award(&self, award: Award) -> Result<AwardResult> {
+        let now = self.inner.clock.now();
+        let request = self.award_request(&award, now)?;
+        let stored = self.inner.store.award(&request).await?;
+        let (granted, xp_before, xp, cooldown_remaining) = match &stored.outcome {
+            AwardOutcome::Granted(granted) => (Some(granted), granted.xp_before, granted.xp_after, None),
+            AwardOutcome::Cooldown { remaining, xp } => (None, *xp, *xp, Some(*remaining)),
+            AwardOutcome::AlreadyClaimed { xp } => {
+                let until = self.inner.rules.day_boundary.until_next_day(now);
+                (None, *xp, *xp, Some(until.to_std().unwrap_or(Duration::ZERO)))
+            }
+        };
+        let progression = &self.inner.progression;
+        let (level_before, level) = (progression.level(xp_before), progression.level(xp));
+        let unlocked_tools = if stored.replayed {
+            Vec::new()
+        } else {
+            self.level_changed(award.member, award.source(), award.channel, xp_before, xp)
+                .await
+        };
+        Ok(AwardResult {
+            member: award.member,
+            granted: granted.is_some(),
+            amount: granted.map_or(0, |g| g.xp_after - g.xp_before),
+            daily: granted.and_then(|g| g.daily),
+            xp_before,
+            xp,
+            level_before,
+            level,
+            tier: progression.tier(level).clone(),
+            unlocked_tools,
+            cooldown_remaining,
+            replayed: stored.replayed,
+        })
+    }
+
+    fn award_request(&self, award: &Award, now: chrono::DateTime<chrono::Utc>) -> Result<AwardRequest> {
+        let rules = &self.inner.rules;
+        let (amount, cooldown) = match award.kind {
+            crate::AwardKind::Message => (rules.message.xp, Some(rules.message.cooldown)),
+            crate::AwardKind::Command => (rules.command.xp, Some(rules.command.cooldown)),
+            crate::AwardKind::Voice { minutes } => {
+                if minutes == 0 || minutes > rules.max_voice_minutes {
+                    return Err(Error::InvalidInput(format!(
+                        "voice minutes must be between 1 and {}",
+                        rules.max_voice_minutes
+                    )));
+                }
+                (rules.voice_per_minute.saturating_mul(minutes.into()), None)
+            }
+            crate::AwardKind::Daily => (0, None),
+            crate::AwardKind::Grant { amount } => {
+                check_amount(amount, rules.max_grant)?;
+                (amount, None)
+            }
+        };
+        let source = award.source();
+        let daily = (source.is_activity() || source == crate::Source::Daily).then(|| DailyRule {
+            today: rules.day_boundary.day(now),
+            bonus: rules.daily_bonus,
+            per_day: rules.streak_bonus_per_day,
+            cap_days: rules.streak_cap_days,
+        });
+        if let Some(key) = &award.idempotency_key {
+            check_key(key)?;
+        }
+        Ok(AwardRequest {
+            member: award.member,
+            source,
+            amount,
+            cooldown: cooldown.filter(|c| !c.is_zero()),
+            daily,
+            reason: award.reason.clone(),
+            idempotency_key: award.idempotency_key.clone(),
+            now,
+        })
+    }
+
+    /// Adds XP as an admin (negative removes it, flooring at 0), recorded with `actor`.
+    pub async fn add_xp(&self, member: MemberId, delta: i64, actor: Option<UserId>) -> Result<AdminResult> {
+        check_amount(delta.unsigned_abs(), self.inner.rules.max_grant)?;
+        self.adjust(member, Adjustment::Add(delta), actor).await
+    }
+
+    /// Sets a member's XP to the start of `level` (0 to the maximum level).
+    pub async fn set_level(&self, member: MemberId, level: u32, actor: Option<UserId>) -> Result<AdminResult> {
+        let progression = &self.inner.progression;
+        if level > progression.max_level() {
+            return Err(Error::InvalidInput(format!(
+                "level must be between 0 and {}",
+                progression.max_level()
+            )));
+        }
+        let xp = progression.xp_for_level(level).min(crate::storage::MAX_XP);
+        self.adjust(member, Adjustment::Set(xp), actor).await
+    }
+
+    /// Resets a member's XP to 0 and clears their streak.
+    pub async fn reset(&self, member: MemberId, actor: Option<UserId>) -> Result<AdminResult> {
+        self.adjust(member, Adjustment::Reset, actor).await
+    }
+
+    async fn adjust(&self, member: MemberId, adjustment: Adjustment, actor: Option<UserId>) -> Result<AdminResult> {
+        let request = AdjustRequest {
+            member,
+            adjustment,
+            actor,
+            reason: None,
+            now: self.inner.clock.now(),
+        };
+        let adjusted = self.inner.store.adjust(&request).await?;
+        let unlocked_tools = self
+            .level_changed(member, crate::Source::Admin, None, adjusted.xp_before, adjusted.xp_after)
+            .await;
+        let progression = &self.inner.progression;
+        let level = progression.level(adjusted.xp_after);
+        Ok(AdminResult {
+            member,
+            xp_before: adjusted.xp_before,
+            xp: adjusted.xp_after,
+            level_before: progression.level(adjusted.xp_before),
+            level,
+            tier: progression.tier(level).clone(),
+            unlocked_tools,
+        })
+    }
+
+    /// After XP moved from `xp_before` to `xp`: on a rise in level, records the tools it
+    /// unlocked and emits `level_up` then one `tool_unlocked` per tool newly usable.
+    ///
+    /// The XP change is already committed, so a store error here is logged, not returned:
+    /// a caller who saw an error would retry and award twice.
+    async fn level_changed(
+        &self,
+        member: MemberId,
+        source: crate::Source,
+        channel: Option<u64>,
+        xp_before: u64,
+        xp: u64,
+    ) -> Vec<Tool> {
+        let progression = &self.inner.progression;
+        let (old_level, new_level) = (progression.level(xp_before), progression.level(xp));
+        if new_level <= old_level {
+            return Vec::new();
+        }
+        let tier = progression.tier(new_level);
+        self.emit(&Event::LevelUp(LevelUp {
+            member,
+            old_level,
+            new_level,
+            tier: tier.clone(),
+            tier_changed: progression.tier(old_level) != tier,
+            xp,
+            source,
+            channel,
+        }));
+        match self.unlock_crossed_tools(member, old_level, new_level).await {
+            Ok(crossed) => crossed,
+            Err(error) => {
+                tracing::warn!(%member, %error, "XP was granted but its tool unlocks were not recorded");
+                Vec::new()
+            }
+        }
+    }
+
+    async fn unlock_crossed_tools(&self, member: MemberId, old_level: u32, new_level: u32) -> Result<Vec<Tool>> {
+        let tools = self.inner.store.tools().await?;
+        let crossed: Vec<Tool> = unlocked_between(&tools, old_level, new_level).cloned().collect();
+        if crossed.is_empty() {
+            return Ok(crossed);
+        }
+        let unlocks = self.inner.store.unlocks(member).await?;
+        let now = self.inner.clock.now();
+        for tool in &crossed {
+            self.inner
+                .store
+                .record_unlock(member, &tool.id, UnlockReason::Level, now)
+                .await?;
+            // Already usable through a grant: nothing new to tell.
+            if access(tool, old_level, &unlocks).reason != Some(UnlockReason::Grant) {
+                self.emit(&Event::ToolUnlocked(ToolUnlocked {
+                    member,
+                    tool: tool.clone(),
+                    reason: UnlockReason::Level,
+                }));
+            }
+        }
+        Ok(crossed)
+    }
+
+    /// Hands `event` to every sink; a sink's error or panic is logged and goes no further.
+    fn emit(&self, event: &Event) {
+        for sink in &self.inner.sinks {
+            match catch_unwind(AssertUnwindSafe(|| sink.publish(event))) {
+                Ok(Ok(())) => {}
+                Ok(Err(error)) => tracing::warn!(%error, "an event sink failed"),
+                Err(_) => tracing::error!("an event sink panicked"),
+            }
+        }
+    }
+}
+
+fn check_amount(amount: u64, max: u64) -> Result<()> {
+    if amount == 0 || amount > max {
+        return Err(Error::InvalidInput(format!("amount must be between 1 and {max}")));
+    }
+    Ok(())
+}
+
+/// The longest idempotency key accepted.
+pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 255;
+
+fn check_key(key: &str) -> Result<()> {
+    if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY_LEN || key.chars().any(char::is_control) {
+        return Err(Error::InvalidInput(format!(
+            "an idempotency key must be 1-{MAX_IDEMPOTENCY_KEY_LEN} bytes of printable text"
+        )));
+    }
+    Ok(())
+}

@@ -1,0 +1,97 @@
+//! What the engine tells the world: level-ups and unlocked tools.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{BoxError, MemberId, Source, Tier, Tool, UnlockReason};
+
+/// Something worth telling members, dashboards or logs about.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// A member reached a higher level.
+    LevelUp(LevelUp),
+    /// A member may now use a tool.
+    ToolUnlocked(ToolUnlocked),
+}
+
+/// A member's level rose. One event per award, however many levels it crossed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LevelUp {
+    /// Who.
+    pub member: MemberId,
+    /// The level before the award.
+    pub old_level: u32,
+    /// The level after it.
+    pub new_level: u32,
+    /// The tier at the new level.
+    pub tier: Tier,
+    /// Whether the award moved the member into `tier`.
+    pub tier_changed: bool,
+    /// Total XP after the award.
+    pub xp: u64,
+    /// What earned it.
+    pub source: Source,
+    /// Where it happened, when the caller said (a Discord channel id, say), so a sink can
+    /// answer there.
+    pub channel: Option<u64>,
+}
+
+/// A member may now use a tool.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ToolUnlocked {
+    /// Who.
+    pub member: MemberId,
+    /// The tool.
+    pub tool: Tool,
+    /// Reached its level, or granted by an admin.
+    pub reason: UnlockReason,
+}
+
+/// Receives every event the engine emits. Register several with
+/// [`LevelingBuilder::sink`](crate::LevelingBuilder::sink).
+///
+/// `publish` runs on the award path, so it must not block: hand the event to a channel or
+/// a task. An error (or a panic) is logged and does not affect the award or other sinks.
+///
+/// ```
+/// use leveling_core::{BoxError, Event, EventSink};
+///
+/// struct Log;
+///
+/// impl EventSink for Log {
+///     fn publish(&self, event: &Event) -> Result<(), BoxError> {
+///         println!("{event:?}");
+///         Ok(())
+///     }
+/// }
+/// ```
+pub trait EventSink: Send + Sync + 'static {
+    /// Takes one event.
+    fn publish(&self, event: &Event) -> Result<(), BoxError>;
+}
+
+/// A sink that logs every event through `tracing` at INFO.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LogSink;
+
+impl EventSink for LogSink {
+    fn publish(&self, event: &Event) -> Result<(), BoxError> {
+        match event {
+            Event::LevelUp(up) => tracing::info!(
+                member = %up.member,
+                old_level = up.old_level,
+                new_level = up.new_level,
+                tier = %up.tier.name,
+                xp = up.xp,
+                "level up"
+            ),
+            Event::ToolUnlocked(unlocked) => tracing::info!(
+                member = %unlocked.member,
+                tool = %unlocked.tool.id,
+                reason = unlocked.reason.as_str(),
+                "tool unlocked"
+            ),
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,61 @@
+//! # leveling-core
+//!
+//! The pure leveling domain: the XP [curve](LevelCurve), the [rules](Rules) for each XP
+//! [source](Source), daily bonus and streaks, reward [tiers](Tiers), unlockable
+//! [tools](Tool), and the [engine](Leveling) that ties them to a [`Storage`] and to
+//! [event sinks](EventSink). No I/O here: stores and adapters live in their own crates,
+//! time comes from a [`Clock`].
+//!
+//! ```
+//! use leveling_core::{LevelCurve, Progression, QuadraticCurve};
+//!
+//! // XP Required = 100·L² + 50·L, as total XP.
+//! assert_eq!(QuadraticCurve::SEED.xp_for_level(100), 1_005_000);
+//! let progression = Progression::default();
+//! assert_eq!(progression.level(149), 0);
+//! assert_eq!(progression.level(150), 1);
+//! ```
+//!
+//! ## Features
+//!
+//! - `testing`: the [storage conformance suite](testing) every store runs.
+#![warn(missing_docs)]
+
+mod clock;
+mod curve;
+mod daily;
+mod engine;
+mod error;
+mod event;
+mod id;
+mod page;
+mod progression;
+mod rules;
+pub mod storage;
+mod tier;
+mod tool;
+mod user;
+
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use curve::{LevelCurve, Mee6Curve, Progress, QuadraticCurve};
+pub use daily::{DailyClaim, DailyRule, Day, DayBoundary, Streak};
+pub use engine::{
+    AdminResult, Award, AwardKind, AwardResult, LeaderboardEntry, Leveling, LevelingBuilder,
+    MAX_IDEMPOTENCY_KEY_LEN, MemberProgress,
+};
+pub use error::{BoxError, Error, ErrorKind, Result};
+pub use event::{Event, EventSink, LevelUp, LogSink, ToolUnlocked};
+pub use id::{GuildId, MemberId, ParseIdError, UserId};
+pub use page::{Page, PageRequest};
+pub use progression::Progression;
+pub use rules::{ActivityRule, Rules, Source, UnknownSource};
+pub use storage::Storage;
+pub use tier::{Tier, Tiers};
+pub use tool::{
+    AccessStatus, NewTool, Tool, ToolAccess, ToolId, Unlock, UnlockReason, access,
+    unlocked_between,
+};
+pub use user::{MAX_NAME_CHARS, MAX_URL_CHARS, NewUser, UserPatch, UserProfile};
