@@ -174,13 +174,21 @@ mod tests {
         assert_eq!(b.day(at(23, 21, 59, 59)).0 + 1, b.day(at(23, 22, 0, 0)).0);
         assert_eq!(b.next_day_start(at(23, 21, 0, 0)), at(23, 22, 0, 0));
         let west = DayBoundary::from_utc_offset(-5 * 3600).unwrap();
-        assert_eq!(west.day(at(24, 4, 59, 59)).0 + 1, west.day(at(24, 5, 0, 0)).0);
+        assert_eq!(
+            west.day(at(24, 4, 59, 59)).0 + 1,
+            west.day(at(24, 5, 0, 0)).0
+        );
         assert!(DayBoundary::from_utc_offset(86_400).is_none());
     }
 
     #[test]
     fn streak_grows_on_consecutive_days_resets_after_a_gap_and_caps_its_bonus() {
-        let rule = |day| DailyRule { today: Day(day), bonus: 50, per_day: 10, cap_days: 3 };
+        let rule = |day| DailyRule {
+            today: Day(day),
+            bonus: 50,
+            per_day: 10,
+            cap_days: 3,
+        };
         let mut streak = Streak::default();
         let mut paid = vec![];
         for day in [1, 2, 3, 4, 5, 7] {
@@ -190,6 +198,9 @@ mod tests {
         }
         assert_eq!(paid, [(1, 10), (2, 20), (3, 30), (4, 30), (5, 30), (1, 10)]);
         assert!(rule(7).claim(streak).is_none());
-        assert!(rule(6).claim(streak).is_none(), "a clock behind the stored day claims nothing");
+        assert!(
+            rule(6).claim(streak).is_none(),
+            "a clock behind the stored day claims nothing"
+        );
     }
 }

@@ -149,7 +149,16 @@ mod tests {
 
     #[test]
     fn bad_ids_are_rejected() {
-        for bad in ["\"\"", "\"-1\"", "\"+1\"", "\"1.5\"", "-1", "1.5", "\"18446744073709551616\"", "null"] {
+        for bad in [
+            "\"\"",
+            "\"-1\"",
+            "\"+1\"",
+            "\"1.5\"",
+            "-1",
+            "1.5",
+            "\"18446744073709551616\"",
+            "null",
+        ] {
             assert!(serde_json::from_str::<UserId>(bad).is_err(), "{bad}");
         }
         assert!("abc".parse::<UserId>().is_err());

@@ -55,7 +55,6 @@ pub use rules::{ActivityRule, Rules, Source, UnknownSource};
 pub use storage::Storage;
 pub use tier::{Tier, Tiers};
 pub use tool::{
-    AccessStatus, NewTool, Tool, ToolAccess, ToolId, Unlock, UnlockReason, access,
-    unlocked_between,
+    AccessStatus, NewTool, Tool, ToolAccess, ToolId, Unlock, UnlockReason, access, unlocked_between,
 };
 pub use user::{MAX_NAME_CHARS, MAX_URL_CHARS, NewUser, UserPatch, UserProfile};

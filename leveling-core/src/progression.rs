@@ -28,7 +28,9 @@ impl Progression {
     /// A progression on `curve`, capped at `max_level`, with `tiers`.
     pub fn new(curve: Arc<dyn LevelCurve>, max_level: u32, tiers: Tiers) -> Result<Self, Error> {
         if max_level == 0 {
-            return Err(Error::InvalidInput("the maximum level must be at least 1".into()));
+            return Err(Error::InvalidInput(
+                "the maximum level must be at least 1".into(),
+            ));
         }
         Ok(Self {
             curve,

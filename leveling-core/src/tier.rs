@@ -38,7 +38,10 @@ impl Tiers {
             return invalid("at least one tier is needed".into());
         };
         if first.min_level != 0 {
-            return invalid(format!("the first tier ({}) must start at level 0", first.name));
+            return invalid(format!(
+                "the first tier ({}) must start at level 0",
+                first.name
+            ));
         }
         for (index, tier) in tiers.iter().enumerate() {
             if tier.name.trim().is_empty() {
@@ -47,7 +50,10 @@ impl Tiers {
             if tier.max_level < tier.min_level {
                 return invalid(format!("tier {} ends before it starts", tier.name));
             }
-            if tiers[..index].iter().any(|t| t.name.eq_ignore_ascii_case(&tier.name)) {
+            if tiers[..index]
+                .iter()
+                .any(|t| t.name.eq_ignore_ascii_case(&tier.name))
+            {
                 return invalid(format!("tier {} is listed twice", tier.name));
             }
             if let Some(next) = tiers.get(index + 1) {
@@ -72,7 +78,9 @@ impl Tiers {
 
     /// The tier with this name (ASCII case-insensitive).
     pub fn by_name(&self, name: &str) -> Option<&Tier> {
-        self.0.iter().find(|tier| tier.name.eq_ignore_ascii_case(name))
+        self.0
+            .iter()
+            .find(|tier| tier.name.eq_ignore_ascii_case(name))
     }
 
     /// All tiers, lowest first.
@@ -122,7 +130,11 @@ mod tests {
 
     #[test]
     fn invalid_tier_lists_are_rejected() {
-        let t = |n: &str, a, b| Tier { name: n.into(), min_level: a, max_level: b };
+        let t = |n: &str, a, b| Tier {
+            name: n.into(),
+            min_level: a,
+            max_level: b,
+        };
         assert!(Tiers::new(vec![]).is_err());
         assert!(Tiers::new(vec![t("A", 1, 5)]).is_err());
         assert!(Tiers::new(vec![t("A", 0, 5), t("B", 7, 9)]).is_err());

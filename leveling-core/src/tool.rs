@@ -195,7 +195,11 @@ pub fn access(tool: &Tool, level: u32, unlocks: &[Unlock]) -> ToolAccess {
             .find(|unlock| unlock.tool == tool.id && unlock.reason == reason)
     };
     let (status, reason, unlocked_at) = if let Some(grant) = recorded(UnlockReason::Grant) {
-        (AccessStatus::Unlocked, Some(UnlockReason::Grant), Some(grant.at))
+        (
+            AccessStatus::Unlocked,
+            Some(UnlockReason::Grant),
+            Some(grant.at),
+        )
     } else if level >= tool.required_level {
         let at = recorded(UnlockReason::Level).map(|unlock| unlock.at);
         (AccessStatus::Unlocked, Some(UnlockReason::Level), at)
@@ -217,9 +221,9 @@ pub fn unlocked_between(
     level_before: u32,
     level_after: u32,
 ) -> impl Iterator<Item = &Tool> {
-    tools
-        .iter()
-        .filter(move |tool| tool.required_level > level_before && tool.required_level <= level_after)
+    tools.iter().filter(move |tool| {
+        tool.required_level > level_before && tool.required_level <= level_after
+    })
 }
 
 #[cfg(test)]
@@ -249,18 +253,31 @@ mod tests {
     fn grant_survives_a_level_drop_but_a_level_unlock_does_not() {
         let t = tool("a", 5);
         let at = DateTime::from_timestamp(1_000, 0).unwrap();
-        let level = [Unlock { tool: t.id.clone(), reason: UnlockReason::Level, at }];
-        let grant = [Unlock { tool: t.id.clone(), reason: UnlockReason::Grant, at }];
+        let level = [Unlock {
+            tool: t.id.clone(),
+            reason: UnlockReason::Level,
+            at,
+        }];
+        let grant = [Unlock {
+            tool: t.id.clone(),
+            reason: UnlockReason::Grant,
+            at,
+        }];
         assert_eq!(access(&t, 5, &level).unlocked_at, Some(at));
         assert_eq!(access(&t, 0, &level).status, AccessStatus::Locked);
         let granted = access(&t, 0, &grant);
-        assert_eq!((granted.status, granted.reason), (AccessStatus::Unlocked, Some(UnlockReason::Grant)));
+        assert_eq!(
+            (granted.status, granted.reason),
+            (AccessStatus::Unlocked, Some(UnlockReason::Grant))
+        );
     }
 
     #[test]
     fn rising_unlocks_exactly_the_tools_crossed() {
         let tools = [tool("a", 0), tool("b", 5), tool("c", 6), tool("d", 9)];
-        let ids: Vec<_> = unlocked_between(&tools, 5, 9).map(|t| t.id.as_str()).collect();
+        let ids: Vec<_> = unlocked_between(&tools, 5, 9)
+            .map(|t| t.id.as_str())
+            .collect();
         assert_eq!(ids, ["c", "d"]);
         assert_eq!(unlocked_between(&tools, 3, 3).count(), 0);
     }
@@ -276,9 +293,18 @@ mod tests {
             required_level: level,
             url: None,
         };
-        assert_eq!(new("elite", None).into_tool(&tiers).unwrap().required_level, 51);
+        assert_eq!(
+            new("elite", None).into_tool(&tiers).unwrap().required_level,
+            51
+        );
         assert_eq!(new("Elite", None).into_tool(&tiers).unwrap().tier, "Elite");
-        assert_eq!(new("Elite", Some(60)).into_tool(&tiers).unwrap().required_level, 60);
+        assert_eq!(
+            new("Elite", Some(60))
+                .into_tool(&tiers)
+                .unwrap()
+                .required_level,
+            60
+        );
         assert!(new("Gold", None).into_tool(&tiers).is_err());
     }
 }

@@ -15,8 +15,8 @@ pub use views::{LeaderboardEntry, MemberProgress};
 
 use crate::storage::{AdjustRequest, Adjustment, AwardOutcome, AwardRequest, Storage};
 use crate::{
-    Clock, DailyRule, Error, Event, EventSink, LevelUp, MemberId, Progression, Result, Rules,
-    Tool, ToolUnlocked, UnlockReason, UserId, access, unlocked_between,
+    Clock, DailyRule, Error, Event, EventSink, LevelUp, MemberId, Progression, Result, Rules, Tool,
+    ToolUnlocked, UnlockReason, UserId, access, unlocked_between,
 };
 
 /// The leveling engine. Cheap to clone (everything inside is shared); build it with
@@ -92,11 +92,18 @@ impl Leveling {
         let request = self.award_request(&award, now)?;
         let stored = self.inner.store.award(&request).await?;
         let (granted, xp_before, xp, cooldown_remaining) = match &stored.outcome {
-            AwardOutcome::Granted(granted) => (Some(granted), granted.xp_before, granted.xp_after, None),
+            AwardOutcome::Granted(granted) => {
+                (Some(granted), granted.xp_before, granted.xp_after, None)
+            }
             AwardOutcome::Cooldown { remaining, xp } => (None, *xp, *xp, Some(*remaining)),
             AwardOutcome::AlreadyClaimed { xp } => {
                 let until = self.inner.rules.day_boundary.until_next_day(now);
-                (None, *xp, *xp, Some(until.to_std().unwrap_or(Duration::ZERO)))
+                (
+                    None,
+                    *xp,
+                    *xp,
+                    Some(until.to_std().unwrap_or(Duration::ZERO)),
+                )
             }
         };
         let progression = &self.inner.progression;
@@ -123,7 +130,11 @@ impl Leveling {
         })
     }
 
-    fn award_request(&self, award: &Award, now: chrono::DateTime<chrono::Utc>) -> Result<AwardRequest> {
+    fn award_request(
+        &self,
+        award: &Award,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<AwardRequest> {
         let rules = &self.inner.rules;
         let (amount, cooldown) = match award.kind {
             crate::AwardKind::Message => (rules.message.xp, Some(rules.message.cooldown)),
@@ -166,13 +177,23 @@ impl Leveling {
     }
 
     /// Adds XP as an admin (negative removes it, flooring at 0), recorded with `actor`.
-    pub async fn add_xp(&self, member: MemberId, delta: i64, actor: Option<UserId>) -> Result<AdminResult> {
+    pub async fn add_xp(
+        &self,
+        member: MemberId,
+        delta: i64,
+        actor: Option<UserId>,
+    ) -> Result<AdminResult> {
         check_amount(delta.unsigned_abs(), self.inner.rules.max_grant)?;
         self.adjust(member, Adjustment::Add(delta), actor).await
     }
 
     /// Sets a member's XP to the start of `level` (0 to the maximum level).
-    pub async fn set_level(&self, member: MemberId, level: u32, actor: Option<UserId>) -> Result<AdminResult> {
+    pub async fn set_level(
+        &self,
+        member: MemberId,
+        level: u32,
+        actor: Option<UserId>,
+    ) -> Result<AdminResult> {
         let progression = &self.inner.progression;
         if level > progression.max_level() {
             return Err(Error::InvalidInput(format!(
@@ -189,7 +210,12 @@ impl Leveling {
         self.adjust(member, Adjustment::Reset, actor).await
     }
 
-    async fn adjust(&self, member: MemberId, adjustment: Adjustment, actor: Option<UserId>) -> Result<AdminResult> {
+    async fn adjust(
+        &self,
+        member: MemberId,
+        adjustment: Adjustment,
+        actor: Option<UserId>,
+    ) -> Result<AdminResult> {
         let request = AdjustRequest {
             member,
             adjustment,
@@ -199,7 +225,13 @@ impl Leveling {
         };
         let adjusted = self.inner.store.adjust(&request).await?;
         let unlocked_tools = self
-            .level_changed(member, crate::Source::Admin, None, adjusted.xp_before, adjusted.xp_after)
+            .level_changed(
+                member,
+                crate::Source::Admin,
+                None,
+                adjusted.xp_before,
+                adjusted.xp_after,
+            )
             .await;
         let progression = &self.inner.progression;
         let level = progression.level(adjusted.xp_after);
@@ -243,7 +275,10 @@ impl Leveling {
             source,
             channel,
         }));
-        match self.unlock_crossed_tools(member, old_level, new_level).await {
+        match self
+            .unlock_crossed_tools(member, old_level, new_level)
+            .await
+        {
             Ok(crossed) => crossed,
             Err(error) => {
                 tracing::warn!(%member, %error, "XP was granted but its tool unlocks were not recorded");
@@ -252,9 +287,16 @@ impl Leveling {
         }
     }
 
-    async fn unlock_crossed_tools(&self, member: MemberId, old_level: u32, new_level: u32) -> Result<Vec<Tool>> {
+    async fn unlock_crossed_tools(
+        &self,
+        member: MemberId,
+        old_level: u32,
+        new_level: u32,
+    ) -> Result<Vec<Tool>> {
         let tools = self.inner.store.tools().await?;
-        let crossed: Vec<Tool> = unlocked_between(&tools, old_level, new_level).cloned().collect();
+        let crossed: Vec<Tool> = unlocked_between(&tools, old_level, new_level)
+            .cloned()
+            .collect();
         if crossed.is_empty() {
             return Ok(crossed);
         }
@@ -291,7 +333,9 @@ impl Leveling {
 
 fn check_amount(amount: u64, max: u64) -> Result<()> {
     if amount == 0 || amount > max {
-        return Err(Error::InvalidInput(format!("amount must be between 1 and {max}")));
+        return Err(Error::InvalidInput(format!(
+            "amount must be between 1 and {max}"
+        )));
     }
     Ok(())
 }

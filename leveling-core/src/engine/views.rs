@@ -62,7 +62,11 @@ impl Leveling {
     }
 
     /// A page of a guild's leaderboard (limit capped at [`PageRequest::MAX_LIMIT`]).
-    pub async fn leaderboard(&self, guild: GuildId, page: PageRequest) -> Result<Page<LeaderboardEntry>> {
+    pub async fn leaderboard(
+        &self,
+        guild: GuildId,
+        page: PageRequest,
+    ) -> Result<Page<LeaderboardEntry>> {
         let page = PageRequest::new(page.limit, page.offset);
         let standings = self.store().leaderboard(guild, page).await?;
         Ok(standings.map(|standing| {
@@ -129,7 +133,10 @@ impl Leveling {
         let tools = self.store().tools().await?;
         let level = self.level_of(member).await?;
         let unlocks = self.store().unlocks(member).await?;
-        Ok(tools.iter().map(|tool| access(tool, level, &unlocks)).collect())
+        Ok(tools
+            .iter()
+            .map(|tool| access(tool, level, &unlocks))
+            .collect())
     }
 
     /// Grants a tool (idempotent). Emits `tool_unlocked` when the member could not use it
