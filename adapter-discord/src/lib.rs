@@ -1,1 +1,68 @@
-//! Placeholder: see the issue for this crate.
+//! # leveling-discord
+//!
+//! The Discord side of [`leveling`](leveling_core): a serenity + poise bot that tracks XP
+//! (messages, commands, voice minutes, daily bonus and streak), answers `/rank`,
+//! `/leaderboard`, `/levels` and `!xp`, gives admins `/addxp`, `/setlevel`, `/resetxp`
+//! and `/botstats`, announces level-ups and hands out tier roles.
+//!
+//! Two ways to use it:
+//!
+//! - **Standalone**: [`Bot::new`]`(leveling, config).run(shutdown)`, with the
+//!   configuration from [`DiscordConfig::from_env`].
+//! - **Embedded** in your own poise framework: add [`commands`] to your commands, call
+//!   [`award_command`] from `pre_command` and [`Handler::on_event`] from `event_handler`,
+//!   spawn [`Handler::run_voice_ticker`] and [`run_announcer`]; your data type implements
+//!   [`HasHandler`].
+//!
+//! Level-ups reach Discord through an [`AnnouncementSink`] registered on the engine, so
+//! level-ups from any source (the HTTP API included) are announced, and tier roles
+//! applied, exactly once.
+//!
+//! ## Environment ([`DiscordConfig::from_env`])
+//!
+//! | variable | default | meaning |
+//! |---|---|---|
+//! | `DISCORD_TOKEN` | (none: no bot) | the bot token |
+//! | `DISCORD_API_URL` | Discord's | REST base URL (a proxy such as twilight-http-proxy or nirn-proxy, or a test fake) |
+//! | `DISCORD_ANNOUNCE` | `same` | `same` (the channel of the activity), `off`, or a channel id |
+//! | `DISCORD_ANNOUNCE_TEMPLATE` | [`DEFAULT_TEMPLATE`] | placeholders `{user}` `{username}` `{level}` `{old_level}` `{tier}` `{xp}` |
+//! | `DISCORD_ADMIN_ROLE_ID` | none | a role allowed to use the admin commands (besides Manage Server) |
+//! | `DISCORD_TIER_ROLES` | none | `Tier=role_id,…`, e.g. `Member=123,Elite=456` |
+//! | `DISCORD_TIER_ROLES_KEEP_LOWER` | `false` | keep lower tiers' roles on reaching a higher tier |
+//! | `DISCORD_VOICE_TICK_SECS` | `60` | the length of a paid voice minute |
+//! | `DISCORD_PREFIX` | `!` | prefix of prefix commands (`!xp`) |
+//! | `DISCORD_MESSAGE_CONTENT` | `true` | ask for the privileged message-content intent |
+//! | `DISCORD_REGISTER_COMMANDS` | `true` | register the slash commands globally at start |
+#![warn(missing_docs)]
+
+pub mod announce;
+mod bot;
+pub mod commands;
+mod config;
+mod handler;
+pub mod replies;
+pub mod roles;
+pub mod voice;
+
+pub use announce::{AnnouncementSink, Announcements, announcements, run_announcer};
+pub use bot::{Bot, http_client};
+pub use commands::{award_command, commands};
+pub use config::{Announce, ConfigError, DEFAULT_TEMPLATE, DiscordConfig, Settings, TierRoles};
+pub use handler::{HasHandler, Handler};
+
+/// What can go wrong in the bot.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The engine or the store failed.
+    #[error(transparent)]
+    Leveling(#[from] leveling_core::Error),
+    /// Discord (REST or gateway) failed.
+    #[error("discord: {0}")]
+    Discord(Box<serenity::Error>),
+}
+
+impl From<serenity::Error> for Error {
+    fn from(error: serenity::Error) -> Self {
+        Self::Discord(Box::new(error))
+    }
+}

@@ -1,0 +1,272 @@
+//! Level-ups from any source (Discord, the HTTP API, an embedder): announced in Discord and
+//! turned into tier roles.
+//!
+//! [`AnnouncementSink`] is an [`EventSink`] registered on the engine: it only queues the
+//! event (the award path never waits for Discord). A task started by the
+//! [`Bot`](crate::Bot) (or by [`run_announcer`] in an embedder's bot) takes the events
+//! from [`Announcements`] and makes the REST calls, once per event.
+
+use std::sync::Arc;
+
+use leveling_core::{BoxError, Event, EventSink, LevelUp, Leveling};
+use serenity::all::{ChannelId, CreateAllowedMentions, CreateMessage, GuildId, Http, UserId};
+use tokio::sync::mpsc;
+
+use crate::roles::role_changes;
+use crate::{Announce, Settings};
+
+/// How many level-ups may wait for Discord before new ones are dropped (and logged).
+pub const QUEUE_CAPACITY: usize = 1024;
+
+/// The values an announcement template can use.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TemplateVars<'a> {
+    /// The member (rendered as a mention by `{user}`).
+    pub user: UserId,
+    /// Their username, when known (`{username}`; the mention otherwise).
+    pub username: Option<&'a str>,
+    /// `{level}`.
+    pub level: u32,
+    /// `{old_level}`.
+    pub old_level: u32,
+    /// `{tier}`.
+    pub tier: &'a str,
+    /// `{xp}`.
+    pub xp: u64,
+}
+
+/// Fills `{user}`, `{username}`, `{level}`, `{old_level}`, `{tier}` and `{xp}` in a
+/// template; unknown placeholders stay as they are.
+///
+/// ```
+/// use leveling_discord::announce::{render, TemplateVars};
+/// use serenity::all::UserId;
+///
+/// let vars = TemplateVars { user: UserId::new(7), username: Some("ann"), level: 11, old_level: 10, tier: "Member", xp: 12_650 };
+/// assert_eq!(render("{user} ({username}) is level {level}, {tier}!", &vars), "<@7> (ann) is level 11, Member!");
+/// ```
+pub fn render(template: &str, vars: &TemplateVars<'_>) -> String {
+    let mention = format!("<@{}>", vars.user);
+    let username = vars.username.map_or_else(|| mention.clone(), crate::replies::escape);
+    // One pass, so a value containing `{level}` (a username, say) is never expanded.
+    let mut out = String::with_capacity(template.len() + 32);
+    let mut rest = template;
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start..];
+        let value = [
+            ("{user}", mention.clone()),
+            ("{username}", username.clone()),
+            ("{level}", vars.level.to_string()),
+            ("{old_level}", vars.old_level.to_string()),
+            ("{tier}", vars.tier.to_owned()),
+            ("{xp}", vars.xp.to_string()),
+        ]
+        .into_iter()
+        .find(|(name, _)| after.starts_with(name));
+        match value {
+            Some((name, value)) => {
+                out.push_str(&value);
+                rest = &after[name.len()..];
+            }
+            None => {
+                out.push('{');
+                rest = &after[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The channel a level-up is announced in, if any.
+///
+/// ```
+/// use leveling_discord::{announce::announcement_channel, Announce};
+/// use serenity::all::ChannelId;
+///
+/// assert_eq!(announcement_channel(Announce::SameChannel, Some(5)), Some(ChannelId::new(5)));
+/// assert_eq!(announcement_channel(Announce::SameChannel, None), None);
+/// assert_eq!(announcement_channel(Announce::Off, Some(5)), None);
+/// ```
+pub fn announcement_channel(announce: Announce, event_channel: Option<u64>) -> Option<ChannelId> {
+    match announce {
+        Announce::Off => None,
+        Announce::Channel(channel) => Some(channel),
+        Announce::SameChannel => event_channel.filter(|&c| c != 0).map(ChannelId::new),
+    }
+}
+
+/// The engine side: queues level-ups for the announcer task. Never blocks.
+#[derive(Clone, Debug)]
+pub struct AnnouncementSink {
+    tx: mpsc::Sender<LevelUp>,
+}
+
+/// The task side: the queued level-ups. Give it to [`Bot::announcements`](crate::Bot::announcements)
+/// or [`run_announcer`].
+#[derive(Debug)]
+pub struct Announcements {
+    rx: mpsc::Receiver<LevelUp>,
+}
+
+/// A connected sink and queue (capacity [`QUEUE_CAPACITY`]).
+///
+/// ```
+/// use leveling_core::Leveling;
+/// # fn demo(store: impl leveling_core::Storage) {
+/// let (sink, announcements) = leveling_discord::announcements();
+/// let leveling = Leveling::builder(store).sink(sink).build();
+/// # let _ = (leveling, announcements); }
+/// ```
+pub fn announcements() -> (AnnouncementSink, Announcements) {
+    let (tx, rx) = mpsc::channel(QUEUE_CAPACITY);
+    (AnnouncementSink { tx }, Announcements { rx })
+}
+
+impl EventSink for AnnouncementSink {
+    fn publish(&self, event: &Event) -> Result<(), BoxError> {
+        if let Event::LevelUp(up) = event {
+            self.tx.try_send(up.clone()).map_err(|error| match error {
+                mpsc::error::TrySendError::Full(_) => "the Discord announcement queue is full",
+                mpsc::error::TrySendError::Closed(_) => "the Discord announcer is not running",
+            })?;
+        }
+        Ok(())
+    }
+}
+
+impl Announcements {
+    /// The next level-up; `None` once every sink is gone.
+    pub async fn recv(&mut self) -> Option<LevelUp> {
+        self.rx.recv().await
+    }
+}
+
+/// Announces every queued level-up and applies tier roles, until the queue closes.
+/// Failures (missing permissions, a deleted channel) are logged and skipped.
+pub async fn run_announcer(http: Arc<Http>, mut announcements: Announcements, leveling: Leveling, settings: Settings) {
+    while let Some(up) = announcements.recv().await {
+        handle_level_up(&http, &leveling, &settings, &up).await;
+    }
+}
+
+/// Announces one level-up and applies its tier roles.
+pub async fn handle_level_up(http: &Http, leveling: &Leveling, settings: &Settings, up: &LevelUp) {
+    let guild = GuildId::new(up.member.guild.get().max(1));
+    let user = UserId::new(up.member.user.get().max(1));
+    if let Some(channel) = announcement_channel(settings.announce, up.channel) {
+        let username = match leveling.user(up.member.user).await {
+            Ok(profile) => profile.map(|p| p.display_name.unwrap_or(p.username)),
+            Err(error) => {
+                tracing::debug!(%error, "no profile for the announcement");
+                None
+            }
+        };
+        let text = render(
+            &settings.template,
+            &TemplateVars {
+                user,
+                username: username.as_deref(),
+                level: up.new_level,
+                old_level: up.old_level,
+                tier: &up.tier.name,
+                xp: up.xp,
+            },
+        );
+        let message = CreateMessage::new()
+            .content(text)
+            .allowed_mentions(CreateAllowedMentions::new().users(vec![user]));
+        if let Err(error) = channel.send_message(http, message).await {
+            tracing::warn!(%channel, member = %up.member, %error, "could not announce a level-up");
+        }
+    }
+    if up.tier_changed && !settings.tier_roles.is_empty() {
+        apply_tier_roles(http, guild, user, &up.tier.name, settings).await;
+    }
+}
+
+async fn apply_tier_roles(http: &Http, guild: GuildId, user: UserId, tier: &str, settings: &Settings) {
+    let member = match http.get_member(guild, user).await {
+        Ok(member) => member,
+        Err(error) => {
+            tracing::warn!(%guild, %user, %error, "could not read a member's roles");
+            return;
+        }
+    };
+    let changes = role_changes(&member.roles, tier, &settings.tier_roles);
+    let reason = Some("leveling: tier reached");
+    for role in changes.add {
+        if let Err(error) = http.add_member_role(guild, user, role, reason).await {
+            tracing::warn!(%guild, %user, %role, %error, "could not add a tier role");
+        }
+    }
+    for role in changes.remove {
+        if let Err(error) = http.remove_member_role(guild, user, role, reason).await {
+            tracing::warn!(%guild, %user, %role, %error, "could not remove a tier role");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use leveling_core::{MemberId, Source, Tier};
+
+    fn vars() -> TemplateVars<'static> {
+        TemplateVars {
+            user: UserId::new(42),
+            username: Some("zoe_{level}"),
+            level: 26,
+            old_level: 24,
+            tier: "Advanced",
+            xp: 70_000,
+        }
+    }
+
+    #[test]
+    fn every_placeholder_is_filled_once() {
+        assert_eq!(
+            render("{user}|{username}|{level}|{old_level}|{tier}|{xp}|{unknown}|{", &vars()),
+            "<@42>|zoe\\_{level}|26|24|Advanced|70000|{unknown}|{"
+        );
+        assert_eq!(render(crate::DEFAULT_TEMPLATE, &vars()), "🎉 <@42> reached level **26** (Advanced)!");
+        let anonymous = TemplateVars { username: None, ..vars() };
+        assert_eq!(render("{username}", &anonymous), "<@42>");
+    }
+
+    #[test]
+    fn the_sink_queues_level_ups_only_and_never_blocks() {
+        let (sink, mut queue) = announcements();
+        let up = LevelUp {
+            member: MemberId::new(1, 2),
+            old_level: 0,
+            new_level: 1,
+            tier: Tier { name: "Basic".into(), min_level: 0, max_level: 10 },
+            tier_changed: false,
+            xp: 150,
+            source: Source::Message,
+            channel: Some(3),
+        };
+        for _ in 0..QUEUE_CAPACITY {
+            sink.publish(&Event::LevelUp(up.clone())).unwrap();
+        }
+        assert!(sink.publish(&Event::LevelUp(up.clone())).is_err(), "a full queue is an error, not a wait");
+        assert_eq!(queue.rx.try_recv().ok(), Some(up));
+        drop(queue);
+        assert!(sink.publish(&Event::LevelUp(LevelUp { channel: None, ..vars_up() })).is_err());
+    }
+
+    fn vars_up() -> LevelUp {
+        LevelUp {
+            member: MemberId::new(1, 2),
+            old_level: 0,
+            new_level: 1,
+            tier: Tier { name: "Basic".into(), min_level: 0, max_level: 10 },
+            tier_changed: false,
+            xp: 150,
+            source: Source::Message,
+            channel: None,
+        }
+    }
+}

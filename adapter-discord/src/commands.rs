@@ -1,0 +1,251 @@
+//! The poise commands, generic over your data type (anything [`HasHandler`]) and your
+//! error type (anything `From<`[`Error`]`>`), so they drop into your own framework.
+
+// `#[poise::command]` turns each doc comment into the command's description and leaves the
+// generated function undocumented; every item here is documented in the source.
+#![allow(missing_docs)]
+
+use leveling_core::{ErrorKind, MemberId, PageRequest};
+use poise::CreateReply;
+use serenity::all::{Permissions, RoleId, User};
+
+use crate::replies::{self, BotStats, Reply};
+use crate::{Error, HasHandler};
+
+type Ctx<'a, U, E> = poise::Context<'a, U, E>;
+
+/// Every command: `/rank`, `/leaderboard`, `/levels`, `!xp`, and the admin commands
+/// `/addxp`, `/setlevel`, `/resetxp`, `/botstats`.
+///
+/// ```
+/// let commands = leveling_discord::commands::<leveling_discord::Handler, leveling_discord::Error>();
+/// assert_eq!(commands.len(), 8);
+/// ```
+pub fn commands<U: HasHandler, E: From<Error> + Send + Sync + 'static>() -> Vec<poise::Command<U, E>> {
+    vec![
+        rank(),
+        leaderboard(),
+        levels(),
+        xp(),
+        addxp(),
+        setlevel(),
+        resetxp(),
+        botstats(),
+    ]
+}
+
+/// Command XP for the invoker: call it from your framework's `pre_command`.
+///
+/// ```ignore
+/// pre_command: |ctx| Box::pin(leveling_discord::award_command(ctx)),
+/// ```
+pub async fn award_command<U: HasHandler, E>(ctx: Ctx<'_, U, E>) {
+    let Some(guild) = ctx.guild_id() else {
+        return;
+    };
+    let handler = ctx.data().handler();
+    if let Err(error) = handler.on_command(guild, ctx.author(), ctx.channel_id().get()).await {
+        tracing::warn!(%error, "command XP was not awarded");
+    }
+}
+
+/// Whether a member may use the admin commands: Manage Server (or Administrator), or the
+/// configured admin role.
+///
+/// ```
+/// use leveling_discord::commands::is_admin;
+/// use serenity::all::{Permissions, RoleId};
+///
+/// assert!(is_admin(Some(Permissions::MANAGE_GUILD), &[], None));
+/// assert!(is_admin(None, &[RoleId::new(5)], Some(RoleId::new(5))));
+/// assert!(!is_admin(Some(Permissions::SEND_MESSAGES), &[RoleId::new(6)], Some(RoleId::new(5))));
+/// ```
+pub fn is_admin(permissions: Option<Permissions>, roles: &[RoleId], admin_role: Option<RoleId>) -> bool {
+    permissions.is_some_and(|p| p.manage_guild() || p.administrator())
+        || admin_role.is_some_and(|role| roles.contains(&role))
+}
+
+async fn send<U: Send + Sync + 'static, E: From<Error>>(ctx: Ctx<'_, U, E>, reply: Reply) -> Result<(), E> {
+    ctx.send(CreateReply::default().content(reply.content).ephemeral(reply.ephemeral))
+        .await
+        .map_err(|e| E::from(Error::from(e)))?;
+    Ok(())
+}
+
+/// Sends the reply for a failed engine call: the message for bad input, a generic line
+/// (and a log entry) otherwise.
+async fn send_error<U: Send + Sync + 'static, E: From<Error>>(
+    ctx: Ctx<'_, U, E>,
+    error: leveling_core::Error,
+) -> Result<(), E> {
+    let reply = if error.kind() == ErrorKind::InvalidInput {
+        replies::invalid(&error.to_string())
+    } else {
+        tracing::warn!(%error, "a leveling command failed");
+        replies::unavailable()
+    };
+    send(ctx, reply).await
+}
+
+fn display_name(user: &User) -> &str {
+    user.global_name.as_deref().unwrap_or(&user.name)
+}
+
+async fn show_rank<U: HasHandler, E: From<Error>>(ctx: Ctx<'_, U, E>, user: &User) -> Result<(), E> {
+    let Some(guild) = ctx.guild_id() else {
+        return send(ctx, replies::guild_only()).await;
+    };
+    let handler = ctx.data().handler();
+    match handler.leveling().progress(MemberId::new(guild.get(), user.id.get())).await {
+        Ok(progress) => send(ctx, replies::rank(display_name(user), progress.as_ref())).await,
+        Err(error) => send_error(ctx, error).await,
+    }
+}
+
+/// Your (or another member's) level, tier, progress and rank.
+#[poise::command(slash_command, guild_only)]
+pub async fn rank<U: HasHandler, E: From<Error> + Send + Sync + 'static>(
+    ctx: Ctx<'_, U, E>,
+    #[description = "The member to show (you by default)"] user: Option<User>,
+) -> Result<(), E> {
+    let user = user.unwrap_or_else(|| ctx.author().clone());
+    show_rank(ctx, &user).await
+}
+
+/// Your XP (prefix command `!xp`).
+#[poise::command(prefix_command, guild_only)]
+pub async fn xp<U: HasHandler, E: From<Error> + Send + Sync + 'static>(ctx: Ctx<'_, U, E>) -> Result<(), E> {
+    let user = ctx.author().clone();
+    show_rank(ctx, &user).await
+}
+
+/// The server's leaderboard.
+#[poise::command(slash_command, guild_only)]
+pub async fn leaderboard<U: HasHandler, E: From<Error> + Send + Sync + 'static>(
+    ctx: Ctx<'_, U, E>,
+    #[description = "Page number (1 by default)"]
+    #[min = 1]
+    page: Option<u32>,
+) -> Result<(), E> {
+    let Some(guild) = ctx.guild_id() else {
+        return send(ctx, replies::guild_only()).await;
+    };
+    let handler = ctx.data().handler();
+    let page = page.unwrap_or(1).max(1);
+    let size = handler.settings().leaderboard_page_size.clamp(1, PageRequest::MAX_LIMIT);
+    let request = PageRequest::new(size, u64::from(page - 1) * u64::from(size));
+    match handler.leveling().leaderboard(guild.get().into(), request).await {
+        Ok(board) => send(ctx, replies::leaderboard(&board, page, size)).await,
+        Err(error) => send_error(ctx, error).await,
+    }
+}
+
+/// The XP needed for each level, and the tiers.
+#[poise::command(slash_command)]
+pub async fn levels<U: HasHandler, E: From<Error> + Send + Sync + 'static>(ctx: Ctx<'_, U, E>) -> Result<(), E> {
+    let reply = replies::levels(ctx.data().handler().leveling().progression());
+    send(ctx, reply).await
+}
+
+/// Checks the invoker's admin rights; sends the refusal and returns `false` without them.
+async fn admin_check<U: HasHandler, E: From<Error>>(ctx: Ctx<'_, U, E>) -> Result<bool, E> {
+    let admin_role = ctx.data().handler().settings().admin_role;
+    let allowed = match ctx.author_member().await {
+        Some(member) => is_admin(member.permissions, &member.roles, admin_role),
+        None => false,
+    };
+    if !allowed {
+        send(ctx, replies::refused()).await?;
+    }
+    Ok(allowed)
+}
+
+/// Adds XP to a member (a negative amount removes it). Admin only.
+#[poise::command(slash_command, guild_only)]
+pub async fn addxp<U: HasHandler, E: From<Error> + Send + Sync + 'static>(
+    ctx: Ctx<'_, U, E>,
+    #[description = "The member"] user: User,
+    #[description = "XP to add (negative removes)"] amount: i64,
+) -> Result<(), E> {
+    if !admin_check(ctx).await? {
+        return Ok(());
+    }
+    let Some(guild) = ctx.guild_id() else {
+        return send(ctx, replies::guild_only()).await;
+    };
+    let leveling = ctx.data().handler().leveling();
+    let member = MemberId::new(guild.get(), user.id.get());
+    match leveling.add_xp(member, amount, Some(ctx.author().id.get().into())).await {
+        Ok(done) => {
+            let action = if amount < 0 { "Removed XP from" } else { "Added XP to" };
+            send(ctx, replies::admin_done(action, display_name(&user), done.xp, done.level, &done.tier.name)).await
+        }
+        Err(error) => send_error(ctx, error).await,
+    }
+}
+
+/// Sets a member's level (XP to the start of that level). Admin only.
+#[poise::command(slash_command, guild_only)]
+pub async fn setlevel<U: HasHandler, E: From<Error> + Send + Sync + 'static>(
+    ctx: Ctx<'_, U, E>,
+    #[description = "The member"] user: User,
+    #[description = "The new level"] level: u32,
+) -> Result<(), E> {
+    if !admin_check(ctx).await? {
+        return Ok(());
+    }
+    let Some(guild) = ctx.guild_id() else {
+        return send(ctx, replies::guild_only()).await;
+    };
+    let leveling = ctx.data().handler().leveling();
+    let member = MemberId::new(guild.get(), user.id.get());
+    match leveling.set_level(member, level, Some(ctx.author().id.get().into())).await {
+        Ok(done) => {
+            send(ctx, replies::admin_done("Set the level of", display_name(&user), done.xp, done.level, &done.tier.name))
+                .await
+        }
+        Err(error) => send_error(ctx, error).await,
+    }
+}
+
+/// Resets a member's XP and streak. Admin only.
+#[poise::command(slash_command, guild_only)]
+pub async fn resetxp<U: HasHandler, E: From<Error> + Send + Sync + 'static>(
+    ctx: Ctx<'_, U, E>,
+    #[description = "The member"] user: User,
+) -> Result<(), E> {
+    if !admin_check(ctx).await? {
+        return Ok(());
+    }
+    let Some(guild) = ctx.guild_id() else {
+        return send(ctx, replies::guild_only()).await;
+    };
+    let leveling = ctx.data().handler().leveling();
+    let member = MemberId::new(guild.get(), user.id.get());
+    match leveling.reset(member, Some(ctx.author().id.get().into())).await {
+        Ok(done) => send(ctx, replies::admin_done("Reset", display_name(&user), done.xp, done.level, &done.tier.name)).await,
+        Err(error) => send_error(ctx, error).await,
+    }
+}
+
+/// Uptime, guilds, members tracked, XP awarded, gateway latency. Admin only.
+#[poise::command(slash_command, guild_only)]
+pub async fn botstats<U: HasHandler, E: From<Error> + Send + Sync + 'static>(ctx: Ctx<'_, U, E>) -> Result<(), E> {
+    if !admin_check(ctx).await? {
+        return Ok(());
+    }
+    let handler = ctx.data().handler();
+    let stats = match handler.leveling().stats().await {
+        Ok(stats) => stats,
+        Err(error) => return send_error(ctx, error).await,
+    };
+    let latency = ctx.ping().await;
+    let reply = replies::botstats(&BotStats {
+        uptime: handler.uptime(),
+        guilds: ctx.cache().guild_count(),
+        members_tracked: stats.members,
+        xp_awarded: stats.total_xp,
+        latency: (!latency.is_zero()).then_some(latency),
+    });
+    send(ctx, reply).await
+}

@@ -1,0 +1,348 @@
+//! The bot's configuration: connection (token, REST base URL, intents) and behaviour
+//! (announcements, admin role, tier roles, voice tick), read from the environment.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration;
+
+use serenity::all::{ChannelId, GatewayIntents, RoleId};
+
+/// The default level-up announcement.
+pub const DEFAULT_TEMPLATE: &str = "🎉 {user} reached level **{level}** ({tier})!";
+
+/// Where level-up announcements go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Announce {
+    /// In the channel where the level was earned (when the award came from a channel);
+    /// level-ups from elsewhere (the HTTP API, voice) are not announced.
+    #[default]
+    SameChannel,
+    /// Always in this channel.
+    Channel(ChannelId),
+    /// Not at all.
+    Off,
+}
+
+/// Discord roles given for reward tiers.
+///
+/// ```
+/// use leveling_discord::TierRoles;
+/// use serenity::all::RoleId;
+///
+/// let roles = TierRoles::parse("Member=11,Advanced=26").unwrap();
+/// assert_eq!(roles.role_for("member"), Some(RoleId::new(11)));
+/// assert!(!roles.keep_lower);
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TierRoles {
+    /// Role per tier name (matched ASCII case-insensitively; stored lowercase).
+    roles: BTreeMap<String, RoleId>,
+    /// Keep the roles of lower tiers when a member reaches a higher one (default: remove
+    /// them, so a member holds exactly one tier role).
+    pub keep_lower: bool,
+}
+
+impl TierRoles {
+    /// No tier roles.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds the role for a tier.
+    pub fn with(mut self, tier: &str, role: RoleId) -> Self {
+        self.roles.insert(tier.to_ascii_lowercase(), role);
+        self
+    }
+
+    /// Reads `Tier=role_id` pairs separated by commas (`"Member=123,Elite=456"`).
+    pub fn parse(spec: &str) -> Result<Self, String> {
+        let mut roles = Self::new();
+        for pair in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (tier, role) = pair
+                .split_once('=')
+                .ok_or_else(|| format!("expected Tier=role_id, got {pair:?}"))?;
+            let role = parse_id(role.trim()).ok_or_else(|| format!("bad role id in {pair:?}"))?;
+            if tier.trim().is_empty() {
+                return Err(format!("missing tier name in {pair:?}"));
+            }
+            roles = roles.with(tier.trim(), RoleId::new(role));
+        }
+        Ok(roles)
+    }
+
+    /// The role for a tier, if configured.
+    pub fn role_for(&self, tier: &str) -> Option<RoleId> {
+        self.roles.get(&tier.to_ascii_lowercase()).copied()
+    }
+
+    /// Every configured role.
+    pub fn all_roles(&self) -> impl Iterator<Item = RoleId> + '_ {
+        self.roles.values().copied()
+    }
+
+    /// Whether no tier has a role.
+    pub fn is_empty(&self) -> bool {
+        self.roles.is_empty()
+    }
+}
+
+/// How the bot behaves (everything but the connection).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settings {
+    /// Where level-ups are announced.
+    pub announce: Announce,
+    /// The announcement; placeholders `{user}` (a mention), `{username}`, `{level}`,
+    /// `{old_level}`, `{tier}`, `{xp}`.
+    pub template: String,
+    /// Members with this role may use the admin commands (besides Manage Server).
+    pub admin_role: Option<RoleId>,
+    /// Roles per tier.
+    pub tier_roles: TierRoles,
+    /// The length of a paid voice "minute" and the interval at which voice XP is paid
+    /// (60 s; tests shorten it).
+    pub voice_tick: Duration,
+    /// The prefix of prefix commands (`!`, for `!xp`).
+    pub prefix: String,
+    /// Leaderboard rows per page.
+    pub leaderboard_page_size: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            announce: Announce::SameChannel,
+            template: DEFAULT_TEMPLATE.to_owned(),
+            admin_role: None,
+            tier_roles: TierRoles::new(),
+            voice_tick: Duration::from_secs(60),
+            prefix: "!".to_owned(),
+            leaderboard_page_size: 10,
+        }
+    }
+}
+
+/// Everything the standalone [`Bot`](crate::Bot) needs.
+#[derive(Clone)]
+pub struct DiscordConfig {
+    /// The bot token (never printed: `Debug` redacts it).
+    pub token: String,
+    /// The REST base URL (a proxy such as twilight-http-proxy or nirn-proxy, or a test
+    /// fake), e.g. `http://127.0.0.1:8080`; `None` for Discord's own. When set, serenity's
+    /// own rate limiter is turned off (serenity ignores the proxy otherwise) and the proxy
+    /// is trusted with rate limits.
+    pub api_url: Option<String>,
+    /// The gateway intents. The default asks for guilds, guild messages, voice states and
+    /// message content (privileged: enable it in the developer portal, or drop it with
+    /// `DISCORD_MESSAGE_CONTENT=false`; `!xp` then needs a mention prefix).
+    pub intents: GatewayIntents,
+    /// Register the slash commands globally at start (default `true`).
+    pub register_commands: bool,
+    /// Behaviour.
+    pub settings: Settings,
+}
+
+impl fmt::Debug for DiscordConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DiscordConfig")
+            .field("token", &"<redacted>")
+            .field("api_url", &self.api_url)
+            .field("intents", &self.intents)
+            .field("register_commands", &self.register_commands)
+            .field("settings", &self.settings)
+            .finish()
+    }
+}
+
+/// A missing or bad configuration value, naming the variable (never its value).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{variable}: {message}")]
+pub struct ConfigError {
+    /// The environment variable.
+    pub variable: &'static str,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl DiscordConfig {
+    /// The default intents: guilds, guild messages, voice states and message content.
+    pub fn default_intents() -> GatewayIntents {
+        GatewayIntents::GUILDS
+            | GatewayIntents::GUILD_MESSAGES
+            | GatewayIntents::GUILD_VOICE_STATES
+            | GatewayIntents::MESSAGE_CONTENT
+    }
+
+    /// A configuration with `token` and every default.
+    pub fn new(token: impl Into<String>) -> Self {
+        Self {
+            token: token.into(),
+            api_url: None,
+            intents: Self::default_intents(),
+            register_commands: true,
+            settings: Settings::default(),
+        }
+    }
+
+    /// Reads the environment; `Ok(None)` when `DISCORD_TOKEN` is unset or empty (run
+    /// without the bot). See the crate docs for the variables.
+    pub fn from_env() -> Result<Option<Self>, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Like [`from_env`](Self::from_env), reading variables through `lookup`.
+    ///
+    /// ```
+    /// use leveling_discord::{Announce, DiscordConfig};
+    ///
+    /// let env = |name: &str| match name {
+    ///     "DISCORD_TOKEN" => Some("secret".to_owned()),
+    ///     "DISCORD_ANNOUNCE" => Some("off".to_owned()),
+    ///     _ => None,
+    /// };
+    /// let config = DiscordConfig::from_lookup(env).unwrap().unwrap();
+    /// assert_eq!(config.settings.announce, Announce::Off);
+    /// assert!(!format!("{config:?}").contains("secret"));
+    /// ```
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Option<Self>, ConfigError> {
+        let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let Some(token) = get("DISCORD_TOKEN") else {
+            return Ok(None);
+        };
+        let mut config = Self::new(token);
+        let bad = |variable: &'static str, message: &str| ConfigError {
+            variable,
+            message: message.to_owned(),
+        };
+        if let Some(url) = get("DISCORD_API_URL") {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(bad("DISCORD_API_URL", "must be an http:// or https:// URL"));
+            }
+            config.api_url = Some(url.trim_end_matches('/').to_owned());
+        }
+        if let Some(value) = get("DISCORD_MESSAGE_CONTENT") {
+            if !parse_bool(&value).ok_or_else(|| bad("DISCORD_MESSAGE_CONTENT", "must be true or false"))? {
+                config.intents.remove(GatewayIntents::MESSAGE_CONTENT);
+            }
+        }
+        if let Some(value) = get("DISCORD_REGISTER_COMMANDS") {
+            config.register_commands =
+                parse_bool(&value).ok_or_else(|| bad("DISCORD_REGISTER_COMMANDS", "must be true or false"))?;
+        }
+        let settings = &mut config.settings;
+        if let Some(value) = get("DISCORD_ANNOUNCE") {
+            settings.announce = match value.to_ascii_lowercase().as_str() {
+                "same" | "same_channel" | "channel" => Announce::SameChannel,
+                "off" | "none" | "false" => Announce::Off,
+                other => Announce::Channel(ChannelId::new(parse_id(other).ok_or_else(|| {
+                    bad("DISCORD_ANNOUNCE", "must be `same`, `off` or a channel id")
+                })?)),
+            };
+        }
+        if let Some(template) = lookup("DISCORD_ANNOUNCE_TEMPLATE").filter(|t| !t.trim().is_empty()) {
+            settings.template = template;
+        }
+        if let Some(value) = get("DISCORD_ADMIN_ROLE_ID") {
+            settings.admin_role = Some(RoleId::new(
+                parse_id(&value).ok_or_else(|| bad("DISCORD_ADMIN_ROLE_ID", "must be a role id"))?,
+            ));
+        }
+        if let Some(value) = get("DISCORD_TIER_ROLES") {
+            settings.tier_roles =
+                TierRoles::parse(&value).map_err(|message| ConfigError { variable: "DISCORD_TIER_ROLES", message })?;
+        }
+        if let Some(value) = get("DISCORD_TIER_ROLES_KEEP_LOWER") {
+            settings.tier_roles.keep_lower = parse_bool(&value)
+                .ok_or_else(|| bad("DISCORD_TIER_ROLES_KEEP_LOWER", "must be true or false"))?;
+        }
+        if let Some(value) = get("DISCORD_VOICE_TICK_SECS") {
+            let secs: f64 = value
+                .parse()
+                .ok()
+                .filter(|s: &f64| s.is_finite() && *s >= 0.05 && *s <= 3600.0)
+                .ok_or_else(|| bad("DISCORD_VOICE_TICK_SECS", "must be a number of seconds between 0.05 and 3600"))?;
+            settings.voice_tick = Duration::from_secs_f64(secs);
+        }
+        if let Some(prefix) = get("DISCORD_PREFIX") {
+            settings.prefix = prefix;
+        }
+        Ok(Some(config))
+    }
+}
+
+fn parse_id(value: &str) -> Option<u64> {
+    value.parse::<u64>().ok().filter(|&id| id != 0)
+}
+
+fn parse_bool(value: &str) -> Option<bool> {
+    match value.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Some(true),
+        "0" | "false" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned())
+    }
+
+    #[test]
+    fn no_token_means_no_bot() {
+        assert_eq!(DiscordConfig::from_lookup(env(&[])).map(|c| c.is_none()), Ok(true));
+        assert_eq!(
+            DiscordConfig::from_lookup(env(&[("DISCORD_TOKEN", "  ")])).map(|c| c.is_none()),
+            Ok(true)
+        );
+    }
+
+    #[test]
+    fn every_variable_is_read() {
+        let config = DiscordConfig::from_lookup(env(&[
+            ("DISCORD_TOKEN", "tok"),
+            ("DISCORD_API_URL", "http://127.0.0.1:9000/"),
+            ("DISCORD_ANNOUNCE", "123"),
+            ("DISCORD_ANNOUNCE_TEMPLATE", "{user} is now {level}"),
+            ("DISCORD_ADMIN_ROLE_ID", "77"),
+            ("DISCORD_TIER_ROLES", "Member=5, Elite=6"),
+            ("DISCORD_TIER_ROLES_KEEP_LOWER", "true"),
+            ("DISCORD_VOICE_TICK_SECS", "0.5"),
+            ("DISCORD_PREFIX", "?"),
+            ("DISCORD_MESSAGE_CONTENT", "false"),
+            ("DISCORD_REGISTER_COMMANDS", "no"),
+        ]))
+        .unwrap()
+        .unwrap();
+        assert_eq!(config.api_url.as_deref(), Some("http://127.0.0.1:9000"));
+        assert!(!config.intents.contains(GatewayIntents::MESSAGE_CONTENT));
+        assert!(config.intents.contains(GatewayIntents::GUILD_VOICE_STATES));
+        assert!(!config.register_commands);
+        let s = &config.settings;
+        assert_eq!(s.announce, Announce::Channel(ChannelId::new(123)));
+        assert_eq!(s.template, "{user} is now {level}");
+        assert_eq!(s.admin_role, Some(RoleId::new(77)));
+        assert_eq!(s.tier_roles.role_for("ELITE"), Some(RoleId::new(6)));
+        assert!(s.tier_roles.keep_lower);
+        assert_eq!(s.voice_tick, Duration::from_millis(500));
+        assert_eq!(s.prefix, "?");
+    }
+
+    #[test]
+    fn bad_values_name_the_variable_not_the_token() {
+        for (variable, value) in [
+            ("DISCORD_API_URL", "ftp://x"),
+            ("DISCORD_ANNOUNCE", "somewhere"),
+            ("DISCORD_ADMIN_ROLE_ID", "abc"),
+            ("DISCORD_TIER_ROLES", "Member"),
+            ("DISCORD_TIER_ROLES_KEEP_LOWER", "maybe"),
+            ("DISCORD_VOICE_TICK_SECS", "0"),
+        ] {
+            let error = DiscordConfig::from_lookup(env(&[("DISCORD_TOKEN", "sekrit"), (variable, value)]))
+                .unwrap_err();
+            assert_eq!(error.variable, variable);
+            assert!(!error.to_string().contains("sekrit"));
+        }
+    }
+}

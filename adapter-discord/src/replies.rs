@@ -1,0 +1,359 @@
+//! Every reply the bot sends, built by pure functions (no Discord, no store), so each is
+//! unit-tested. Commands fetch the data, call one of these, and send the [`Reply`].
+
+use std::time::Duration;
+
+use leveling_core::{LeaderboardEntry, MemberProgress, Page, Progression};
+
+/// A message to send: its text and whether only the invoker sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reply {
+    /// Markdown text.
+    pub content: String,
+    /// Only the invoker sees it (slash commands).
+    pub ephemeral: bool,
+}
+
+impl Reply {
+    fn public(content: String) -> Self {
+        Self {
+            content,
+            ephemeral: false,
+        }
+    }
+
+    fn private(content: String) -> Self {
+        Self {
+            content,
+            ephemeral: true,
+        }
+    }
+}
+
+/// A text progress bar of `width` cells for a fraction in `[0, 1]`.
+///
+/// ```
+/// assert_eq!(leveling_discord::replies::progress_bar(0.5, 10), "█████░░░░░");
+/// ```
+pub fn progress_bar(fraction: f64, width: usize) -> String {
+    let fraction = if fraction.is_finite() { fraction.clamp(0.0, 1.0) } else { 0.0 };
+    // Truncation is intended: a cell is filled only once it is fully earned.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let filled = ((fraction * width as f64).floor() as usize).min(width);
+    format!("{}{}", "█".repeat(filled), "░".repeat(width - filled))
+}
+
+/// `/rank` and `!xp`: level, tier, XP into the level, a progress bar and the rank
+/// position; `progress` is `None` for a member who never earned XP.
+///
+/// ```
+/// use leveling_discord::replies::rank;
+///
+/// let reply = rank("alice", None);
+/// assert!(reply.content.contains("no XP yet"));
+/// ```
+pub fn rank(name: &str, progress: Option<&MemberProgress>) -> Reply {
+    let Some(progress) = progress else {
+        return Reply::public(format!(
+            "**{}** has no XP yet: send a message to start earning.",
+            escape(name)
+        ));
+    };
+    let p = &progress.progress;
+    let position = progress.rank.map_or_else(|| "unranked".to_owned(), |rank| format!("#{rank}"));
+    let next = match p.next_level_xp {
+        Some(_) => format!(
+            "{} / {} XP into level {} ({} to level {})",
+            p.xp_into_level(),
+            p.xp_for_next_level(),
+            p.level,
+            p.xp_to_next_level(),
+            p.level + 1
+        ),
+        None => "maximum level reached".to_owned(),
+    };
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let percent = (p.fraction() * 100.0).floor() as u32;
+    Reply::public(format!(
+        "**{}** — rank {position}\nLevel **{}** · Tier **{}** · {} XP total\n`{}` {percent}%\n{next}",
+        escape(name),
+        p.level,
+        progress.tier.name,
+        p.xp,
+        progress_bar(p.fraction(), 20),
+    ))
+}
+
+/// `/leaderboard [page]`: one page (1-based) of `page_size` rows out of `board.total`.
+///
+/// ```
+/// use leveling_core::Page;
+/// use leveling_discord::replies::leaderboard;
+///
+/// let reply = leaderboard(&Page { items: vec![], total: 0 }, 1, 10);
+/// assert!(reply.content.contains("Nobody"));
+/// ```
+pub fn leaderboard(board: &Page<LeaderboardEntry>, page: u32, page_size: u32) -> Reply {
+    let pages = board.total.div_ceil(u64::from(page_size.max(1))).max(1);
+    if board.items.is_empty() {
+        let content = if board.total == 0 {
+            "Nobody has earned XP here yet.".to_owned()
+        } else {
+            format!("Page {page} is empty: the leaderboard has {pages} page(s).")
+        };
+        return Reply::public(content);
+    }
+    let mut content = format!("**Leaderboard** — page {page}/{pages}\n");
+    for entry in &board.items {
+        let name = entry
+            .username
+            .as_deref()
+            .map_or_else(|| format!("<@{}>", entry.user), escape);
+        content.push_str(&format!(
+            "`#{:>3}` {name} — level {} ({}) · {} XP\n",
+            entry.rank, entry.level, entry.tier.name, entry.xp
+        ));
+    }
+    Reply::public(content.trim_end().to_owned())
+}
+
+/// `/levels`: the curve at a few milestones and the tiers.
+///
+/// ```
+/// use leveling_core::Progression;
+///
+/// let reply = leveling_discord::replies::levels(&Progression::default());
+/// assert!(reply.content.contains("Level 10: 10500 XP"));
+/// ```
+pub fn levels(progression: &Progression) -> Reply {
+    let max = progression.max_level();
+    let mut content = String::from("**Levels** — total XP needed\n");
+    let mut milestones: Vec<u32> = [1, 2, 3, 5, 10, 25, 50, 75, 100]
+        .into_iter()
+        .filter(|&l| l <= max)
+        .collect();
+    if !milestones.contains(&max) {
+        milestones.push(max);
+    }
+    for level in milestones {
+        content.push_str(&format!("Level {level}: {} XP\n", progression.xp_for_level(level)));
+    }
+    content.push_str("\n**Tiers**\n");
+    for tier in progression.tiers().iter() {
+        let from = tier.min_level;
+        let to = tier.max_level.min(max);
+        content.push_str(&format!("{}: levels {from}–{to}\n", tier.name));
+    }
+    Reply::public(content.trim_end().to_owned())
+}
+
+/// The figures of `/botstats`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BotStats {
+    /// Time since the bot started.
+    pub uptime: Duration,
+    /// Guilds the bot is in.
+    pub guilds: usize,
+    /// Members with XP, all guilds.
+    pub members_tracked: u64,
+    /// XP awarded, all guilds (the sum of every member's XP).
+    pub xp_awarded: u64,
+    /// The shard's heartbeat latency, once measured.
+    pub latency: Option<Duration>,
+}
+
+/// `/botstats` (admin, ephemeral).
+///
+/// ```
+/// use leveling_discord::replies::{botstats, BotStats};
+/// use std::time::Duration;
+///
+/// let reply = botstats(&BotStats { uptime: Duration::from_secs(3_725), ..Default::default() });
+/// assert!(reply.content.contains("1h 2m 5s"));
+/// ```
+pub fn botstats(stats: &BotStats) -> Reply {
+    let latency = stats
+        .latency
+        .map_or_else(|| "not measured yet".to_owned(), |l| format!("{} ms", l.as_millis()));
+    Reply::private(format!(
+        "**Bot stats**\nUptime: {}\nGuilds: {}\nMembers tracked: {}\nXP awarded: {}\nGateway latency: {latency}",
+        format_duration(stats.uptime),
+        stats.guilds,
+        stats.members_tracked,
+        stats.xp_awarded,
+    ))
+}
+
+/// `Nd Nh Nm Ns`, leading zero units omitted.
+pub fn format_duration(duration: Duration) -> String {
+    let secs = duration.as_secs();
+    let (d, h, m, s) = (secs / 86_400, secs / 3_600 % 24, secs / 60 % 60, secs % 60);
+    match (d, h, m) {
+        (0, 0, 0) => format!("{s}s"),
+        (0, 0, _) => format!("{m}m {s}s"),
+        (0, _, _) => format!("{h}h {m}m {s}s"),
+        _ => format!("{d}d {h}h {m}m {s}s"),
+    }
+}
+
+/// The refusal of an admin command to a member without Manage Server or the admin role.
+pub fn refused() -> Reply {
+    Reply::private("⛔ You need the **Manage Server** permission or the bot's admin role to use this command.".to_owned())
+}
+
+/// A command used outside a server.
+pub fn guild_only() -> Reply {
+    Reply::private("This command only works in a server.".to_owned())
+}
+
+/// The reply to an invalid argument (an amount or level out of range).
+pub fn invalid(message: &str) -> Reply {
+    Reply::private(format!("❌ {message}"))
+}
+
+/// The reply when the store failed: no detail (it is logged instead).
+pub fn unavailable() -> Reply {
+    Reply::private("⚠️ Leveling is unavailable right now, try again in a moment.".to_owned())
+}
+
+/// The reply to an admin change of a member's XP.
+pub fn admin_done(action: &str, name: &str, xp: u64, level: u32, tier: &str) -> Reply {
+    Reply::private(format!(
+        "✅ {action} **{}**: now {xp} XP, level {level} ({tier}).",
+        escape(name)
+    ))
+}
+
+/// Escapes Discord markdown in a user-chosen name.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '*' | '_' | '`' | '~' | '|' | '>' | '\\') {
+            out.push('\\');
+        }
+        // `@everyone` must not ping.
+        if c == '@' {
+            out.push_str("@\u{200b}");
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Utc;
+    use leveling_core::storage::Member;
+    use leveling_core::{MemberId, Streak, UserId};
+
+    fn progress(xp: u64, rank: Option<u64>) -> MemberProgress {
+        let progression = Progression::default();
+        let p = progression.progress(xp);
+        MemberProgress {
+            member: Member {
+                id: MemberId::new(1, 2),
+                xp,
+                streak: Streak::default(),
+                xp_reached_at: Utc::now(),
+            },
+            tier: progression.tier(p.level).clone(),
+            progress: p,
+            rank,
+        }
+    }
+
+    #[test]
+    fn progress_bar_fills_whole_cells_only() {
+        assert_eq!(progress_bar(0.0, 4), "░░░░");
+        assert_eq!(progress_bar(0.24, 4), "░░░░");
+        assert_eq!(progress_bar(0.25, 4), "█░░░");
+        assert_eq!(progress_bar(1.0, 4), "████");
+        assert_eq!(progress_bar(7.0, 4), "████");
+        assert_eq!(progress_bar(f64::NAN, 4), "░░░░");
+    }
+
+    #[test]
+    fn rank_card_shows_level_tier_progress_and_position() {
+        // Level 10 starts at 10,500 XP, level 11 at 12,650: 100 / 2,150 into the level.
+        let reply = rank("alice", Some(&progress(10_600, Some(3))));
+        assert!(!reply.ephemeral);
+        assert_eq!(
+            reply.content,
+            "**alice** — rank #3\nLevel **10** · Tier **Basic** · 10600 XP total\n\
+             `░░░░░░░░░░░░░░░░░░░░` 4%\n100 / 2150 XP into level 10 (2050 to level 11)"
+        );
+    }
+
+    #[test]
+    fn rank_card_at_the_maximum_level() {
+        let reply = rank("bob", Some(&progress(2_000_000, Some(1))));
+        assert!(reply.content.contains("Level **100** · Tier **Master**"));
+        assert!(reply.content.contains("maximum level reached"));
+        assert!(reply.content.contains("████████████████████"));
+    }
+
+    #[test]
+    fn rank_card_escapes_names() {
+        let reply = rank("*evil*@everyone", None);
+        assert!(reply.content.starts_with("**\\*evil\\*@\u{200b}everyone**"));
+    }
+
+    #[test]
+    fn leaderboard_page() {
+        let progression = Progression::default();
+        let entry = |rank, user, name: Option<&str>, xp| LeaderboardEntry {
+            rank,
+            user: UserId(user),
+            username: name.map(str::to_owned),
+            xp,
+            level: progression.level(xp),
+            tier: progression.tier(progression.level(xp)).clone(),
+        };
+        let board = Page {
+            items: vec![entry(11, 5, Some("carol"), 12_650), entry(12, 6, None, 150)],
+            total: 12,
+        };
+        let reply = leaderboard(&board, 2, 10);
+        assert_eq!(
+            reply.content,
+            "**Leaderboard** — page 2/2\n\
+             `# 11` carol — level 11 (Member) · 12650 XP\n\
+             `# 12` <@6> — level 1 (Basic) · 150 XP"
+        );
+        let empty = leaderboard(&Page { items: vec![], total: 12 }, 5, 10);
+        assert_eq!(empty.content, "Page 5 is empty: the leaderboard has 2 page(s).");
+    }
+
+    #[test]
+    fn levels_lists_milestones_and_tiers() {
+        let reply = levels(&Progression::default());
+        assert!(reply.content.contains("Level 1: 150 XP"));
+        assert!(reply.content.contains("Level 100: 1005000 XP"));
+        assert!(reply.content.contains("Basic: levels 0–10"));
+        assert!(reply.content.contains("Master: levels 76–100"));
+    }
+
+    #[test]
+    fn botstats_and_refusals() {
+        let reply = botstats(&BotStats {
+            uptime: Duration::from_secs(90_061),
+            guilds: 3,
+            members_tracked: 42,
+            xp_awarded: 9_000,
+            latency: Some(Duration::from_millis(87)),
+        });
+        assert!(reply.ephemeral);
+        assert_eq!(
+            reply.content,
+            "**Bot stats**\nUptime: 1d 1h 1m 1s\nGuilds: 3\nMembers tracked: 42\nXP awarded: 9000\nGateway latency: 87 ms"
+        );
+        assert!(refused().ephemeral);
+        assert!(refused().content.contains("Manage Server"));
+        assert_eq!(format_duration(Duration::from_secs(59)), "59s");
+        assert_eq!(format_duration(Duration::from_secs(61)), "1m 1s");
+        assert!(admin_done("Set level of", "dave", 10_500, 10, "Basic").content.contains("level 10"));
+        assert!(unavailable().ephemeral && guild_only().ephemeral && invalid("x").ephemeral);
+    }
+}

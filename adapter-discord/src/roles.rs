@@ -1,0 +1,123 @@
+//! Tier roles: which Discord roles to add and remove when a member's tier changes, as
+//! pure functions of the current roles, the new tier and the settings.
+
+use serenity::all::RoleId;
+
+use crate::TierRoles;
+
+/// The roles to add and remove on reaching a tier.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RoleChanges {
+    /// Roles to add.
+    pub add: Vec<RoleId>,
+    /// Roles to remove.
+    pub remove: Vec<RoleId>,
+}
+
+impl RoleChanges {
+    /// Whether nothing changes.
+    pub fn is_empty(&self) -> bool {
+        self.add.is_empty() && self.remove.is_empty()
+    }
+}
+
+/// The tier's role when configured and not held yet.
+///
+/// ```
+/// use leveling_discord::{roles::roles_to_add, TierRoles};
+/// use serenity::all::RoleId;
+///
+/// let config = TierRoles::new().with("Member", RoleId::new(2));
+/// assert_eq!(roles_to_add(&[], "Member", &config), vec![RoleId::new(2)]);
+/// assert!(roles_to_add(&[RoleId::new(2)], "Member", &config).is_empty());
+/// ```
+pub fn roles_to_add(current: &[RoleId], tier: &str, config: &TierRoles) -> Vec<RoleId> {
+    config
+        .role_for(tier)
+        .filter(|role| !current.contains(role))
+        .into_iter()
+        .collect()
+}
+
+/// The other tiers' roles the member holds, unless lower roles are kept (`keep_lower`),
+/// and nothing when the new tier has no role (the member keeps what they have).
+///
+/// ```
+/// use leveling_discord::{roles::roles_to_remove, TierRoles};
+/// use serenity::all::RoleId;
+///
+/// let config = TierRoles::new().with("Basic", RoleId::new(1)).with("Member", RoleId::new(2));
+/// let held = [RoleId::new(1), RoleId::new(99)];
+/// assert_eq!(roles_to_remove(&held, "Member", &config), vec![RoleId::new(1)]);
+/// ```
+pub fn roles_to_remove(current: &[RoleId], tier: &str, config: &TierRoles) -> Vec<RoleId> {
+    let Some(target) = config.role_for(tier) else {
+        return Vec::new();
+    };
+    if config.keep_lower {
+        return Vec::new();
+    }
+    let mut remove: Vec<RoleId> = config
+        .all_roles()
+        .filter(|role| *role != target && current.contains(role))
+        .collect();
+    remove.sort_unstable();
+    remove.dedup();
+    remove
+}
+
+/// Both lists at once.
+pub fn role_changes(current: &[RoleId], tier: &str, config: &TierRoles) -> RoleChanges {
+    RoleChanges {
+        add: roles_to_add(current, tier, config),
+        remove: roles_to_remove(current, tier, config),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(id: u64) -> RoleId {
+        RoleId::new(id)
+    }
+
+    fn config() -> TierRoles {
+        TierRoles::new()
+            .with("Basic", r(1))
+            .with("Member", r(2))
+            .with("Advanced", r(3))
+    }
+
+    #[test]
+    fn reaching_a_tier_adds_its_role_and_removes_lower_ones() {
+        let changes = role_changes(&[r(1), r(50)], "Member", &config());
+        assert_eq!(changes.add, vec![r(2)]);
+        assert_eq!(changes.remove, vec![r(1)]);
+    }
+
+    #[test]
+    fn roles_of_any_other_tier_are_removed_but_not_unrelated_ones() {
+        let changes = role_changes(&[r(1), r(3), r(50)], "Member", &config());
+        assert_eq!(changes.add, vec![r(2)]);
+        assert_eq!(changes.remove, vec![r(1), r(3)]);
+    }
+
+    #[test]
+    fn keep_lower_only_adds() {
+        let mut keep = config();
+        keep.keep_lower = true;
+        let changes = role_changes(&[r(1)], "Advanced", &keep);
+        assert_eq!(changes, RoleChanges { add: vec![r(3)], remove: vec![] });
+    }
+
+    #[test]
+    fn nothing_to_do_when_held_or_unconfigured() {
+        assert!(role_changes(&[r(2)], "Member", &config()).is_empty());
+        // Elite has no role: the member keeps their Advanced role.
+        assert!(role_changes(&[r(3)], "Elite", &config()).is_empty());
+        assert!(role_changes(&[r(3)], "Member", &TierRoles::new()).is_empty());
+        // Tier names match case-insensitively.
+        assert_eq!(roles_to_add(&[], "member", &config()), vec![r(2)]);
+    }
+}
