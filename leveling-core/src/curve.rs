@@ -5,7 +5,8 @@ use std::fmt::Debug;
 /// A level curve: the **total** XP needed to reach each level.
 ///
 /// Implementations must make `xp_for_level(0) == 0` and `xp_for_level` strictly
-/// increasing until it saturates at `u64::MAX`. The provided
+/// increasing; a level whose total does not fit in a `u64` returns `u64::MAX` and counts
+/// as unreachable. The provided
 /// [`level_for_xp`](LevelCurve::level_for_xp) then finds the level of any XP total by
 /// binary search; override it when a closed form is faster.
 ///
@@ -19,19 +20,23 @@ use std::fmt::Debug;
 /// assert_eq!(curve.level_for_xp(10_500), 10);
 /// ```
 pub trait LevelCurve: Send + Sync + Debug + 'static {
-    /// Total XP needed to reach `level`, saturating at `u64::MAX`.
+    /// Total XP needed to reach `level`; `u64::MAX` when it does not fit (unreachable).
     fn xp_for_level(&self, level: u32) -> u64;
 
-    /// The largest level `L` with `xp_for_level(L) <= xp`.
+    /// The largest reachable level `L` with `xp_for_level(L) <= xp`.
     fn level_for_xp(&self, xp: u64) -> u32 {
-        // Invariant: xp_for_level(lo) <= xp < xp_for_level(hi) (hi may be "infinite").
-        let (mut lo, mut hi) = (0u32, u32::MAX);
-        if self.xp_for_level(u32::MAX) <= xp {
+        let reached = |level| {
+            let total = self.xp_for_level(level);
+            total != u64::MAX && total <= xp
+        };
+        if reached(u32::MAX) {
             return u32::MAX;
         }
+        // Invariant: `lo` is reached, `hi` is not.
+        let (mut lo, mut hi) = (0u32, u32::MAX);
         while hi - lo > 1 {
             let mid = lo + (hi - lo) / 2;
-            if self.xp_for_level(mid) <= xp {
+            if reached(mid) {
                 lo = mid;
             } else {
                 hi = mid;

@@ -39,6 +39,7 @@ mod user;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use chrono;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use curve::{LevelCurve, Mee6Curve, Progress, QuadraticCurve};
 pub use daily::{DailyClaim, DailyRule, Day, DayBoundary, Streak};

@@ -1,0 +1,465 @@
+//! The engine against mocked collaborators: what it asks the store, what it tells sinks.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, TimeZone, Utc};
+use leveling_core::storage::*;
+use leveling_core::*;
+use mockall::{Sequence, mock, predicate::*};
+
+mock! {
+    pub Store {}
+    #[async_trait]
+    impl Storage for Store {
+        async fn award(&self, request: &AwardRequest) -> Result<StoredAward>;
+        async fn adjust(&self, request: &AdjustRequest) -> Result<Adjusted>;
+        async fn member(&self, id: MemberId) -> Result<Option<Member>>;
+        async fn rank(&self, id: MemberId) -> Result<Option<u64>>;
+        async fn leaderboard(&self, guild: GuildId, page: PageRequest) -> Result<Page<Standing>>;
+        async fn history(&self, id: MemberId, page: PageRequest) -> Result<Page<HistoryEntry>>;
+        async fn upsert_user(&self, user: &NewUser, now: DateTime<Utc>) -> Result<(UserProfile, bool)>;
+        async fn update_user(&self, id: UserId, patch: &UserPatch, now: DateTime<Utc>) -> Result<Option<UserProfile>>;
+        async fn user(&self, id: UserId) -> Result<Option<UserProfile>>;
+        async fn users(&self, page: PageRequest) -> Result<Page<UserProfile>>;
+        async fn create_tool(&self, tool: &Tool) -> Result<()>;
+        async fn tools(&self) -> Result<Vec<Tool>>;
+        async fn record_unlock(&self, id: MemberId, tool: &ToolId, reason: UnlockReason, at: DateTime<Utc>) -> Result<bool>;
+        async fn unlocks(&self, id: MemberId) -> Result<Vec<Unlock>>;
+        async fn stats(&self) -> Result<StoreStats>;
+        async fn health(&self) -> Result<()>;
+    }
+}
+
+mock! {
+    pub Sink {}
+    impl EventSink for Sink {
+        fn publish(&self, event: &Event) -> std::result::Result<(), BoxError>;
+    }
+}
+
+/// A sink that keeps what it receives.
+#[derive(Clone, Default)]
+struct Recorder(Arc<Mutex<Vec<Event>>>);
+
+impl EventSink for Recorder {
+    fn publish(&self, event: &Event) -> std::result::Result<(), BoxError> {
+        self.0.lock().unwrap().push(event.clone());
+        Ok(())
+    }
+}
+
+impl Recorder {
+    fn events(&self) -> Vec<Event> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 5, 1, 23, 0, 0).unwrap()
+}
+
+const ID: MemberId = MemberId {
+    guild: GuildId(1),
+    user: UserId(2),
+};
+
+fn granted(xp_before: u64, xp_after: u64) -> Result<StoredAward> {
+    Ok(StoredAward {
+        outcome: AwardOutcome::Granted(Granted {
+            xp_before,
+            xp_after,
+            amount: xp_after - xp_before,
+            daily: None,
+        }),
+        replayed: false,
+    })
+}
+
+fn tool(id: &str, level: u32) -> Tool {
+    Tool {
+        id: ToolId::new(id).unwrap(),
+        name: id.into(),
+        description: String::new(),
+        tier: "Basic".into(),
+        required_level: level,
+        url: None,
+    }
+}
+
+fn engine(store: MockStore, sinks: Vec<Arc<dyn EventSink>>) -> Leveling {
+    let mut builder = Leveling::builder(store).clock(ManualClock::new(now()));
+    for sink in sinks {
+        builder = builder.shared_sink(sink);
+    }
+    builder.build()
+}
+
+#[tokio::test]
+async fn a_message_asks_the_store_for_the_message_rule_in_one_call() {
+    let mut store = MockStore::new();
+    store
+        .expect_award()
+        .withf(|r| {
+            r.member == ID
+                && r.source == Source::Message
+                && r.amount == 15
+                && r.cooldown == Some(Duration::from_secs(60))
+                && r.daily
+                    == Some(DailyRule {
+                        today: DayBoundary::UTC.day(now()),
+                        bonus: 50,
+                        per_day: 10,
+                        cap_days: 30,
+                    })
+                && r.idempotency_key.as_deref() == Some("m-1")
+                && r.now == now()
+        })
+        .times(1)
+        .returning(|_| granted(0, 75));
+    // No level was crossed: the catalog is not even read.
+    store.expect_tools().times(0);
+    let recorder = Recorder::default();
+    let result = engine(store, vec![Arc::new(recorder.clone())])
+        .award(Award::message(ID).idempotency_key("m-1"))
+        .await
+        .unwrap();
+    assert!(result.granted && !result.leveled_up());
+    assert_eq!(
+        (
+            result.amount,
+            result.xp,
+            result.level,
+            result.tier.name.as_str()
+        ),
+        (75, 75, 0, "Basic")
+    );
+    assert!(recorder.events().is_empty());
+}
+
+#[tokio::test]
+async fn grants_and_api_sources_are_not_activity() {
+    let mut store = MockStore::new();
+    store
+        .expect_award()
+        .withf(|r| {
+            r.source == Source::Api && r.amount == 40 && r.cooldown.is_none() && r.daily.is_none()
+        })
+        .times(1)
+        .returning(|_| granted(0, 40));
+    engine(store, vec![])
+        .award(Award::grant(ID, 40))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn crossing_several_levels_emits_one_level_up() {
+    let mut store = MockStore::new();
+    store.expect_award().returning(|_| granted(100, 10_500));
+    store.expect_tools().times(1).returning(|| Ok(vec![]));
+    let recorder = Recorder::default();
+    let result = engine(store, vec![Arc::new(recorder.clone())])
+        .award(Award::grant(ID, 10_400).in_channel(77))
+        .await
+        .unwrap();
+    assert_eq!((result.level_before, result.level), (0, 10));
+    let events = recorder.events();
+    assert_eq!(events.len(), 1, "{events:?}");
+    let Event::LevelUp(up) = &events[0] else {
+        panic!("{events:?}")
+    };
+    assert_eq!(
+        (up.old_level, up.new_level, up.xp, up.tier_changed),
+        (0, 10, 10_500, false)
+    );
+    assert_eq!(
+        (up.source, up.channel, up.member),
+        (Source::Api, Some(77), ID)
+    );
+}
+
+#[tokio::test]
+async fn entering_a_new_tier_says_so() {
+    let mut store = MockStore::new();
+    // Level 10 → 11: Basic → Member.
+    store.expect_award().returning(|_| granted(10_500, 12_650));
+    store.expect_tools().returning(|| Ok(vec![]));
+    let recorder = Recorder::default();
+    let result = engine(store, vec![Arc::new(recorder.clone())])
+        .award(Award::grant(ID, 2_150))
+        .await
+        .unwrap();
+    assert_eq!((result.level, result.tier.name.as_str()), (11, "Member"));
+    let Event::LevelUp(up) = &recorder.events()[0] else {
+        panic!()
+    };
+    assert!(up.tier_changed);
+    assert_eq!(up.tier.name, "Member");
+}
+
+#[tokio::test]
+async fn crossing_a_tool_level_records_and_announces_the_unlock() {
+    let mut store = MockStore::new();
+    let mut order = Sequence::new();
+    // 100 XP (level 0) → 1,700 XP (level 3).
+    store
+        .expect_award()
+        .times(1)
+        .in_sequence(&mut order)
+        .returning(|_| granted(100, 1_700));
+    store
+        .expect_tools()
+        .times(1)
+        .in_sequence(&mut order)
+        .returning(|| {
+            Ok(vec![
+                tool("starter", 0),
+                tool("polls", 2),
+                tool("themes", 3),
+                tool("later", 4),
+            ])
+        });
+    store
+        .expect_unlocks()
+        .times(1)
+        .in_sequence(&mut order)
+        .returning(|_| Ok(vec![]));
+    for id in ["polls", "themes"] {
+        store
+            .expect_record_unlock()
+            .withf(move |m, t, r, at| {
+                *m == ID && t.as_str() == id && *r == UnlockReason::Level && *at == now()
+            })
+            .times(1)
+            .returning(|_, _, _, _| Ok(true));
+    }
+    let recorder = Recorder::default();
+    let result = engine(store, vec![Arc::new(recorder.clone())])
+        .award(Award::grant(ID, 1_600))
+        .await
+        .unwrap();
+    let unlocked: Vec<_> = result
+        .unlocked_tools
+        .iter()
+        .map(|t| t.id.as_str())
+        .collect();
+    assert_eq!(unlocked, ["polls", "themes"]);
+    let kinds: Vec<String> = recorder
+        .events()
+        .iter()
+        .map(|e| match e {
+            Event::LevelUp(up) => format!("level_up {}", up.new_level),
+            Event::ToolUnlocked(t) => format!("tool_unlocked {} {:?}", t.tool.id, t.reason),
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "level_up 3",
+            "tool_unlocked polls Level",
+            "tool_unlocked themes Level"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_tool_already_granted_is_not_announced_again() {
+    let mut store = MockStore::new();
+    store.expect_award().returning(|_| granted(0, 450));
+    store
+        .expect_tools()
+        .returning(|| Ok(vec![tool("polls", 1)]));
+    store.expect_unlocks().returning(|_| {
+        Ok(vec![Unlock {
+            tool: ToolId::new("polls").unwrap(),
+            reason: UnlockReason::Grant,
+            at: now(),
+        }])
+    });
+    store
+        .expect_record_unlock()
+        .times(1)
+        .returning(|_, _, _, _| Ok(true));
+    let recorder = Recorder::default();
+    engine(store, vec![Arc::new(recorder.clone())])
+        .award(Award::grant(ID, 450))
+        .await
+        .unwrap();
+    let events = recorder.events();
+    assert_eq!(events.len(), 1);
+    assert!(matches!(events[0], Event::LevelUp(_)));
+}
+
+#[tokio::test]
+async fn a_failing_or_panicking_sink_does_not_lose_the_award_or_other_sinks() {
+    let mut store = MockStore::new();
+    store.expect_award().times(1).returning(|_| granted(0, 200));
+    store.expect_tools().returning(|| Ok(vec![]));
+    let mut failing = MockSink::new();
+    failing
+        .expect_publish()
+        .times(1)
+        .returning(|_| Err("socket closed".into()));
+    let mut panicking = MockSink::new();
+    panicking
+        .expect_publish()
+        .times(1)
+        .returning(|_| panic!("sink bug"));
+    let recorder = Recorder::default();
+    let leveling = engine(
+        store,
+        vec![
+            Arc::new(failing),
+            Arc::new(panicking),
+            Arc::new(recorder.clone()),
+        ],
+    );
+    let result = leveling.award(Award::grant(ID, 200)).await.unwrap();
+    assert!(result.granted && result.leveled_up());
+    assert_eq!(
+        recorder.events().len(),
+        1,
+        "the sink after the broken ones still hears"
+    );
+}
+
+#[tokio::test]
+async fn a_store_error_after_the_grant_still_reports_the_grant() {
+    let mut store = MockStore::new();
+    store.expect_award().times(1).returning(|_| granted(0, 200));
+    store.expect_tools().returning(|| {
+        Err(Error::Unavailable {
+            message: "down".into(),
+            source: None,
+        })
+    });
+    let result = engine(store, vec![])
+        .award(Award::grant(ID, 200))
+        .await
+        .unwrap();
+    assert!(result.granted);
+    assert!(result.unlocked_tools.is_empty());
+}
+
+#[tokio::test]
+async fn invalid_amounts_never_reach_the_store() {
+    let mut store = MockStore::new();
+    store.expect_award().times(0);
+    store.expect_adjust().times(0);
+    let leveling = engine(store, vec![]);
+    for award in [
+        Award::grant(ID, 0),
+        Award::grant(ID, 1_000_001),
+        Award::voice(ID, 0),
+        Award::voice(ID, 61),
+    ] {
+        let error = leveling.award(award).await.unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::InvalidInput);
+    }
+    let bad_key = leveling
+        .award(Award::message(ID).idempotency_key(""))
+        .await
+        .unwrap_err();
+    assert_eq!(bad_key.kind(), ErrorKind::InvalidInput);
+    assert_eq!(
+        leveling.add_xp(ID, 0, None).await.unwrap_err().kind(),
+        ErrorKind::InvalidInput
+    );
+    assert_eq!(
+        leveling.set_level(ID, 101, None).await.unwrap_err().kind(),
+        ErrorKind::InvalidInput
+    );
+}
+
+#[tokio::test]
+async fn a_cooldown_is_a_refusal_with_the_time_left_and_no_event() {
+    let mut store = MockStore::new();
+    store.expect_award().returning(|_| {
+        Ok(StoredAward {
+            outcome: AwardOutcome::Cooldown {
+                remaining: Duration::from_secs(20),
+                xp: 90,
+            },
+            replayed: false,
+        })
+    });
+    store.expect_tools().times(0);
+    let result = engine(store, vec![])
+        .award(Award::message(ID))
+        .await
+        .unwrap();
+    assert!(!result.granted);
+    assert_eq!((result.amount, result.xp_before, result.xp), (0, 90, 90));
+    assert_eq!(result.cooldown_remaining, Some(Duration::from_secs(20)));
+}
+
+#[tokio::test]
+async fn an_already_claimed_day_waits_until_midnight() {
+    let mut store = MockStore::new();
+    store
+        .expect_award()
+        .withf(|r| r.source == Source::Daily && r.amount == 0 && r.daily.is_some())
+        .returning(|_| {
+            Ok(StoredAward {
+                outcome: AwardOutcome::AlreadyClaimed { xp: 60 },
+                replayed: false,
+            })
+        });
+    let result = engine(store, vec![]).award(Award::daily(ID)).await.unwrap();
+    assert!(!result.granted);
+    // The clock says 23:00:00 UTC.
+    assert_eq!(result.cooldown_remaining, Some(Duration::from_secs(3600)));
+}
+
+#[tokio::test]
+async fn a_replay_emits_nothing_and_unlocks_nothing() {
+    let mut store = MockStore::new();
+    store.expect_award().returning(|_| {
+        let mut stored = granted(0, 10_500).unwrap();
+        stored.replayed = true;
+        Ok(stored)
+    });
+    store.expect_tools().times(0);
+    let recorder = Recorder::default();
+    let result = engine(store, vec![Arc::new(recorder.clone())])
+        .award(Award::grant(ID, 10_500).idempotency_key("k"))
+        .await
+        .unwrap();
+    assert!(result.replayed && result.granted);
+    assert!(recorder.events().is_empty());
+}
+
+#[tokio::test]
+async fn admin_changes_carry_the_actor_and_announce_rises_only() {
+    let mut store = MockStore::new();
+    store
+        .expect_adjust()
+        .withf(|r| r.adjustment == Adjustment::Set(10_500) && r.actor == Some(UserId(9)))
+        .times(1)
+        .returning(|_| {
+            Ok(Adjusted {
+                xp_before: 0,
+                xp_after: 10_500,
+            })
+        });
+    store
+        .expect_adjust()
+        .withf(|r| r.adjustment == Adjustment::Reset)
+        .times(1)
+        .returning(|_| {
+            Ok(Adjusted {
+                xp_before: 10_500,
+                xp_after: 0,
+            })
+        });
+    store.expect_tools().times(1).returning(|| Ok(vec![]));
+    let recorder = Recorder::default();
+    let leveling = engine(store, vec![Arc::new(recorder.clone())]);
+    let set = leveling.set_level(ID, 10, Some(UserId(9))).await.unwrap();
+    assert_eq!((set.level_before, set.level), (0, 10));
+    let reset = leveling.reset(ID, Some(UserId(9))).await.unwrap();
+    assert_eq!((reset.level, reset.xp), (0, 0));
+    assert_eq!(recorder.events().len(), 1, "a drop is not announced");
+}
