@@ -27,7 +27,8 @@ fn seed_values_from_the_design() {
     assert_eq!(c.level_for_xp(1_005_000), 100);
     // The largest level: 100L² + 50L ≤ 2^64 − 1.
     let top = c.level_for_xp(u64::MAX);
-    assert!(c.xp_for_level(top) <= u64::MAX && (top as u128 + 1).pow(2) * 100 > u64::MAX as u128);
+    assert!(c.xp_for_level(top) < u64::MAX);
+    assert_eq!(c.xp_for_level(top + 1), u64::MAX, "the next level does not fit");
 }
 
 #[test]
