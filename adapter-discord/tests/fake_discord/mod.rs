@@ -1,0 +1,396 @@
+//! A fake Discord on 127.0.0.1 for end-to-end tests with the real serenity client: a REST
+//! API (axum) that records every request, and a gateway websocket (tokio-tungstenite)
+//! that says Hello, takes Identify (or Resume), sends READY and then whatever the test
+//! dispatches, as plain Text frames.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::to_bytes;
+use axum::extract::{Request, State};
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+use tokio::sync::{Notify, mpsc};
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+
+/// The bot's application and user id.
+pub const APP_ID: u64 = 1_000;
+/// The token the tests use.
+pub const TOKEN: &str = "fake-token";
+
+/// One REST request the bot made.
+#[derive(Clone, Debug)]
+pub struct Recorded {
+    pub method: String,
+    /// The path without the query, e.g. `/api/v10/channels/5/messages`.
+    pub path: String,
+    pub body: Value,
+    /// Whether the Authorization header carried the bot token.
+    pub authorized: bool,
+}
+
+struct Shared {
+    requests: Mutex<Vec<Recorded>>,
+    changed: Notify,
+    gateway_url: String,
+    /// Roles per (guild, user) for `GET /guilds/{g}/members/{u}`.
+    roles: Mutex<HashMap<(u64, u64), Vec<u64>>>,
+    /// The current gateway connection.
+    connection: Mutex<Option<mpsc::UnboundedSender<WsMessage>>>,
+    identified: Notify,
+    identifies: Mutex<Vec<Value>>,
+    sessions: AtomicU64,
+    seq: AtomicU64,
+    message_ids: AtomicU64,
+}
+
+/// A running fake Discord.
+pub struct FakeDiscord {
+    /// The REST base URL to give the bot (`DISCORD_API_URL`).
+    pub api_url: String,
+    shared: Arc<Shared>,
+}
+
+impl FakeDiscord {
+    /// Starts the REST API and the gateway on free ports.
+    pub async fn start() -> Self {
+        let rest = TcpListener::bind("127.0.0.1:0").await.expect("bind rest");
+        let gateway = TcpListener::bind("127.0.0.1:0").await.expect("bind gateway");
+        let api_url = format!("http://{}", rest.local_addr().expect("addr"));
+        let gateway_url = format!("ws://{}", gateway.local_addr().expect("addr"));
+        let shared = Arc::new(Shared {
+            requests: Mutex::new(Vec::new()),
+            changed: Notify::new(),
+            gateway_url,
+            roles: Mutex::new(HashMap::new()),
+            connection: Mutex::new(None),
+            identified: Notify::new(),
+            identifies: Mutex::new(Vec::new()),
+            sessions: AtomicU64::new(0),
+            seq: AtomicU64::new(1),
+            message_ids: AtomicU64::new(900_000),
+        });
+        let app = axum::Router::new().fallback(rest_handler).with_state(Arc::clone(&shared));
+        tokio::spawn(async move {
+            axum::serve(rest, app).await.ok();
+        });
+        let gw = Arc::clone(&shared);
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = gateway.accept().await {
+                tokio::spawn(gateway_connection(Arc::clone(&gw), stream));
+            }
+        });
+        Self { api_url, shared }
+    }
+
+    /// Waits until the bot identified and the slash commands were registered (the bot's
+    /// setup is done): events dispatched after this are handled.
+    pub async fn wait_ready(&self) {
+        self.wait_for("slash command registration", |r| {
+            r.method == "PUT" && r.path == format!("/api/v10/applications/{APP_ID}/commands")
+        })
+        .await;
+    }
+
+    /// The Identify payloads received so far.
+    pub fn identifies(&self) -> Vec<Value> {
+        self.shared.identifies.lock().unwrap().clone()
+    }
+
+    /// Sends a dispatch (op 0) on the current gateway connection.
+    pub fn dispatch(&self, event: &str, data: Value) {
+        let seq = self.shared.seq.fetch_add(1, Ordering::SeqCst) + 1;
+        let frame = json!({"op": 0, "t": event, "s": seq, "d": data});
+        self.send_raw(frame.to_string());
+    }
+
+    /// Sends any text frame on the current gateway connection.
+    pub fn send_raw(&self, text: String) {
+        if let Some(tx) = self.shared.connection.lock().unwrap().as_ref() {
+            let _ = tx.send(WsMessage::Text(text));
+        }
+    }
+
+    /// Gateway sessions opened so far (a reconnect opens a new one).
+    pub fn sessions(&self) -> u64 {
+        self.shared.sessions.load(Ordering::SeqCst)
+    }
+
+    /// Every REST request so far.
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.shared.requests.lock().unwrap().clone()
+    }
+
+    /// Requests matching `predicate`.
+    pub fn matching(&self, predicate: impl Fn(&Recorded) -> bool) -> Vec<Recorded> {
+        self.requests().into_iter().filter(|r| predicate(r)).collect()
+    }
+
+    /// Waits (up to 15 s) for a request matching `predicate`; panics with `what` otherwise.
+    pub async fn wait_for(&self, what: &str, predicate: impl Fn(&Recorded) -> bool) -> Recorded {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        loop {
+            let notified = self.shared.changed.notified();
+            if let Some(found) = self.requests().into_iter().find(|r| predicate(r)) {
+                return found;
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                panic!("timed out waiting for {what}; requests: {:#?}", self.requests());
+            }
+        }
+    }
+
+    /// Sets a member's roles as `GET /guilds/{g}/members/{u}` reports them.
+    pub fn set_roles(&self, guild: u64, user: u64, roles: &[u64]) {
+        self.shared.roles.lock().unwrap().insert((guild, user), roles.to_vec());
+    }
+
+    /// A new message id.
+    pub fn next_id(&self) -> u64 {
+        self.shared.message_ids.fetch_add(1, Ordering::SeqCst)
+    }
+}
+
+async fn rest_handler(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let authorized = request
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v == format!("Bot {TOKEN}"));
+    let bytes = to_bytes(request.into_body(), 1 << 20).await.unwrap_or_default();
+    let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    let response = respond(&shared, &method, &path, &body);
+    shared.requests.lock().unwrap().push(Recorded {
+        method: method.to_string(),
+        path,
+        body,
+        authorized,
+    });
+    shared.changed.notify_waiters();
+    response
+}
+
+fn respond(shared: &Shared, method: &Method, path: &str, body: &Value) -> Response {
+    let segments: Vec<&str> = path.trim_start_matches("/api/v10/").split('/').collect();
+    let json_ok = |value: Value| (StatusCode::OK, axum::Json(value)).into_response();
+    let no_content = || StatusCode::NO_CONTENT.into_response();
+    match (method.as_str(), segments.as_slice()) {
+        ("GET", ["gateway"]) => json_ok(json!({"url": shared.gateway_url})),
+        ("GET", ["gateway", "bot"]) => json_ok(json!({
+            "url": shared.gateway_url,
+            "shards": 1,
+            "session_start_limit": {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}
+        })),
+        ("GET", ["oauth2", "applications", "@me"]) => json_ok(json!({
+            "id": APP_ID.to_string(),
+            "name": "leveling-test",
+            "icon": null,
+            "description": "",
+            "bot_public": true,
+            "bot_require_code_grant": false,
+            "verify_key": "00",
+            "owner": user_json(1, "owner", false),
+            "team": null,
+            "flags": 0
+        })),
+        ("GET", ["users", "@me"]) => json_ok(user_json(APP_ID, "leveling-bot", true)),
+        ("PUT", ["applications", _, "commands"]) => json_ok(json!([])),
+        ("POST", ["interactions", _, _, "callback"]) => no_content(),
+        ("POST", ["channels", channel, "messages"]) => {
+            let channel: u64 = channel.parse().unwrap_or(1);
+            let content = body.get("content").and_then(Value::as_str).unwrap_or("");
+            let id = shared.message_ids.fetch_add(1, Ordering::SeqCst);
+            json_ok(message_json(id, channel, None, &user_json(APP_ID, "leveling-bot", true), content))
+        }
+        ("GET", ["guilds", guild, "members", user]) => {
+            let (guild, user): (u64, u64) = (guild.parse().unwrap_or(0), user.parse().unwrap_or(0));
+            let roles = shared.roles.lock().unwrap().get(&(guild, user)).cloned().unwrap_or_default();
+            json_ok(member_json(user, &format!("user{user}"), &roles, None))
+        }
+        ("PUT" | "DELETE", ["guilds", _, "members", _, "roles", _]) => no_content(),
+        _ => (
+            StatusCode::NOT_FOUND,
+            axum::Json(json!({"message": "Unknown route (fake Discord)", "code": 0})),
+        )
+            .into_response(),
+    }
+}
+
+async fn gateway_connection(shared: Arc<Shared>, stream: tokio::net::TcpStream) {
+    let Ok(ws) = tokio_tungstenite::accept_async(stream).await else {
+        return;
+    };
+    let (mut sink, mut stream) = ws.split();
+    let hello = json!({"op": 10, "d": {"heartbeat_interval": 45_000}, "s": null, "t": null});
+    if sink.send(WsMessage::Text(hello.to_string())).await.is_err() {
+        return;
+    }
+    let (tx, mut rx) = mpsc::unbounded_channel::<WsMessage>();
+    loop {
+        tokio::select! {
+            incoming = stream.next() => {
+                let Some(Ok(frame)) = incoming else { break };
+                let WsMessage::Text(text) = frame else {
+                    if matches!(frame, WsMessage::Close(_)) { break }
+                    continue;
+                };
+                let Ok(payload) = serde_json::from_str::<Value>(&text) else { continue };
+                match payload["op"].as_u64() {
+                    Some(1) => {
+                        let ack = json!({"op": 11, "d": null, "s": null, "t": null});
+                        let _ = sink.send(WsMessage::Text(ack.to_string())).await;
+                    }
+                    Some(2) => {
+                        shared.identifies.lock().unwrap().push(payload["d"].clone());
+                        let session = shared.sessions.fetch_add(1, Ordering::SeqCst) + 1;
+                        let ready = json!({
+                            "op": 0, "t": "READY", "s": shared.seq.fetch_add(1, Ordering::SeqCst) + 1,
+                            "d": {
+                                "v": 10,
+                                "user": user_json(APP_ID, "leveling-bot", true),
+                                "guilds": [],
+                                "session_id": format!("session-{session}"),
+                                "resume_gateway_url": shared.gateway_url,
+                                "shard": [0, 1],
+                                "application": {"id": APP_ID.to_string(), "flags": 0}
+                            }
+                        });
+                        let _ = sink.send(WsMessage::Text(ready.to_string())).await;
+                        *shared.connection.lock().unwrap() = Some(tx.clone());
+                        shared.identified.notify_waiters();
+                    }
+                    Some(6) => {
+                        shared.sessions.fetch_add(1, Ordering::SeqCst);
+                        let resumed = json!({
+                            "op": 0, "t": "RESUMED", "s": shared.seq.fetch_add(1, Ordering::SeqCst) + 1, "d": {}
+                        });
+                        let _ = sink.send(WsMessage::Text(resumed.to_string())).await;
+                        *shared.connection.lock().unwrap() = Some(tx.clone());
+                    }
+                    _ => {}
+                }
+            }
+            outgoing = rx.recv() => {
+                let Some(frame) = outgoing else { break };
+                if sink.send(frame).await.is_err() { break }
+            }
+        }
+    }
+}
+
+/// A user object.
+pub fn user_json(id: u64, name: &str, bot: bool) -> Value {
+    json!({
+        "id": id.to_string(),
+        "username": name,
+        "discriminator": "0",
+        "global_name": null,
+        "avatar": null,
+        "bot": bot
+    })
+}
+
+/// A guild member object (`permissions` as Discord computes it for interactions).
+pub fn member_json(user: u64, name: &str, roles: &[u64], permissions: Option<u64>) -> Value {
+    let mut member = json!({
+        "user": user_json(user, name, false),
+        "roles": roles.iter().map(u64::to_string).collect::<Vec<_>>(),
+        "joined_at": "2024-01-01T00:00:00.000000+00:00",
+        "deaf": false,
+        "mute": false,
+        "flags": 0
+    });
+    if let Some(permissions) = permissions {
+        member["permissions"] = json!(permissions.to_string());
+    }
+    member
+}
+
+/// A message object (`guild` `None` for a DM).
+pub fn message_json(id: u64, channel: u64, guild: Option<u64>, author: &Value, content: &str) -> Value {
+    let mut message = json!({
+        "id": id.to_string(),
+        "channel_id": channel.to_string(),
+        "author": author,
+        "content": content,
+        "timestamp": "2026-11-23T12:00:00.000000+00:00",
+        "edited_timestamp": null,
+        "tts": false,
+        "mention_everyone": false,
+        "mentions": [],
+        "mention_roles": [],
+        "attachments": [],
+        "embeds": [],
+        "pinned": false,
+        "type": 0
+    });
+    if let Some(guild) = guild {
+        message["guild_id"] = json!(guild.to_string());
+    }
+    message
+}
+
+/// An INTERACTION_CREATE payload for a slash command.
+pub fn interaction_json(
+    id: u64,
+    guild: u64,
+    channel: u64,
+    member: Value,
+    command: &str,
+    options: Value,
+    resolved: Value,
+) -> Value {
+    json!({
+        "id": id.to_string(),
+        "application_id": APP_ID.to_string(),
+        "type": 2,
+        "data": {
+            "id": "77",
+            "name": command,
+            "type": 1,
+            "options": options,
+            "resolved": resolved
+        },
+        "guild_id": guild.to_string(),
+        "channel_id": channel.to_string(),
+        "member": member,
+        "token": format!("itoken-{id}"),
+        "version": 1,
+        "app_permissions": "0",
+        "locale": "en-US",
+        "guild_locale": "en-US",
+        "entitlements": [],
+        "authorizing_integration_owners": {},
+        "context": 0,
+        "attachment_size_limit": 8_388_608
+    })
+}
+
+/// A VOICE_STATE_UPDATE payload (`channel` `None` when leaving).
+pub fn voice_state_json(guild: u64, user: u64, channel: Option<u64>, self_mute: bool, bot: bool) -> Value {
+    let mut member = member_json(user, &format!("user{user}"), &[], None);
+    member["user"]["bot"] = json!(bot);
+    json!({
+        "guild_id": guild.to_string(),
+        "channel_id": channel.map(|c| c.to_string()),
+        "user_id": user.to_string(),
+        "member": member,
+        "session_id": format!("voice-{user}"),
+        "deaf": false,
+        "mute": false,
+        "self_deaf": false,
+        "self_mute": self_mute,
+        "self_video": false,
+        "suppress": false,
+        "request_to_speak_timestamp": null
+    })
+}

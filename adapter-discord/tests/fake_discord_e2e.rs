@@ -1,0 +1,431 @@
+//! End to end: the real serenity + poise client, our bot, the engine and the memory store,
+//! against a fake Discord (REST + gateway) on 127.0.0.1.
+
+mod fake_discord;
+
+use std::time::Duration;
+
+use chrono::{TimeDelta, Utc};
+use fake_discord::{
+    APP_ID, FakeDiscord, TOKEN, interaction_json, member_json, message_json, user_json, voice_state_json,
+};
+use leveling_core::{ActivityRule, Leveling, ManualClock, MemberId, PageRequest, Rules, Source};
+use leveling_discord::{Announce, Bot, DiscordConfig, Settings, TierRoles};
+use leveling_storage_memory::MemoryStore;
+use serde_json::{Value, json};
+use serenity::all::{ChannelId, GatewayIntents, RoleId};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+const GUILD: u64 = 500;
+const CHANNEL: u64 = 600;
+const VOICE: u64 = 650;
+const MANAGE_GUILD: u64 = 1 << 5;
+
+struct Harness {
+    fake: FakeDiscord,
+    leveling: Leveling,
+    clock: ManualClock,
+    shutdown: Option<oneshot::Sender<()>>,
+    bot: Option<JoinHandle<Result<(), leveling_discord::Error>>>,
+}
+
+impl Harness {
+    async fn start(settings: Settings, rules: Rules) -> Self {
+        let fake = FakeDiscord::start().await;
+        let clock = ManualClock::new(Utc::now());
+        let (sink, announcements) = leveling_discord::announcements();
+        let leveling = Leveling::builder(MemoryStore::new())
+            .rules(rules)
+            .clock(clock.clone())
+            .sink(sink)
+            .build();
+        let mut config = DiscordConfig::new(TOKEN);
+        config.api_url = Some(fake.api_url.clone());
+        // No privileged intents needed by the tests.
+        config.intents = GatewayIntents::GUILDS | GatewayIntents::GUILD_MESSAGES | GatewayIntents::GUILD_VOICE_STATES;
+        config.settings = settings;
+        let (tx, rx) = oneshot::channel::<()>();
+        let bot = tokio::spawn(
+            Bot::new(leveling.clone(), config)
+                .announcements(announcements)
+                .run(async move {
+                    rx.await.ok();
+                }),
+        );
+        fake.wait_ready().await;
+        Self {
+            fake,
+            leveling,
+            clock,
+            shutdown: Some(tx),
+            bot: Some(bot),
+        }
+    }
+
+    async fn xp(&self, user: u64) -> u64 {
+        self.leveling
+            .progress(MemberId::new(GUILD, user))
+            .await
+            .expect("store")
+            .map_or(0, |p| p.member.xp)
+    }
+
+    /// Polls until `user` has `xp` (up to 10 s).
+    async fn wait_xp(&self, user: u64, xp: u64) {
+        for _ in 0..200 {
+            if self.xp(user).await == xp {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("user {user} has {} XP, expected {xp}", self.xp(user).await);
+    }
+
+    fn say(&self, user: Value, guild: Option<u64>, content: &str) {
+        let id = self.fake.next_id();
+        self.fake
+            .dispatch("MESSAGE_CREATE", message_json(id, CHANNEL, guild, &user, content));
+    }
+
+    async fn sources(&self, user: u64) -> Vec<Source> {
+        let history = self
+            .leveling
+            .history(MemberId::new(GUILD, user), PageRequest::first(100))
+            .await
+            .expect("history");
+        history.items.iter().map(|entry| entry.source).collect()
+    }
+
+    async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            tx.send(()).ok();
+        }
+        if let Some(bot) = self.bot.take() {
+            let result = tokio::time::timeout(Duration::from_secs(10), bot)
+                .await
+                .expect("the bot stops on shutdown")
+                .expect("the bot task did not panic");
+            assert!(result.is_ok(), "the bot stopped with {result:?}");
+        }
+    }
+}
+
+fn seed_rules() -> Rules {
+    Rules::default()
+}
+
+fn is_message_to(channel: u64) -> impl Fn(&fake_discord::Recorded) -> bool {
+    move |r| r.method == "POST" && r.path == format!("/api/v10/channels/{channel}/messages")
+}
+
+fn callback_of(id: u64) -> impl Fn(&fake_discord::Recorded) -> bool {
+    move |r| r.method == "POST" && r.path == format!("/api/v10/interactions/{id}/itoken-{id}/callback")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn message_xp_once_per_cooldown_and_level_up_announced_in_the_same_channel() {
+    // 100 XP a message: the first one (+50 daily, +10 streak) reaches level 1 (150 XP).
+    let rules = Rules {
+        message: ActivityRule { xp: 100, cooldown: Duration::from_secs(60) },
+        ..seed_rules()
+    };
+    let h = Harness::start(Settings::default(), rules).await;
+    let identify = &h.fake.identifies()[0];
+    assert!(identify["token"].as_str().is_some_and(|t| t.ends_with(TOKEN)));
+    // GUILDS | GUILD_VOICE_STATES | GUILD_MESSAGES: no privileged intent.
+    assert_eq!(identify["intents"], json!(1 | 128 | 512));
+    let alice = user_json(11, "alice", false);
+
+    h.say(alice.clone(), Some(GUILD), "hello");
+    h.wait_xp(11, 160).await;
+    let announcement = h.fake.wait_for("the level-up announcement", is_message_to(CHANNEL)).await;
+    assert!(announcement.authorized, "REST calls carry the bot token");
+    assert_eq!(
+        announcement.body["content"],
+        json!("🎉 <@11> reached level **1** (Basic)!")
+    );
+
+    // A second message within the cooldown earns nothing.
+    h.say(alice.clone(), Some(GUILD), "again");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(h.xp(11).await, 160);
+
+    // Bots, webhooks and DMs earn nothing.
+    h.say(user_json(12, "robot", true), Some(GUILD), "beep");
+    let mut webhook = message_json(h.fake.next_id(), CHANNEL, Some(GUILD), &user_json(13, "hook", false), "hi");
+    webhook["webhook_id"] = json!("777");
+    h.fake.dispatch("MESSAGE_CREATE", webhook);
+    h.say(user_json(14, "dm", false), None, "psst");
+
+    // After the cooldown, one more grant (no second daily bonus the same day).
+    h.clock.advance(TimeDelta::seconds(61));
+    h.say(alice.clone(), Some(GUILD), "later");
+    h.wait_xp(11, 260).await;
+    assert_eq!(h.xp(12).await + h.xp(13).await + h.xp(14).await, 0);
+    assert_eq!(
+        h.sources(11).await,
+        // Newest first; the first grant wrote message, daily, streak.
+        vec![Source::Message, Source::Streak, Source::Daily, Source::Message]
+    );
+    // Exactly one announcement: the third message did not cross a level.
+    assert_eq!(h.fake.matching(is_message_to(CHANNEL)).len(), 1);
+
+    // Profile sync: the author's username is in the users table.
+    let profile = h.leveling.user(11.into()).await.unwrap().expect("profile synced");
+    assert_eq!(profile.username, "alice");
+
+    // The prefix command `!xp` answers in the channel.
+    h.clock.advance(TimeDelta::seconds(61));
+    h.say(alice, Some(GUILD), "!xp");
+    let reply = h
+        .fake
+        .wait_for("the !xp reply", |r| {
+            is_message_to(CHANNEL)(r) && r.body["content"].as_str().is_some_and(|c| c.contains("rank #1"))
+        })
+        .await;
+    assert!(reply.body["content"].as_str().unwrap().contains("Level **1**"));
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rank_interaction_gets_the_rank_card_and_earns_command_xp() {
+    let h = Harness::start(Settings::default(), seed_rules()).await;
+    let member = MemberId::new(GUILD, 21);
+    h.leveling.add_xp(member, 10_600, None).await.unwrap();
+    h.leveling.add_xp(MemberId::new(GUILD, 22), 20_000, None).await.unwrap();
+
+    let interaction = interaction_json(
+        3001,
+        GUILD,
+        CHANNEL,
+        member_json(21, "bea", &[], Some(0)),
+        "rank",
+        json!([]),
+        json!({}),
+    );
+    h.fake.dispatch("INTERACTION_CREATE", interaction);
+    let callback = h.fake.wait_for("the /rank response", callback_of(3001)).await;
+    assert_eq!(callback.body["type"], json!(4), "a channel message response");
+    let content = callback.body["data"]["content"].as_str().expect("content");
+    // The command earned command XP (5) plus the day's bonus (50 + 10) before it ran.
+    assert!(content.starts_with("**bea** — rank #2\nLevel **10** · Tier **Basic** · 10665 XP total"), "{content}");
+    assert!(content.contains("165 / 2150 XP into level 10"), "{content}");
+    h.wait_xp(21, 10_665).await;
+    assert!(h.sources(21).await.contains(&Source::Command));
+
+    // /rank for another member, through the resolved user option.
+    let interaction = interaction_json(
+        3002,
+        GUILD,
+        CHANNEL,
+        member_json(21, "bea", &[], Some(0)),
+        "rank",
+        json!([{"name": "user", "type": 6, "value": "22"}]),
+        json!({"users": {"22": user_json(22, "cy", false)}}),
+    );
+    h.fake.dispatch("INTERACTION_CREATE", interaction);
+    let callback = h.fake.wait_for("the /rank user response", callback_of(3002)).await;
+    let content = callback.body["data"]["content"].as_str().expect("content");
+    assert!(content.starts_with("**cy** — rank #1\nLevel **13**"), "{content}");
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_commands_are_refused_without_manage_server_or_the_admin_role() {
+    let settings = Settings {
+        admin_role: Some(RoleId::new(4242)),
+        ..Settings::default()
+    };
+    let h = Harness::start(settings, seed_rules()).await;
+    let target = json!({"users": {"32": user_json(32, "dee", false)}});
+    let addxp = |id, member: Value| {
+        interaction_json(
+            id,
+            GUILD,
+            CHANNEL,
+            member,
+            "addxp",
+            json!([{"name": "user", "type": 6, "value": "32"}, {"name": "amount", "type": 4, "value": 500}]),
+            target.clone(),
+        )
+    };
+
+    // No permission, no role: refused, ephemeral, nothing changes.
+    h.fake
+        .dispatch("INTERACTION_CREATE", addxp(4001, member_json(31, "eve", &[1], Some(0))));
+    let refused = h.fake.wait_for("the refusal", callback_of(4001)).await;
+    assert_eq!(refused.body["data"]["flags"], json!(64), "ephemeral");
+    assert!(refused.body["data"]["content"].as_str().unwrap().contains("Manage Server"));
+    let botstats = interaction_json(4002, GUILD, CHANNEL, member_json(31, "eve", &[], Some(0)), "botstats", json!([]), json!({}));
+    h.fake.dispatch("INTERACTION_CREATE", botstats);
+    let refused = h.fake.wait_for("the /botstats refusal", callback_of(4002)).await;
+    assert!(refused.body["data"]["content"].as_str().unwrap().contains("Manage Server"));
+    assert_eq!(h.xp(32).await, 0);
+
+    // Manage Server: allowed, recorded with the invoker as actor.
+    h.fake
+        .dispatch("INTERACTION_CREATE", addxp(4003, member_json(33, "fay", &[], Some(MANAGE_GUILD))));
+    let done = h.fake.wait_for("the /addxp reply", callback_of(4003)).await;
+    assert!(done.body["data"]["content"].as_str().unwrap().contains("now 500 XP"), "{:?}", done.body);
+    h.wait_xp(32, 500).await;
+    let history = h
+        .leveling
+        .history(MemberId::new(GUILD, 32), PageRequest::first(10))
+        .await
+        .unwrap();
+    assert_eq!(history.items[0].actor, Some(33.into()));
+
+    // The configured admin role: allowed too.
+    h.fake
+        .dispatch("INTERACTION_CREATE", addxp(4004, member_json(34, "gus", &[4242], Some(0))));
+    h.fake.wait_for("the role admin's /addxp reply", callback_of(4004)).await;
+    h.wait_xp(32, 1_000).await;
+
+    // /botstats for an admin.
+    let botstats = interaction_json(4005, GUILD, CHANNEL, member_json(33, "fay", &[], Some(MANAGE_GUILD)), "botstats", json!([]), json!({}));
+    h.fake.dispatch("INTERACTION_CREATE", botstats);
+    let stats = h.fake.wait_for("the /botstats reply", callback_of(4005)).await;
+    let content = stats.body["data"]["content"].as_str().unwrap();
+    assert!(content.contains("XP awarded: "), "{content}");
+    assert!(content.contains("Members tracked: "), "{content}");
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn voice_earns_per_minute_only_while_eligible() {
+    let settings = Settings {
+        voice_tick: Duration::from_millis(300),
+        ..Settings::default()
+    };
+    let h = Harness::start(settings, seed_rules()).await;
+    let voice_awards = |sources: Vec<Source>| sources.iter().filter(|s| **s == Source::Voice).count();
+
+    // Alone (with a bot): nothing.
+    h.fake.dispatch("VOICE_STATE_UPDATE", voice_state_json(GUILD, 41, Some(VOICE), false, false));
+    h.fake.dispatch("VOICE_STATE_UPDATE", voice_state_json(GUILD, 49, Some(VOICE), false, true));
+    tokio::time::sleep(Duration::from_millis(1_000)).await;
+    assert_eq!(h.xp(41).await, 0);
+    assert_eq!(h.xp(49).await, 0);
+
+    // A second human: both earn, minute after minute.
+    h.fake.dispatch("VOICE_STATE_UPDATE", voice_state_json(GUILD, 42, Some(VOICE), false, false));
+    tokio::time::sleep(Duration::from_millis(1_400)).await;
+    let first = voice_awards(h.sources(41).await);
+    assert!(first >= 2, "several paid minutes, got {first}");
+    assert!(voice_awards(h.sources(42).await) >= 2);
+    assert!(h.sources(41).await.contains(&Source::Daily), "voice is activity: it claims the daily bonus");
+
+    // Member 42 mutes: neither is eligible any more (41 would be alone).
+    h.fake.dispatch("VOICE_STATE_UPDATE", voice_state_json(GUILD, 42, Some(VOICE), true, false));
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let (xp41, xp42) = (h.xp(41).await, h.xp(42).await);
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    assert_eq!((h.xp(41).await, h.xp(42).await), (xp41, xp42), "no XP while ineligible");
+
+    // Unmuted again: paid again; then 42 leaves and payments stop.
+    h.fake.dispatch("VOICE_STATE_UPDATE", voice_state_json(GUILD, 42, Some(VOICE), false, false));
+    tokio::time::sleep(Duration::from_millis(1_000)).await;
+    assert!(h.xp(41).await > xp41);
+    h.fake.dispatch("VOICE_STATE_UPDATE", voice_state_json(GUILD, 42, None, false, false));
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let xp41 = h.xp(41).await;
+    tokio::time::sleep(Duration::from_millis(1_000)).await;
+    assert_eq!(h.xp(41).await, xp41);
+    assert_eq!(h.xp(49).await, 0, "bots never earn");
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tier_roles_and_announcements_for_level_ups_from_any_source() {
+    const BASIC: u64 = 7001;
+    const MEMBER: u64 = 7002;
+    const ANNOUNCE: u64 = 610;
+    let settings = Settings {
+        announce: Announce::Channel(ChannelId::new(ANNOUNCE)),
+        template: "{username} is now level {level} ({tier})".to_owned(),
+        tier_roles: TierRoles::new()
+            .with("Basic", RoleId::new(BASIC))
+            .with("Member", RoleId::new(MEMBER)),
+        ..Settings::default()
+    };
+    let h = Harness::start(settings, seed_rules()).await;
+    h.fake.set_roles(GUILD, 51, &[BASIC, 9999]);
+    h.leveling
+        .upsert_user(leveling_core::NewUser {
+            id: 51.into(),
+            username: "hal".into(),
+            display_name: None,
+            avatar_url: None,
+        })
+        .await
+        .unwrap();
+
+    // A level-up that did not come from Discord (an API grant): level 11, tier Member.
+    h.leveling
+        .award(leveling_core::Award::grant(MemberId::new(GUILD, 51), 12_650))
+        .await
+        .unwrap();
+    let added = h
+        .fake
+        .wait_for("the Member role added", |r| {
+            r.method == "PUT" && r.path == format!("/api/v10/guilds/{GUILD}/members/51/roles/{MEMBER}")
+        })
+        .await;
+    assert!(added.authorized);
+    h.fake
+        .wait_for("the Basic role removed", |r| {
+            r.method == "DELETE" && r.path == format!("/api/v10/guilds/{GUILD}/members/51/roles/{BASIC}")
+        })
+        .await;
+    let announcement = h.fake.wait_for("the announcement", is_message_to(ANNOUNCE)).await;
+    assert_eq!(announcement.body["content"], json!("hal is now level 11 (Member)"));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The unrelated role stays; each call happened once.
+    let role_calls = h.fake.matching(|r| r.path.contains("/roles/"));
+    assert_eq!(role_calls.len(), 2, "{role_calls:#?}");
+    assert_eq!(h.fake.matching(is_message_to(ANNOUNCE)).len(), 1);
+
+    // A level-up inside the same tier: announced, no role calls.
+    h.leveling
+        .award(leveling_core::Award::grant(MemberId::new(GUILD, 51), 2_500))
+        .await
+        .unwrap();
+    h.fake
+        .wait_for("the second announcement", |r| {
+            is_message_to(ANNOUNCE)(r) && r.body["content"] == json!("hal is now level 12 (Member)")
+        })
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(h.fake.matching(|r| r.path.contains("/roles/")).len(), 2);
+    assert_eq!(h.fake.matching(|r| r.path.contains("/members/51") && r.method == "GET").len(), 1);
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_dispatches_do_not_crash_the_bot() {
+    let h = Harness::start(Settings { announce: Announce::Off, ..Settings::default() }, seed_rules()).await;
+    // A message with missing fields, an unknown event, wrong types, and a frame that is
+    // not JSON at all.
+    h.fake.dispatch("MESSAGE_CREATE", json!({"id": "nope"}));
+    h.fake.dispatch("SOMETHING_NEW", json!({"x": 1}));
+    h.fake.dispatch("VOICE_STATE_UPDATE", json!({"guild_id": [], "user_id": {}}));
+    h.fake.dispatch("INTERACTION_CREATE", json!({"type": 2, "data": "??"}));
+    h.fake.send_raw("{not json".to_owned());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    // The bot still earns XP from the next valid message (on this or a resumed session).
+    let frank = user_json(61, "frank", false);
+    for _ in 0..100 {
+        h.say(frank.clone(), Some(GUILD), "still there?");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if h.xp(61).await > 0 {
+            break;
+        }
+    }
+    assert_eq!(h.xp(61).await, 75, "15 + 50 daily + 10 streak, once");
+    assert!(!h.bot.as_ref().unwrap().is_finished(), "the bot is still running");
+    assert!(h.fake.sessions() >= 1);
+    let _ = APP_ID;
+    h.stop().await;
+}
