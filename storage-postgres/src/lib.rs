@@ -1,1 +1,738 @@
-//! Placeholder: see the issue for this crate.
+//! # leveling-storage-postgres
+//!
+//! The production [`Storage`] for [`leveling_core`]: PostgreSQL through sqlx, with the
+//! schema embedded as migrations.
+//!
+//! - **One round trip per award.** Idempotency lookup, cooldown check, daily / streak
+//!   claim, XP add, history rows, cooldown restart and idempotency key are one SQL
+//!   statement (a data-modifying CTE around `INSERT … ON CONFLICT DO UPDATE … WHERE`), so
+//!   concurrent awards add up exactly and a cooldown lets exactly one through, across
+//!   every process sharing the database.
+//! - **Cheap exact rank.** A per-guild count of members per XP bucket (`floor(√xp)`),
+//!   kept by the same statements, turns a member's position into a short sum plus a
+//!   count within one bucket; see the crate README for the design and the figures.
+//! - **Errors.** A down server, a lost connection or an exhausted pool is
+//!   [`ErrorKind::Unavailable`](leveling_core::ErrorKind::Unavailable) (the HTTP adapter
+//!   answers 503); the pool reconnects by itself when the server is back. Messages never
+//!   contain the connection URL.
+//!
+//! ```no_run
+//! use leveling_core::{Award, Leveling, MemberId};
+//! use leveling_storage_postgres::PostgresStore;
+//!
+//! # async fn run() -> leveling_core::Result<()> {
+//! // Connects and runs the embedded migrations.
+//! let store = PostgresStore::connect("postgres://postgres@127.0.0.1:5432/test").await?;
+//! let leveling = Leveling::builder(store).build();
+//! let result = leveling.award(Award::message(MemberId::new(1, 42))).await?;
+//! println!("{} XP", result.xp);
+//! # Ok(()) }
+//! ```
+//!
+//! Supabase (or any server that requires TLS) works with its URL as given, for example
+//! `postgres://postgres.abc:password@aws-0-eu.pooler.supabase.com:5432/postgres?sslmode=require`
+//! (TLS through rustls with the webpki roots). Use the session-mode port (5432): the
+//! statements are prepared, which a transaction-mode pooler may not support.
+//!
+//! ## Ids
+//!
+//! Snowflakes are `u64`; they are stored in `BIGINT` with the top bit flipped
+//! (`stored = (id ^ 2^63) as i64`), which keeps `u64` order under `BIGINT` order, so ties
+//! on the leaderboard and the user list sort by the real id. The migration adds
+//! `leveling_id(stored)`, which gives the real id back for humans reading the tables.
+//!
+//! ## Schemas
+//!
+//! Every object is created unqualified, so it lands in the first schema of the
+//! connection's `search_path`. To keep the tables in their own schema, create it and set
+//! the search path on the connect options:
+//!
+//! ```no_run
+//! use leveling_storage_postgres::{PgConnectOptions, PostgresStore};
+//!
+//! # async fn run() -> leveling_core::Result<()> {
+//! let options: PgConnectOptions = "postgres://postgres@127.0.0.1/test".parse().expect("a valid URL");
+//! let options = options.options([("search_path", "leveling")]);
+//! let store = PostgresStore::connect_with(options, PostgresStore::pool_options()).await?;
+//! # Ok(()) }
+//! ```
+//!
+//! ## Precision
+//!
+//! Times are `TIMESTAMPTZ`, which keeps microseconds: a sub-microsecond part of a time
+//! given to the store is dropped.
+#![warn(missing_docs)]
+
+mod sql;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use leveling_core::storage::{
+    AdjustRequest, Adjusted, Adjustment, AwardOutcome, AwardRequest, Granted, HistoryEntry, MAX_XP,
+    Member, Standing, StoreStats, StoredAward,
+};
+use leveling_core::{
+    DailyClaim, Day, Error, GuildId, MemberId, NewUser, Page, PageRequest, Result, Storage, Streak,
+    Tool, ToolId, Unlock, UnlockReason, UserId, UserPatch, UserProfile,
+};
+use sqlx::Row;
+use sqlx::migrate::Migrator;
+use sqlx::postgres::PgRow;
+
+pub use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+
+/// The embedded migrations (`storage-postgres/migrations`).
+static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+
+/// How often an award is tried again after losing a race (a concurrent grant of the same
+/// idempotency key, or a snapshot older than the row it was refused on).
+const MAX_ATTEMPTS: u32 = 16;
+
+/// A [`Storage`] on PostgreSQL. Cheap to clone (it is a pool handle).
+#[derive(Clone, Debug)]
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+/// A snowflake as stored: the top bit flipped, so `BIGINT` order is `u64` order.
+fn enc(id: u64) -> i64 {
+    (id ^ (1 << 63)) as i64
+}
+
+/// A stored id back to the snowflake.
+fn dec(stored: i64) -> u64 {
+    (stored as u64) ^ (1 << 63)
+}
+
+fn to_u64(value: i64, what: &str) -> Result<u64> {
+    u64::try_from(value).map_err(|_| Error::Internal {
+        message: format!("the database holds a negative {what}"),
+        source: None,
+    })
+}
+
+fn clamp_i64(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+/// Maps a sqlx error to the core's kinds, with a message that never holds the URL.
+fn db_error(context: &'static str, error: sqlx::Error) -> Error {
+    if is_unavailable(&error) {
+        return Error::unavailable(format!("{context}: the database cannot be reached"), error);
+    }
+    match error {
+        // A configuration error may quote the URL: keep it out of the chain entirely.
+        sqlx::Error::Configuration(_) => Error::Internal {
+            message: format!("{context}: invalid database configuration"),
+            source: None,
+        },
+        error => Error::internal(format!("{context}: database error"), error),
+    }
+}
+
+fn is_unavailable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::Protocol(_) => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            // 08: connection exception; 57P01-03: shutdown / cannot connect now;
+            // 53300: too many connections.
+            code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03" | "53300")
+        }),
+        _ => false,
+    }
+}
+
+/// A race worth retrying: a concurrent grant took the same idempotency key, or the
+/// server aborted on a deadlock or serialization failure.
+fn is_retryable(error: &sqlx::Error) -> bool {
+    let sqlx::Error::Database(db) = error else {
+        return false;
+    };
+    match db.code().as_deref() {
+        Some("23505") => db.constraint() == Some("idempotency_keys_pkey"),
+        Some("40001" | "40P01") => true,
+        _ => false,
+    }
+}
+
+fn decode(context: &'static str) -> impl Fn(sqlx::Error) -> Error {
+    move |error| db_error(context, error)
+}
+
+fn parse_u64_text(text: &str, what: &str) -> Result<u64> {
+    text.parse::<u128>()
+        .map(|n| u64::try_from(n).unwrap_or(u64::MAX))
+        .map_err(|_| Error::Internal {
+            message: format!("the database returned a malformed {what}"),
+            source: None,
+        })
+}
+
+fn offset(page: PageRequest) -> i64 {
+    clamp_i64(page.offset)
+}
+
+impl PostgresStore {
+    /// Connects to `url` with [`pool_options`](Self::pool_options) and runs the embedded
+    /// migrations (idempotent: applied ones are skipped; concurrent starts wait on
+    /// sqlx's migration lock).
+    ///
+    /// [`Error::InvalidInput`] for a malformed URL, [`Error::Unavailable`] when the server
+    /// cannot be reached. The URL (and its password) never appears in the error.
+    pub async fn connect(url: &str) -> Result<Self> {
+        let options = PgConnectOptions::from_str(url)
+            .map_err(|_| Error::InvalidInput("invalid PostgreSQL connection URL".into()))?;
+        Self::connect_with(options, Self::pool_options()).await
+    }
+
+    /// Connects with explicit options and runs the embedded migrations.
+    pub async fn connect_with(options: PgConnectOptions, pool: PgPoolOptions) -> Result<Self> {
+        let pool = pool
+            .connect_with(options)
+            .await
+            .map_err(decode("connecting to PostgreSQL"))?;
+        let store = Self::from_pool(pool);
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// The pool settings [`connect`](Self::connect) uses: up to 16 connections, and a
+    /// request waits at most 5 s for one (then fails as unavailable).
+    pub fn pool_options() -> PgPoolOptions {
+        PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(5))
+    }
+
+    /// Wraps an existing pool. Runs no migration: call [`migrate`](Self::migrate) (or
+    /// apply `storage-postgres/migrations` yourself) before using the store.
+    pub fn from_pool(pool: PgPool) -> Self {
+        Self { pool }
+    }
+
+    /// Applies the embedded migrations that are not applied yet.
+    pub async fn migrate(&self) -> Result<()> {
+        MIGRATOR.run(&self.pool).await.map_err(|error| match error {
+            sqlx::migrate::MigrateError::Execute(error) => db_error("running migrations", error),
+            error => Error::internal("running migrations failed", error),
+        })
+    }
+
+    /// The underlying pool.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// One attempt at an award: `Ok(None)` when it must be retried.
+    async fn try_award(
+        &self,
+        request: &AwardRequest,
+    ) -> std::result::Result<Option<StoredAward>, sqlx::Error> {
+        let id = request.member;
+        let amount = clamp_i64(request.amount.min(MAX_XP));
+        let cooldown = request.cooldown.map(|c| {
+            i64::try_from(c.as_micros())
+                .unwrap_or(i64::MAX)
+                .min(MAX_COOLDOWN_MICROS)
+        });
+        let daily = request.daily;
+        let row: PgRow = sqlx::query(sql::AWARD)
+            .bind(enc(id.guild.0))
+            .bind(enc(id.user.0))
+            .bind(request.source.index() as i32 + 1)
+            .bind(amount)
+            .bind(cooldown)
+            .bind(daily.map(|d| d.today.0))
+            .bind(daily.map_or_else(|| "0".to_owned(), |d| d.bonus.to_string()))
+            .bind(daily.map_or_else(|| "0".to_owned(), |d| d.per_day.to_string()))
+            .bind(daily.map_or(0, |d| i64::from(d.cap_days)))
+            .bind(request.reason.as_deref())
+            .bind(request.idempotency_key.as_deref())
+            .bind(request.now)
+            .bind(request.source.as_str())
+            .fetch_one(&self.pool)
+            .await?;
+        let internal = |e: Error| sqlx::Error::Decode(Box::new(e));
+
+        if let Some(before) = row.try_get::<Option<i64>, _>("key_xp_before")? {
+            let claim = match row.try_get::<Option<i64>, _>("key_claim_days")? {
+                None => None,
+                Some(days) => {
+                    let bonus: Option<String> = row.try_get("key_bonus")?;
+                    let streak_bonus: Option<String> = row.try_get("key_streak_bonus")?;
+                    Some(DailyClaim {
+                        streak_days: u32::try_from(days).unwrap_or(u32::MAX),
+                        bonus: parse_u64_text(bonus.as_deref().unwrap_or("0"), "bonus")
+                            .map_err(internal)?,
+                        streak_bonus: parse_u64_text(
+                            streak_bonus.as_deref().unwrap_or("0"),
+                            "streak bonus",
+                        )
+                        .map_err(internal)?,
+                    })
+                }
+            };
+            let granted = Granted {
+                xp_before: to_u64(before, "xp").map_err(internal)?,
+                xp_after: to_u64(row.try_get("key_xp_after")?, "xp").map_err(internal)?,
+                amount: to_u64(row.try_get("key_amount")?, "amount").map_err(internal)?,
+                daily: claim,
+            };
+            return Ok(Some(StoredAward {
+                outcome: AwardOutcome::Granted(granted),
+                replayed: true,
+            }));
+        }
+
+        if let Some(before) = row.try_get::<Option<i64>, _>("granted_before")? {
+            let claim = row
+                .try_get::<Option<i64>, _>("granted_claim_days")?
+                .zip(daily)
+                .map(|(days, rule)| {
+                    let streak_days = u32::try_from(days).unwrap_or(u32::MAX);
+                    DailyClaim {
+                        streak_days,
+                        bonus: rule.bonus,
+                        streak_bonus: rule
+                            .per_day
+                            .saturating_mul(u64::from(streak_days.min(rule.cap_days))),
+                    }
+                });
+            let granted = Granted {
+                xp_before: to_u64(before, "xp").map_err(internal)?,
+                xp_after: to_u64(row.try_get("granted_after")?, "xp").map_err(internal)?,
+                amount: to_u64(row.try_get("granted_amount")?, "amount").map_err(internal)?,
+                daily: claim,
+            };
+            return Ok(Some(StoredAward {
+                outcome: AwardOutcome::Granted(granted),
+                replayed: false,
+            }));
+        }
+
+        // Refused. The reason comes from the statement's snapshot; when the snapshot
+        // would have granted, the row changed under us (a concurrent award): try again.
+        let xp = to_u64(row.try_get::<Option<i64>, _>("cur_xp")?.unwrap_or(0), "xp")
+            .map_err(internal)?;
+        let until: Option<DateTime<Utc>> = row.try_get("cur_until")?;
+        if let Some(until) = until.filter(|until| *until > request.now) {
+            let remaining = (until - request.now).to_std().unwrap_or_default();
+            return Ok(Some(StoredAward {
+                outcome: AwardOutcome::Cooldown { remaining, xp },
+                replayed: false,
+            }));
+        }
+        let streak_day: Option<i64> = row.try_get("cur_streak_day")?;
+        let can_claim = daily.is_some_and(|rule| {
+            rule.claim(Streak {
+                last_claim: streak_day.map(Day),
+                days: 0,
+            })
+            .is_some()
+        });
+        if request.amount == 0 && !can_claim {
+            return Ok(Some(StoredAward {
+                outcome: AwardOutcome::AlreadyClaimed { xp },
+                replayed: false,
+            }));
+        }
+        Ok(None)
+    }
+}
+
+/// Cooldowns are capped at about 1,000 years, so `now + cooldown` stays a valid time.
+const MAX_COOLDOWN_MICROS: i64 = 1_000 * 366 * 86_400 * 1_000_000;
+
+fn user_profile(row: &PgRow) -> std::result::Result<UserProfile, sqlx::Error> {
+    Ok(UserProfile {
+        id: UserId(dec(row.try_get("id")?)),
+        username: row.try_get("username")?,
+        display_name: row.try_get("display_name")?,
+        avatar_url: row.try_get("avatar_url")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+#[async_trait]
+impl Storage for PostgresStore {
+    async fn award(&self, request: &AwardRequest) -> Result<StoredAward> {
+        for attempt in 1..=MAX_ATTEMPTS {
+            match self.try_award(request).await {
+                Ok(Some(stored)) => return Ok(stored),
+                Ok(None) => {}
+                Err(error) if is_retryable(&error) => {}
+                Err(sqlx::Error::Decode(source)) => match source.downcast::<Error>() {
+                    Ok(error) => return Err(*error),
+                    Err(source) => {
+                        return Err(Error::internal("award: bad data from the database", source));
+                    }
+                },
+                Err(error) => return Err(db_error("award", error)),
+            }
+            tracing::debug!(member = %request.member, attempt, "award raced a concurrent award; retrying");
+        }
+        Err(Error::Unavailable {
+            message: "award: too much contention on this member, try again".into(),
+            source: None,
+        })
+    }
+
+    async fn adjust(&self, request: &AdjustRequest) -> Result<Adjusted> {
+        let (delta, set, reset) = match request.adjustment {
+            Adjustment::Add(delta) => (Some(delta), None, false),
+            Adjustment::Set(xp) => (None, Some(clamp_i64(xp.min(MAX_XP))), false),
+            Adjustment::Reset => (None, None, true),
+        };
+        let id = request.member;
+        let mut last_error = None;
+        for _ in 0..MAX_ATTEMPTS {
+            let result = sqlx::query(sql::ADJUST)
+                .bind(enc(id.guild.0))
+                .bind(enc(id.user.0))
+                .bind(delta)
+                .bind(set)
+                .bind(reset)
+                .bind(request.actor.map(|actor| enc(actor.0)))
+                .bind(request.reason.as_deref())
+                .bind(request.now)
+                .fetch_one(&self.pool)
+                .await;
+            match result {
+                Ok(row) => {
+                    let before: i64 = row.try_get("before").map_err(decode("adjust"))?;
+                    let after: i64 = row.try_get("after").map_err(decode("adjust"))?;
+                    return Ok(Adjusted {
+                        xp_before: to_u64(before, "xp")?,
+                        xp_after: to_u64(after, "xp")?,
+                    });
+                }
+                Err(error) if is_retryable(&error) => last_error = Some(error),
+                Err(error) => return Err(db_error("adjust", error)),
+            }
+        }
+        Err(last_error.map_or_else(
+            || Error::Internal {
+                message: "adjust failed".into(),
+                source: None,
+            },
+            |error| db_error("adjust", error),
+        ))
+    }
+
+    async fn member(&self, id: MemberId) -> Result<Option<Member>> {
+        let row = sqlx::query(sql::MEMBER)
+            .bind(enc(id.guild.0))
+            .bind(enc(id.user.0))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(decode("member"))?;
+        let Some(row) = row else { return Ok(None) };
+        let context = decode("member");
+        let xp: i64 = row.try_get("xp").map_err(&context)?;
+        let streak_day: Option<i64> = row.try_get("streak_day").map_err(&context)?;
+        let streak_days: i64 = row.try_get("streak_days").map_err(&context)?;
+        Ok(Some(Member {
+            id,
+            xp: to_u64(xp, "xp")?,
+            streak: Streak {
+                last_claim: streak_day.map(Day),
+                days: u32::try_from(streak_days).unwrap_or(u32::MAX),
+            },
+            xp_reached_at: row.try_get("xp_reached_at").map_err(&context)?,
+        }))
+    }
+
+    async fn rank(&self, id: MemberId) -> Result<Option<u64>> {
+        let rank: Option<i64> = sqlx::query_scalar(sql::RANK)
+            .bind(enc(id.guild.0))
+            .bind(enc(id.user.0))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(decode("rank"))?;
+        rank.map(|rank| to_u64(rank, "rank")).transpose()
+    }
+
+    async fn leaderboard(&self, guild: GuildId, page: PageRequest) -> Result<Page<Standing>> {
+        let total: i64 = sqlx::query_scalar(sql::GUILD_MEMBERS)
+            .bind(enc(guild.0))
+            .fetch_one(&self.pool)
+            .await
+            .map_err(decode("leaderboard"))?;
+        let rows = sqlx::query(sql::LEADERBOARD)
+            .bind(enc(guild.0))
+            .bind(i64::from(page.limit))
+            .bind(offset(page))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(decode("leaderboard"))?;
+        let context = decode("leaderboard");
+        let mut items = Vec::with_capacity(rows.len());
+        for (i, row) in rows.iter().enumerate() {
+            items.push(Standing {
+                rank: page.offset.saturating_add(i as u64 + 1),
+                user: UserId(dec(row.try_get("user_id").map_err(&context)?)),
+                username: row.try_get("username").map_err(&context)?,
+                xp: to_u64(row.try_get("xp").map_err(&context)?, "xp")?,
+            });
+        }
+        Ok(Page {
+            items,
+            total: to_u64(total, "member count")?,
+        })
+    }
+
+    async fn history(&self, id: MemberId, page: PageRequest) -> Result<Page<HistoryEntry>> {
+        let total: i64 = sqlx::query_scalar(sql::HISTORY_COUNT)
+            .bind(enc(id.guild.0))
+            .bind(enc(id.user.0))
+            .fetch_one(&self.pool)
+            .await
+            .map_err(decode("history"))?;
+        let rows = sqlx::query(sql::HISTORY)
+            .bind(enc(id.guild.0))
+            .bind(enc(id.user.0))
+            .bind(i64::from(page.limit))
+            .bind(offset(page))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(decode("history"))?;
+        let context = decode("history");
+        let mut items = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let source: String = row.try_get("source").map_err(&context)?;
+            let actor: Option<i64> = row.try_get("actor").map_err(&context)?;
+            items.push(HistoryEntry {
+                amount: row.try_get("amount").map_err(&context)?,
+                source: source
+                    .parse()
+                    .map_err(|e| Error::internal("history: unknown source", e))?,
+                xp_before: to_u64(row.try_get("xp_before").map_err(&context)?, "xp")?,
+                xp_after: to_u64(row.try_get("xp_after").map_err(&context)?, "xp")?,
+                actor: actor.map(|a| UserId(dec(a))),
+                reason: row.try_get("reason").map_err(&context)?,
+                created_at: row.try_get("created_at").map_err(&context)?,
+            });
+        }
+        Ok(Page {
+            items,
+            total: to_u64(total, "history length")?,
+        })
+    }
+
+    async fn upsert_user(&self, user: &NewUser, now: DateTime<Utc>) -> Result<(UserProfile, bool)> {
+        let row = sqlx::query(sql::UPSERT_USER)
+            .bind(enc(user.id.0))
+            .bind(&user.username)
+            .bind(user.display_name.as_deref())
+            .bind(user.avatar_url.as_deref())
+            .bind(now)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(decode("saving a user"))?;
+        let created: bool = row.try_get("created").map_err(decode("saving a user"))?;
+        Ok((
+            user_profile(&row).map_err(decode("saving a user"))?,
+            created,
+        ))
+    }
+
+    async fn update_user(
+        &self,
+        id: UserId,
+        patch: &UserPatch,
+        now: DateTime<Utc>,
+    ) -> Result<Option<UserProfile>> {
+        let row = sqlx::query(sql::UPDATE_USER)
+            .bind(enc(id.0))
+            .bind(patch.username.as_deref())
+            .bind(patch.display_name.is_some())
+            .bind(patch.display_name.clone().flatten())
+            .bind(patch.avatar_url.is_some())
+            .bind(patch.avatar_url.clone().flatten())
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(decode("updating a user"))?;
+        row.map(|row| user_profile(&row).map_err(decode("updating a user")))
+            .transpose()
+    }
+
+    async fn user(&self, id: UserId) -> Result<Option<UserProfile>> {
+        let row = sqlx::query(sql::USER)
+            .bind(enc(id.0))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(decode("user"))?;
+        row.map(|row| user_profile(&row).map_err(decode("user")))
+            .transpose()
+    }
+
+    async fn users(&self, page: PageRequest) -> Result<Page<UserProfile>> {
+        let total: i64 = sqlx::query_scalar(sql::USER_COUNT)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(decode("users"))?;
+        let rows = sqlx::query(sql::USERS)
+            .bind(i64::from(page.limit))
+            .bind(offset(page))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(decode("users"))?;
+        let items = rows
+            .iter()
+            .map(user_profile)
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(decode("users"))?;
+        Ok(Page {
+            items,
+            total: to_u64(total, "user count")?,
+        })
+    }
+
+    async fn create_tool(&self, tool: &Tool) -> Result<()> {
+        let inserted = sqlx::query(sql::CREATE_TOOL)
+            .bind(tool.id.as_str())
+            .bind(&tool.name)
+            .bind(&tool.description)
+            .bind(&tool.tier)
+            .bind(i64::from(tool.required_level))
+            .bind(tool.url.as_deref())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(decode("creating a tool"))?;
+        match inserted {
+            Some(_) => Ok(()),
+            None => Err(Error::Conflict(format!("tool {} already exists", tool.id))),
+        }
+    }
+
+    async fn tools(&self) -> Result<Vec<Tool>> {
+        let rows = sqlx::query(sql::TOOLS)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(decode("tools"))?;
+        let context = decode("tools");
+        rows.iter()
+            .map(|row| {
+                let id: String = row.try_get("id").map_err(&context)?;
+                let level: i64 = row.try_get("required_level").map_err(&context)?;
+                Ok(Tool {
+                    id: ToolId::new(id)
+                        .map_err(|e| Error::internal("tools: a stored id is invalid", e))?,
+                    name: row.try_get("name").map_err(&context)?,
+                    description: row.try_get("description").map_err(&context)?,
+                    tier: row.try_get("tier").map_err(&context)?,
+                    required_level: u32::try_from(level)
+                        .map_err(|e| Error::internal("tools: bad level", e))?,
+                    url: row.try_get("url").map_err(&context)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn record_unlock(
+        &self,
+        id: MemberId,
+        tool: &ToolId,
+        reason: UnlockReason,
+        at: DateTime<Utc>,
+    ) -> Result<bool> {
+        let inserted = sqlx::query(sql::RECORD_UNLOCK)
+            .bind(enc(id.guild.0))
+            .bind(enc(id.user.0))
+            .bind(tool.as_str())
+            .bind(reason.as_str())
+            .bind(at)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(decode("recording an unlock"))?;
+        Ok(inserted.is_some())
+    }
+
+    async fn unlocks(&self, id: MemberId) -> Result<Vec<Unlock>> {
+        let rows = sqlx::query(sql::UNLOCKS)
+            .bind(enc(id.guild.0))
+            .bind(enc(id.user.0))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(decode("unlocks"))?;
+        let context = decode("unlocks");
+        rows.iter()
+            .map(|row| {
+                let tool: String = row.try_get("tool").map_err(&context)?;
+                let reason: String = row.try_get("reason").map_err(&context)?;
+                Ok(Unlock {
+                    tool: ToolId::new(tool)
+                        .map_err(|e| Error::internal("unlocks: a stored id is invalid", e))?,
+                    reason: match reason.as_str() {
+                        "level" => UnlockReason::Level,
+                        "grant" => UnlockReason::Grant,
+                        _ => {
+                            return Err(Error::Internal {
+                                message: "unlocks: unknown reason".into(),
+                                source: None,
+                            });
+                        }
+                    },
+                    at: row.try_get("unlocked_at").map_err(&context)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn stats(&self) -> Result<StoreStats> {
+        let row = sqlx::query(sql::STATS)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(decode("stats"))?;
+        let context = decode("stats");
+        let members: i64 = row.try_get("members").map_err(&context)?;
+        let users: i64 = row.try_get("users").map_err(&context)?;
+        let total_xp: String = row.try_get("total_xp").map_err(&context)?;
+        Ok(StoreStats {
+            members: to_u64(members, "member count")?,
+            users: to_u64(users, "user count")?,
+            total_xp: parse_u64_text(&total_xp, "XP sum")?,
+        })
+    }
+
+    async fn health(&self) -> Result<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(decode("health check"))?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn id_encoding_keeps_u64_order_and_round_trips() {
+        let ids = [0, 1, 42, (1 << 63) - 1, 1 << 63, u64::MAX - 1, u64::MAX];
+        for pair in ids.windows(2) {
+            assert!(enc(pair[0]) < enc(pair[1]), "{pair:?}");
+        }
+        for id in ids {
+            assert_eq!(dec(enc(id)), id);
+        }
+    }
+
+    #[test]
+    fn the_award_statement_knows_every_source() {
+        // The statement sizes the cooldown array for 7 sources.
+        assert_eq!(leveling_core::Source::ALL.len(), 7);
+        assert!(sql::AWARD.contains("generate_series(1, 7)"));
+    }
+}

@@ -1,0 +1,319 @@
+//! The SQL statements. Every value is a bind parameter; nothing is formatted in.
+
+/// One award in one statement: idempotency lookup, cooldown check, daily / streak claim,
+/// XP add (saturating), history rows, cooldown restart, rank-bucket move and key insert.
+///
+/// Binds: $1 guild, $2 user (encoded ids), $3 source slot (`Source::index() + 1`),
+/// $4 amount (≤ MAX_XP), $5 cooldown in µs (NULL: none), $6 today (NULL: no daily claim),
+/// $7 daily bonus (text, u64), $8 streak bonus per day (text, u64), $9 streak cap days,
+/// $10 reason, $11 idempotency key, $12 now, $13 source name.
+///
+/// Concurrency (READ COMMITTED): the member row is the lock. `INSERT … ON CONFLICT DO
+/// UPDATE … WHERE` evaluates the cooldown and the daily claim on the latest committed
+/// version of the row, after waiting for any award in flight, so a cooldown lets exactly
+/// one award through and concurrent additions never lose an update. A brand-new member
+/// is created by the same statement (a concurrent first award falls into the `DO UPDATE`
+/// branch). A key is inserted without `ON CONFLICT`: two concurrent grants with the same
+/// key make the later one fail on the key's primary key, which rolls the whole statement
+/// back; the store then retries and replays the first grant.
+pub(crate) const AWARD: &str = r#"
+WITH prior_key AS (
+    SELECT xp_before, xp_after, amount, claim_days, bonus, streak_bonus
+    FROM idempotency_keys
+    WHERE guild = $1::bigint AND user_id = $2::bigint AND key = $11::text
+),
+cur AS (
+    SELECT xp, cooldown_until[$3::int] AS until, streak_day
+    FROM members
+    WHERE guild = $1::bigint AND user_id = $2::bigint
+),
+up AS (
+    INSERT INTO members AS m
+        (guild, user_id, xp, xp_reached_at, streak_day, streak_days, cooldown_until, prev_xp, claim_days)
+    SELECT
+        $1::bigint,
+        $2::bigint,
+        LEAST(
+            $4::bigint::numeric + CASE WHEN $6::bigint IS NULL THEN 0
+                ELSE $7::text::numeric + LEAST($8::text::numeric * LEAST(1, $9::bigint), 9223372036854775807) END,
+            9223372036854775807)::bigint,
+        $12::timestamptz,
+        $6::bigint,
+        CASE WHEN $6::bigint IS NULL THEN 0 ELSE 1 END,
+        ARRAY(SELECT CASE WHEN i = $3::int AND $5::bigint IS NOT NULL
+                          THEN $12::timestamptz + $5::bigint * interval '1 microsecond' END
+              FROM generate_series(1, 7) AS i ORDER BY i),
+        NULL,
+        CASE WHEN $6::bigint IS NULL THEN NULL ELSE 1 END
+    WHERE NOT EXISTS (SELECT 1 FROM prior_key)
+      AND ($4::bigint > 0 OR $6::bigint IS NOT NULL)
+    ON CONFLICT (guild, user_id) DO UPDATE SET
+        xp = LEAST(
+            m.xp::numeric + $4::bigint
+            + CASE WHEN $6::bigint IS NOT NULL AND (m.streak_day IS NULL OR m.streak_day < $6::bigint)
+                   THEN $7::text::numeric + LEAST(
+                       $8::text::numeric * LEAST(
+                           CASE WHEN m.streak_day = $6::bigint - 1 THEN LEAST(m.streak_days + 1, 4294967295) ELSE 1 END,
+                           $9::bigint),
+                       9223372036854775807)
+                   ELSE 0 END,
+            9223372036854775807)::bigint,
+        prev_xp = m.xp,
+        claim_days = CASE WHEN $6::bigint IS NOT NULL AND (m.streak_day IS NULL OR m.streak_day < $6::bigint)
+            THEN CASE WHEN m.streak_day = $6::bigint - 1 THEN LEAST(m.streak_days + 1, 4294967295) ELSE 1 END
+            END,
+        streak_days = CASE WHEN $6::bigint IS NOT NULL AND (m.streak_day IS NULL OR m.streak_day < $6::bigint)
+            THEN CASE WHEN m.streak_day = $6::bigint - 1 THEN LEAST(m.streak_days + 1, 4294967295) ELSE 1 END
+            ELSE m.streak_days END,
+        streak_day = CASE WHEN $6::bigint IS NOT NULL AND (m.streak_day IS NULL OR m.streak_day < $6::bigint)
+            THEN $6::bigint ELSE m.streak_day END,
+        cooldown_until[$3::int] = CASE WHEN $5::bigint IS NULL THEN m.cooldown_until[$3::int]
+            ELSE $12::timestamptz + $5::bigint * interval '1 microsecond' END,
+        xp_reached_at = $12::timestamptz
+    WHERE (m.cooldown_until[$3::int] IS NULL OR m.cooldown_until[$3::int] <= $12::timestamptz)
+      AND ($4::bigint > 0
+           OR ($6::bigint IS NOT NULL AND (m.streak_day IS NULL OR m.streak_day < $6::bigint)))
+    RETURNING m.xp, m.prev_xp, m.claim_days
+),
+g0 AS (
+    SELECT up.xp AS after, up.prev_xp IS NULL AS fresh, COALESCE(up.prev_xp, 0) AS before, up.claim_days,
+           LEAST($4::bigint, 9223372036854775807 - COALESCE(up.prev_xp, 0)) AS a,
+           CASE WHEN up.claim_days IS NULL THEN NULL
+                ELSE LEAST($8::text::numeric * LEAST(up.claim_days, $9::bigint), 18446744073709551615) END AS sb
+    FROM up
+),
+g1 AS (
+    SELECT g0.*,
+           CASE WHEN g0.claim_days IS NULL THEN 0
+                ELSE LEAST($7::text::numeric, 9223372036854775807 - g0.before - g0.a)::bigint END AS b
+    FROM g0
+),
+g AS (
+    SELECT g1.*,
+           COALESCE(LEAST(g1.sb, 9223372036854775807 - g1.before - g1.a - g1.b), 0)::bigint AS s
+    FROM g1
+),
+hist AS (
+    INSERT INTO xp_history (guild, user_id, amount, source, xp_before, xp_after, actor, reason, created_at)
+    SELECT $1::bigint, $2::bigint, v.amount, v.source, v.before, v.before + v.amount, NULL, v.reason, $12::timestamptz
+    FROM g CROSS JOIN LATERAL (VALUES
+        (1, $4::bigint > 0, $13::text, g.before, g.a, $10::text),
+        (2, g.claim_days IS NOT NULL AND $7::text::numeric > 0, 'daily', g.before + g.a, g.b, NULL),
+        (3, g.claim_days IS NOT NULL AND g.sb > 0, 'streak', g.before + g.a + g.b, g.s, NULL)
+    ) AS v(ord, keep, source, before, amount, reason)
+    WHERE v.keep
+    ORDER BY v.ord
+),
+buckets AS (
+    INSERT INTO xp_buckets AS x (guild, bucket, members)
+    SELECT $1::bigint, v.bucket, sum(v.delta)
+    FROM g CROSS JOIN LATERAL (VALUES
+        (leveling_bucket(g.after), 1),
+        (CASE WHEN g.fresh THEN NULL ELSE leveling_bucket(g.before) END, -1)
+    ) AS v(bucket, delta)
+    WHERE v.bucket IS NOT NULL
+    GROUP BY v.bucket
+    HAVING sum(v.delta) <> 0
+    ORDER BY v.bucket
+    ON CONFLICT (guild, bucket) DO UPDATE SET members = x.members + EXCLUDED.members
+),
+new_key AS (
+    INSERT INTO idempotency_keys
+        (guild, user_id, key, xp_before, xp_after, amount, claim_days, bonus, streak_bonus, created_at)
+    SELECT $1::bigint, $2::bigint, $11::text, g.before, g.after, g.a, g.claim_days,
+           CASE WHEN g.claim_days IS NULL THEN NULL ELSE $7::text::numeric END, g.sb, $12::timestamptz
+    FROM g
+    WHERE $11::text IS NOT NULL
+)
+SELECT
+    pk.xp_before AS key_xp_before, pk.xp_after AS key_xp_after, pk.amount AS key_amount,
+    pk.claim_days AS key_claim_days, pk.bonus::text AS key_bonus, pk.streak_bonus::text AS key_streak_bonus,
+    g.before AS granted_before, g.after AS granted_after, g.a AS granted_amount,
+    g.claim_days AS granted_claim_days,
+    c.xp AS cur_xp, c.until AS cur_until, c.streak_day AS cur_streak_day
+FROM (SELECT 1) AS one
+LEFT JOIN prior_key AS pk ON true
+LEFT JOIN g ON true
+LEFT JOIN cur AS c ON true
+"#;
+
+/// An admin change in one statement: the member (created when needed), its history row
+/// and its rank-bucket move.
+///
+/// Binds: $1 guild, $2 user, $3 delta for `Add` (NULL otherwise), $4 total for `Set`
+/// (NULL otherwise), $5 reset, $6 actor (encoded, NULL), $7 reason, $8 now.
+pub(crate) const ADJUST: &str = r#"
+WITH up AS (
+    INSERT INTO members AS m (guild, user_id, xp, xp_reached_at, streak_day, streak_days, prev_xp, claim_days)
+    VALUES (
+        $1::bigint, $2::bigint,
+        CASE WHEN $5::bool THEN 0
+             WHEN $4::bigint IS NOT NULL THEN $4::bigint
+             ELSE GREATEST(LEAST($3::bigint::numeric, 9223372036854775807), 0)::bigint END,
+        $8::timestamptz, NULL, 0, NULL, NULL)
+    ON CONFLICT (guild, user_id) DO UPDATE SET
+        xp = CASE WHEN $5::bool THEN 0
+                  WHEN $4::bigint IS NOT NULL THEN $4::bigint
+                  ELSE GREATEST(LEAST(m.xp::numeric + $3::bigint, 9223372036854775807), 0)::bigint END,
+        prev_xp = m.xp,
+        claim_days = NULL,
+        streak_day = CASE WHEN $5::bool THEN NULL ELSE m.streak_day END,
+        streak_days = CASE WHEN $5::bool THEN 0 ELSE m.streak_days END,
+        xp_reached_at = CASE
+            WHEN m.xp = (CASE WHEN $5::bool THEN 0
+                              WHEN $4::bigint IS NOT NULL THEN $4::bigint
+                              ELSE GREATEST(LEAST(m.xp::numeric + $3::bigint, 9223372036854775807), 0)::bigint END)
+            THEN m.xp_reached_at ELSE $8::timestamptz END
+    RETURNING m.xp, m.prev_xp
+),
+g AS (
+    SELECT up.xp AS after, COALESCE(up.prev_xp, 0) AS before, up.prev_xp IS NULL AS fresh FROM up
+),
+hist AS (
+    INSERT INTO xp_history (guild, user_id, amount, source, xp_before, xp_after, actor, reason, created_at)
+    SELECT $1::bigint, $2::bigint, g.after - g.before, 'admin', g.before, g.after, $6::bigint, $7::text, $8::timestamptz
+    FROM g
+),
+buckets AS (
+    INSERT INTO xp_buckets AS x (guild, bucket, members)
+    SELECT $1::bigint, v.bucket, sum(v.delta)
+    FROM g CROSS JOIN LATERAL (VALUES
+        (leveling_bucket(g.after), 1),
+        (CASE WHEN g.fresh THEN NULL ELSE leveling_bucket(g.before) END, -1)
+    ) AS v(bucket, delta)
+    WHERE v.bucket IS NOT NULL
+    GROUP BY v.bucket
+    HAVING sum(v.delta) <> 0
+    ORDER BY v.bucket
+    ON CONFLICT (guild, bucket) DO UPDATE SET members = x.members + EXCLUDED.members
+)
+SELECT g.before, g.after FROM g
+"#;
+
+/// A member's 1-based position: members in higher XP buckets (from `xp_buckets`), plus
+/// those above them in their own bucket, plus those tied on XP who got there first.
+/// Binds: $1 guild, $2 user.
+pub(crate) const RANK: &str = r#"
+WITH me AS (
+    SELECT xp, xp_reached_at, user_id, leveling_bucket(xp) AS b
+    FROM members WHERE guild = $1::bigint AND user_id = $2::bigint
+)
+SELECT (1
+    + COALESCE((SELECT sum(x.members) FROM xp_buckets AS x
+                WHERE x.guild = $1::bigint AND x.bucket > me.b), 0)
+    + (SELECT count(*) FROM members AS o
+       WHERE o.guild = $1::bigint
+         AND o.xp > me.xp
+         AND o.xp <= LEAST((me.b + 2)::numeric * (me.b + 2) - 1, 9223372036854775807)::bigint
+         AND leveling_bucket(o.xp) = me.b)
+    + (SELECT count(*) FROM members AS o
+       WHERE o.guild = $1::bigint AND o.xp = me.xp
+         AND (o.xp_reached_at, o.user_id) < (me.xp_reached_at, me.user_id))
+    )::bigint AS rank
+FROM me
+"#;
+
+/// A page of a guild's leaderboard. Binds: $1 guild, $2 limit, $3 offset.
+pub(crate) const LEADERBOARD: &str = r#"
+SELECT m.user_id, m.xp, u.username
+FROM members AS m
+LEFT JOIN users AS u ON u.id = m.user_id
+WHERE m.guild = $1::bigint
+ORDER BY m.xp DESC, m.xp_reached_at, m.user_id
+LIMIT $2::bigint OFFSET $3::bigint
+"#;
+
+/// A guild's member count, from the bucket counts. Binds: $1 guild.
+pub(crate) const GUILD_MEMBERS: &str =
+    "SELECT COALESCE(sum(members), 0)::bigint FROM xp_buckets WHERE guild = $1::bigint";
+
+/// A member. Binds: $1 guild, $2 user.
+pub(crate) const MEMBER: &str = r#"
+SELECT xp, streak_day, streak_days, xp_reached_at
+FROM members WHERE guild = $1::bigint AND user_id = $2::bigint
+"#;
+
+/// A page of a member's history, newest first. Binds: $1 guild, $2 user, $3 limit, $4 offset.
+pub(crate) const HISTORY: &str = r#"
+SELECT amount, source, xp_before, xp_after, actor, reason, created_at
+FROM xp_history
+WHERE guild = $1::bigint AND user_id = $2::bigint
+ORDER BY id DESC
+LIMIT $3::bigint OFFSET $4::bigint
+"#;
+
+/// A member's history length. Binds: $1 guild, $2 user.
+pub(crate) const HISTORY_COUNT: &str =
+    "SELECT count(*) FROM xp_history WHERE guild = $1::bigint AND user_id = $2::bigint";
+
+/// Creates or updates a profile. Binds: $1 id, $2 username, $3 display name, $4 avatar, $5 now.
+pub(crate) const UPSERT_USER: &str = r#"
+INSERT INTO users AS u (id, username, display_name, avatar_url, created_at, updated_at)
+VALUES ($1::bigint, $2::text, $3::text, $4::text, $5::timestamptz, $5::timestamptz)
+ON CONFLICT (id) DO UPDATE SET
+    username = EXCLUDED.username,
+    display_name = COALESCE(EXCLUDED.display_name, u.display_name),
+    avatar_url = COALESCE(EXCLUDED.avatar_url, u.avatar_url),
+    updated_at = EXCLUDED.updated_at
+RETURNING u.id, u.username, u.display_name, u.avatar_url, u.created_at, u.updated_at, (u.xmax = 0) AS created
+"#;
+
+/// Patches a profile. Binds: $1 id, $2 username (NULL: keep), $3 set display name?,
+/// $4 display name, $5 set avatar?, $6 avatar, $7 now.
+pub(crate) const UPDATE_USER: &str = r#"
+UPDATE users AS u SET
+    username = COALESCE($2::text, u.username),
+    display_name = CASE WHEN $3::bool THEN $4::text ELSE u.display_name END,
+    avatar_url = CASE WHEN $5::bool THEN $6::text ELSE u.avatar_url END,
+    updated_at = $7::timestamptz
+WHERE u.id = $1::bigint
+RETURNING u.id, u.username, u.display_name, u.avatar_url, u.created_at, u.updated_at
+"#;
+
+/// A profile. Binds: $1 id.
+pub(crate) const USER: &str = r#"
+SELECT id, username, display_name, avatar_url, created_at, updated_at FROM users WHERE id = $1::bigint
+"#;
+
+/// A page of profiles by id. Binds: $1 limit, $2 offset.
+pub(crate) const USERS: &str = r#"
+SELECT id, username, display_name, avatar_url, created_at, updated_at
+FROM users ORDER BY id LIMIT $1::bigint OFFSET $2::bigint
+"#;
+
+/// The number of profiles.
+pub(crate) const USER_COUNT: &str = "SELECT count(*) FROM users";
+
+/// Adds a tool unless the id is taken. Binds: id, name, description, tier, level, url.
+pub(crate) const CREATE_TOOL: &str = r#"
+INSERT INTO tools (id, name, description, tier, required_level, url)
+VALUES ($1::text, $2::text, $3::text, $4::text, $5::bigint, $6::text)
+ON CONFLICT (id) DO NOTHING
+RETURNING 1
+"#;
+
+/// The catalog.
+pub(crate) const TOOLS: &str = r#"
+SELECT id, name, description, tier, required_level, url FROM tools ORDER BY required_level, id
+"#;
+
+/// Records an unlock once. Binds: $1 guild, $2 user, $3 tool, $4 reason, $5 at.
+pub(crate) const RECORD_UNLOCK: &str = r#"
+INSERT INTO tool_unlocks (guild, user_id, tool, reason, unlocked_at)
+VALUES ($1::bigint, $2::bigint, $3::text, $4::text, $5::timestamptz)
+ON CONFLICT (guild, user_id, tool, reason) DO NOTHING
+RETURNING 1
+"#;
+
+/// A member's unlocks in the order they were recorded. Binds: $1 guild, $2 user.
+pub(crate) const UNLOCKS: &str = r#"
+SELECT tool, reason, unlocked_at FROM tool_unlocks
+WHERE guild = $1::bigint AND user_id = $2::bigint ORDER BY seq
+"#;
+
+/// Totals (a scan of the members table: for dashboards, not for a hot path).
+pub(crate) const STATS: &str = r#"
+SELECT (SELECT count(*) FROM members) AS members,
+       (SELECT count(*) FROM users) AS users,
+       (SELECT COALESCE(sum(xp), 0)::text FROM members) AS total_xp
+"#;

@@ -1,0 +1,119 @@
+//! Test support: a fresh store in its own schema on the test server, or a skip.
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::sync::Once;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use leveling_storage_postgres::{PgConnectOptions, PgPoolOptions, PostgresStore};
+use sqlx::{Connection, PgConnection};
+
+/// The server the tests use unless `TEST_DATABASE_URL` says otherwise.
+pub const DEFAULT_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+static SKIP_NOTICE: Once = Once::new();
+static CLEANUP: Once = Once::new();
+static NEXT: AtomicU64 = AtomicU64::new(0);
+
+fn url() -> String {
+    std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| DEFAULT_URL.to_owned())
+}
+
+fn required() -> bool {
+    std::env::var("LEVELING_REQUIRE_POSTGRES").is_ok_and(|v| v == "1")
+}
+
+/// The test server's connect options, or `None` (after one line on stderr) when it cannot
+/// be reached. Panics instead when `LEVELING_REQUIRE_POSTGRES=1` (CI).
+pub async fn server() -> Option<PgConnectOptions> {
+    let options: PgConnectOptions = url()
+        .parse()
+        .expect("TEST_DATABASE_URL is not a valid PostgreSQL URL");
+    let reachable =
+        tokio::time::timeout(Duration::from_secs(5), PgConnection::connect_with(&options)).await;
+    match reachable {
+        Ok(Ok(connection)) => {
+            let _ = connection.close().await;
+            Some(options)
+        }
+        Ok(Err(error)) if required() => {
+            panic!("LEVELING_REQUIRE_POSTGRES=1 but PostgreSQL is unreachable: {error}")
+        }
+        Err(_) if required() => {
+            panic!("LEVELING_REQUIRE_POSTGRES=1 but PostgreSQL did not answer within 5 s")
+        }
+        _ => {
+            SKIP_NOTICE.call_once(|| {
+                // Straight to stderr: the test harness captures print macros of passing tests.
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "PostgreSQL tests skipped: no server at TEST_DATABASE_URL (default {DEFAULT_URL}); \
+                     set TEST_DATABASE_URL or start PostgreSQL to run them"
+                );
+            });
+            None
+        }
+    }
+}
+
+/// Creates an empty schema for one test (dropping those left by runs over an hour old).
+pub async fn fresh_schema(options: &PgConnectOptions) -> String {
+    let mut admin = PgConnection::connect_with(options)
+        .await
+        .expect("connect to the test server");
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let mut stale = Vec::new();
+    CLEANUP.call_once(|| stale.push(()));
+    if !stale.is_empty() {
+        let old: Vec<String> = sqlx::query_scalar(
+            "SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 'lvl\\_t\\_%'",
+        )
+        .fetch_all(&mut admin)
+        .await
+        .expect("list test schemas");
+        for name in old {
+            let created = name.split('_').nth(2).and_then(|t| t.parse::<u64>().ok());
+            if created.is_some_and(|t| t + 3600 < now) {
+                let drop = format!("DROP SCHEMA IF EXISTS \"{name}\" CASCADE");
+                let _ = sqlx::query(sqlx::AssertSqlSafe(drop))
+                    .execute(&mut admin)
+                    .await;
+            }
+        }
+    }
+    let name = format!(
+        "lvl_t_{now}_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    );
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA \"{name}\"")))
+        .execute(&mut admin)
+        .await
+        .expect("create a test schema");
+    let _ = admin.close().await;
+    name
+}
+
+/// A migrated store in a new schema with a pool of `connections`, or `None` to skip.
+pub async fn store_with(connections: u32) -> Option<PostgresStore> {
+    let options = server().await?;
+    let schema = fresh_schema(&options).await;
+    let options = options.options([("search_path", schema.as_str())]);
+    let pool = PgPoolOptions::new()
+        .max_connections(connections)
+        .acquire_timeout(Duration::from_secs(30));
+    Some(
+        PostgresStore::connect_with(options, pool)
+            .await
+            .expect("connect and migrate the test store"),
+    )
+}
+
+/// A migrated store in a new schema, or `None` to skip.
+pub async fn fresh_store() -> Option<PostgresStore> {
+    store_with(6).await
+}
