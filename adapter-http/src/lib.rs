@@ -1,1 +1,308 @@
-//! Placeholder: see the issue for this crate.
+//! # leveling-http
+//!
+//! The leveling REST API as an embeddable [axum](https://docs.rs/axum) [`Router`]: the
+//! seed's routes under `/api` (users, leveling, tools) in the JSON shapes of *API
+//! contract v1*, Bearer-key auth on every mutating route, `/openapi.json` (OpenAPI 3.1,
+//! generated from the code), a Swagger UI at `/docs` served from the crate itself (works
+//! offline), `/healthz`, `/readyz`, and Socket.IO (`/socket.io`) pushing `level_up` and
+//! `tool_unlocked` to per-guild rooms.
+//!
+//! ## Wiring
+//!
+//! The Socket.IO server is also an [`EventSink`](leveling_core::EventSink) of the engine,
+//! so a level-up from *any* source (this API, a Discord bot, your own call to
+//! [`Leveling::award`]) reaches connected clients. [`SocketIoEvents::new`] returns both
+//! halves, sharing one handle:
+//!
+//! ```
+//! use leveling_core::{GuildId, Leveling};
+//! use leveling_http::{Api, ApiKey, SocketIoEvents};
+//! use leveling_storage_memory::MemoryStore;
+//!
+//! let (events, sink) = SocketIoEvents::new();
+//! let leveling = Leveling::builder(MemoryStore::new()).sink(sink).build();
+//! let app: axum::Router = Api::new(leveling)
+//!     .api_key(ApiKey::new("change-me"))
+//!     .default_guild(GuildId(1234))
+//!     .socket_io(events)
+//!     .router();
+//!
+//! // Mount it into your own app (it has no state left to provide), then serve it:
+//! let app = axum::Router::new().route("/hello", axum::routing::get(|| async { "hi" })).merge(app);
+//! async fn serve(app: axum::Router) -> std::io::Result<()> {
+//!     let listener = tokio::net::TcpListener::bind("127.0.0.1:8000").await?;
+//!     axum::serve(listener, app)
+//!         .with_graceful_shutdown(leveling_http::shutdown_signal())
+//!         .await
+//! }
+//! # let _ = serve;
+//! ```
+//!
+//! ## Errors
+//!
+//! Every failure answers `{"error": {"code": "...", "message": "..."}}` ([`ApiError`]):
+//!
+//! | status | code | when |
+//! |---|---|---|
+//! | 400 | `bad_request` | malformed JSON |
+//! | 401 | `unauthorized` | mutating route without the right `Authorization: Bearer <key>` |
+//! | 403 | `forbidden` | mutating route on a server with no key configured (fails closed) |
+//! | 404 | `not_found` | unknown user (neither profile nor XP in the guild), tool or route |
+//! | 405 | `method_not_allowed` | wrong method on a route |
+//! | 408 | `timeout` | the request outlived the configured timeout |
+//! | 409 | `conflict` | a tool id already taken |
+//! | 413 | `payload_too_large` | a body over the limit (64 KiB by default) |
+//! | 415 | `unsupported_media_type` | a body without `Content-Type: application/json` |
+//! | 422 | `invalid_input` | wrong types, missing or unknown fields, a bad id, an amount out of range, an unknown source, a bad query parameter |
+//! | 503 | `unavailable` | the store cannot be reached |
+//! | 500 | `internal` | a bug (details only in the server's log) |
+#![warn(missing_docs)]
+
+mod auth;
+mod dto;
+mod error;
+mod extract;
+mod routes;
+mod socket;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use leveling_core::{GuildId, Leveling};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use utoipa_swagger_ui::SwaggerUi;
+
+pub use auth::ApiKey;
+pub use dto::*;
+pub use error::{ApiError, ErrorBody, ErrorDetail};
+pub use extract::{Json, Path, Query};
+pub use routes::MAX_REASON_CHARS;
+pub use socket::{SocketIoEvents, SocketIoSink, guild_room};
+
+pub use axum;
+pub use socketioxide;
+
+/// The default request-body limit: 64 KiB.
+pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
+/// The default request timeout: 10 s.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Builds the API's [`Router`] over an engine. See the [crate docs](crate).
+#[derive(Debug)]
+pub struct Api {
+    leveling: Leveling,
+    api_key: Option<ApiKey>,
+    default_guild: GuildId,
+    body_limit: usize,
+    timeout: Duration,
+    socket_io: Option<SocketIoEvents>,
+}
+
+#[derive(Clone)]
+pub(crate) struct AppState {
+    pub(crate) leveling: Leveling,
+    pub(crate) default_guild: GuildId,
+    pub(crate) api_key: Option<ApiKey>,
+}
+
+impl Api {
+    /// An API over `leveling`: no key (mutations refused), default guild 0, a 64 KiB body
+    /// limit, a 10 s timeout, no Socket.IO.
+    pub fn new(leveling: Leveling) -> Self {
+        Self {
+            leveling,
+            api_key: None,
+            default_guild: GuildId(0),
+            body_limit: DEFAULT_BODY_LIMIT,
+            timeout: DEFAULT_TIMEOUT,
+            socket_io: None,
+        }
+    }
+
+    /// The key every mutating route requires as `Authorization: Bearer <key>`. Without
+    /// one, mutating routes answer 403 (the API fails closed).
+    pub fn api_key(mut self, key: Option<ApiKey>) -> Self {
+        self.api_key = key;
+        self
+    }
+
+    /// The guild of member-scoped routes called without `guild_id`.
+    pub fn default_guild(mut self, guild: GuildId) -> Self {
+        self.default_guild = guild;
+        self
+    }
+
+    /// The largest request body accepted, in bytes (413 beyond).
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+
+    /// How long a request may take (408 beyond).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Serves Socket.IO at `/socket.io` (register the matching [`SocketIoSink`] on the
+    /// engine to get `level_up` / `tool_unlocked` pushed).
+    pub fn socket_io(mut self, events: SocketIoEvents) -> Self {
+        self.socket_io = Some(events);
+        self
+    }
+
+    /// The OpenAPI 3.1 document of the API (what `/openapi.json` serves).
+    pub fn openapi() -> utoipa::openapi::OpenApi {
+        api_routes().split_for_parts().1
+    }
+
+    /// The router: REST routes, `/openapi.json`, `/docs`, `/healthz`, `/readyz` and (when
+    /// configured) Socket.IO, with request tracing, the body limit and the timeout.
+    pub fn router(self) -> Router {
+        if self.api_key.is_none() {
+            tracing::warn!(
+                "no API key configured (API_SECRET_KEY): every mutating route will answer 403"
+            );
+        }
+        let state = AppState {
+            leveling: self.leveling,
+            default_guild: self.default_guild,
+            api_key: self.api_key,
+        };
+        let (api, openapi) = api_routes().split_for_parts();
+        let api = api
+            .route_layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                auth::require_key,
+            ))
+            .layer(DefaultBodyLimit::max(self.body_limit))
+            .with_state(state);
+        let router = api
+            .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
+            .fallback(|| async { ApiError::from_status(StatusCode::NOT_FOUND) })
+            .layer(axum::middleware::map_response(json_errors))
+            .layer(TimeoutLayer::with_status_code(
+                StatusCode::REQUEST_TIMEOUT,
+                self.timeout,
+            ))
+            .layer(
+                TraceLayer::new_for_http()
+                    .make_span_with(DefaultMakeSpan::new().level(tracing::Level::INFO))
+                    .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+            );
+        match self.socket_io {
+            Some(events) => {
+                events.set_default_guild(self.default_guild);
+                router.layer(events.layer)
+            }
+            None => router,
+        }
+    }
+}
+
+fn api_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(routes::create_user, routes::list_users))
+        .routes(routes!(routes::get_user, routes::patch_user))
+        .routes(routes!(routes::award_xp))
+        .routes(routes!(routes::leaderboard))
+        .routes(routes!(routes::xp_history))
+        .routes(routes!(routes::create_tool, routes::list_tools))
+        .routes(routes!(routes::user_tools))
+        .routes(routes!(routes::unlock_tool))
+        .routes(routes!(routes::healthz))
+        .routes(routes!(routes::readyz))
+}
+
+/// Turns the bodiless errors of the framework (405, 408, …) into the JSON error body.
+async fn json_errors(response: Response) -> Response {
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error())
+        || response.headers().contains_key(header::CONTENT_TYPE)
+    {
+        return response;
+    }
+    let allow = response.headers().get(header::ALLOW).cloned();
+    let mut json = ApiError::from_status(status).into_response();
+    if let Some(allow) = allow {
+        json.headers_mut().insert(header::ALLOW, allow);
+    }
+    json
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "leveling",
+        description = "XP, levels, reward tiers and unlockable tools. Ids are strings; times are RFC 3339. \
+Mutating routes need `Authorization: Bearer <API_SECRET_KEY>`. Every error is \
+`{\"error\": {\"code\", \"message\"}}`.\n\nSocket.IO at `/socket.io` (protocol v5): \
+`connection_established` on connect, `ping` → `pong`, `subscribe` `{\"guild_id\"?}` joins a guild's room, \
+which receives `level_up` `{guild_id, discord_id, old_level, new_level, tier, xp}` and \
+`tool_unlocked` `{guild_id, discord_id, tool, reason}`."
+    ),
+    modifiers(&BearerAuth),
+    components(schemas(ErrorBody, ErrorDetail)),
+    tags(
+        (name = "users", description = "Global user profiles"),
+        (name = "leveling", description = "XP awards, leaderboard and history (per guild)"),
+        (name = "tools", description = "The tool catalog and members' access"),
+        (name = "health", description = "Probes"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("API_SECRET_KEY"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// Resolves on Ctrl-C or (on Unix) SIGTERM: pass it to
+/// `axum::serve(..).with_graceful_shutdown(..)`.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
