@@ -47,7 +47,9 @@ pub struct TemplateVars<'a> {
 /// ```
 pub fn render(template: &str, vars: &TemplateVars<'_>) -> String {
     let mention = format!("<@{}>", vars.user);
-    let username = vars.username.map_or_else(|| mention.clone(), crate::replies::escape);
+    let username = vars
+        .username
+        .map_or_else(|| mention.clone(), crate::replies::escape);
     // One pass, so a value containing `{level}` (a username, say) is never expanded.
     let mut out = String::with_capacity(template.len() + 32);
     let mut rest = template;
@@ -145,7 +147,12 @@ impl Announcements {
 
 /// Announces every queued level-up and applies tier roles, until the queue closes.
 /// Failures (missing permissions, a deleted channel) are logged and skipped.
-pub async fn run_announcer(http: Arc<Http>, mut announcements: Announcements, leveling: Leveling, settings: Settings) {
+pub async fn run_announcer(
+    http: Arc<Http>,
+    mut announcements: Announcements,
+    leveling: Leveling,
+    settings: Settings,
+) {
     while let Some(up) = announcements.recv().await {
         handle_level_up(&http, &leveling, &settings, &up).await;
     }
@@ -186,7 +193,13 @@ pub async fn handle_level_up(http: &Http, leveling: &Leveling, settings: &Settin
     }
 }
 
-async fn apply_tier_roles(http: &Http, guild: GuildId, user: UserId, tier: &str, settings: &Settings) {
+async fn apply_tier_roles(
+    http: &Http,
+    guild: GuildId,
+    user: UserId,
+    tier: &str,
+    settings: &Settings,
+) {
     let member = match http.get_member(guild, user).await {
         Ok(member) => member,
         Err(error) => {
@@ -227,11 +240,20 @@ mod tests {
     #[test]
     fn every_placeholder_is_filled_once() {
         assert_eq!(
-            render("{user}|{username}|{level}|{old_level}|{tier}|{xp}|{unknown}|{", &vars()),
+            render(
+                "{user}|{username}|{level}|{old_level}|{tier}|{xp}|{unknown}|{",
+                &vars()
+            ),
             "<@42>|zoe\\_{level}|26|24|Advanced|70000|{unknown}|{"
         );
-        assert_eq!(render(crate::DEFAULT_TEMPLATE, &vars()), "🎉 <@42> reached level **26** (Advanced)!");
-        let anonymous = TemplateVars { username: None, ..vars() };
+        assert_eq!(
+            render(crate::DEFAULT_TEMPLATE, &vars()),
+            "🎉 <@42> reached level **26** (Advanced)!"
+        );
+        let anonymous = TemplateVars {
+            username: None,
+            ..vars()
+        };
         assert_eq!(render("{username}", &anonymous), "<@42>");
     }
 
@@ -242,7 +264,11 @@ mod tests {
             member: MemberId::new(1, 2),
             old_level: 0,
             new_level: 1,
-            tier: Tier { name: "Basic".into(), min_level: 0, max_level: 10 },
+            tier: Tier {
+                name: "Basic".into(),
+                min_level: 0,
+                max_level: 10,
+            },
             tier_changed: false,
             xp: 150,
             source: Source::Message,
@@ -251,10 +277,19 @@ mod tests {
         for _ in 0..QUEUE_CAPACITY {
             sink.publish(&Event::LevelUp(up.clone())).unwrap();
         }
-        assert!(sink.publish(&Event::LevelUp(up.clone())).is_err(), "a full queue is an error, not a wait");
+        assert!(
+            sink.publish(&Event::LevelUp(up.clone())).is_err(),
+            "a full queue is an error, not a wait"
+        );
         assert_eq!(queue.rx.try_recv().ok(), Some(up));
         drop(queue);
-        assert!(sink.publish(&Event::LevelUp(LevelUp { channel: None, ..vars_up() })).is_err());
+        assert!(
+            sink.publish(&Event::LevelUp(LevelUp {
+                channel: None,
+                ..vars_up()
+            }))
+            .is_err()
+        );
     }
 
     fn vars_up() -> LevelUp {
@@ -262,7 +297,11 @@ mod tests {
             member: MemberId::new(1, 2),
             old_level: 0,
             new_level: 1,
-            tier: Tier { name: "Basic".into(), min_level: 0, max_level: 10 },
+            tier: Tier {
+                name: "Basic".into(),
+                min_level: 0,
+                max_level: 10,
+            },
             tier_changed: false,
             xp: 150,
             source: Source::Message,

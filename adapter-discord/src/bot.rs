@@ -116,7 +116,12 @@ impl Bot {
             .map_err(Error::from)?;
         let mut tasks = tokio::task::JoinSet::new();
         if let Some(announcements) = announcements {
-            tasks.spawn(run_announcer(Arc::clone(&client.http), announcements, leveling, settings));
+            tasks.spawn(run_announcer(
+                Arc::clone(&client.http),
+                announcements,
+                leveling,
+                settings,
+            ));
         }
         tasks.spawn(handler.run_voice_ticker());
         let shards = Arc::clone(&client.shard_manager);

@@ -21,7 +21,8 @@ type Ctx<'a, U, E> = poise::Context<'a, U, E>;
 /// let commands = leveling_discord::commands::<leveling_discord::Handler, leveling_discord::Error>();
 /// assert_eq!(commands.len(), 8);
 /// ```
-pub fn commands<U: HasHandler, E: From<Error> + Send + Sync + 'static>() -> Vec<poise::Command<U, E>> {
+pub fn commands<U: HasHandler, E: From<Error> + Send + Sync + 'static>() -> Vec<poise::Command<U, E>>
+{
     vec![
         rank(),
         leaderboard(),
@@ -44,7 +45,10 @@ pub async fn award_command<U: HasHandler, E>(ctx: Ctx<'_, U, E>) {
         return;
     };
     let handler = ctx.data().handler();
-    if let Err(error) = handler.on_command(guild, ctx.author(), ctx.channel_id().get()).await {
+    if let Err(error) = handler
+        .on_command(guild, ctx.author(), ctx.channel_id().get())
+        .await
+    {
         tracing::warn!(%error, "command XP was not awarded");
     }
 }
@@ -60,15 +64,26 @@ pub async fn award_command<U: HasHandler, E>(ctx: Ctx<'_, U, E>) {
 /// assert!(is_admin(None, &[RoleId::new(5)], Some(RoleId::new(5))));
 /// assert!(!is_admin(Some(Permissions::SEND_MESSAGES), &[RoleId::new(6)], Some(RoleId::new(5))));
 /// ```
-pub fn is_admin(permissions: Option<Permissions>, roles: &[RoleId], admin_role: Option<RoleId>) -> bool {
+pub fn is_admin(
+    permissions: Option<Permissions>,
+    roles: &[RoleId],
+    admin_role: Option<RoleId>,
+) -> bool {
     permissions.is_some_and(|p| p.manage_guild() || p.administrator())
         || admin_role.is_some_and(|role| roles.contains(&role))
 }
 
-async fn send<U: Send + Sync + 'static, E: From<Error>>(ctx: Ctx<'_, U, E>, reply: Reply) -> Result<(), E> {
-    ctx.send(CreateReply::default().content(reply.content).ephemeral(reply.ephemeral))
-        .await
-        .map_err(|e| E::from(Error::from(e)))?;
+async fn send<U: Send + Sync + 'static, E: From<Error>>(
+    ctx: Ctx<'_, U, E>,
+    reply: Reply,
+) -> Result<(), E> {
+    ctx.send(
+        CreateReply::default()
+            .content(reply.content)
+            .ephemeral(reply.ephemeral),
+    )
+    .await
+    .map_err(|e| E::from(Error::from(e)))?;
     Ok(())
 }
 
@@ -91,12 +106,19 @@ fn display_name(user: &User) -> &str {
     user.global_name.as_deref().unwrap_or(&user.name)
 }
 
-async fn show_rank<U: HasHandler, E: From<Error>>(ctx: Ctx<'_, U, E>, user: &User) -> Result<(), E> {
+async fn show_rank<U: HasHandler, E: From<Error>>(
+    ctx: Ctx<'_, U, E>,
+    user: &User,
+) -> Result<(), E> {
     let Some(guild) = ctx.guild_id() else {
         return send(ctx, replies::guild_only()).await;
     };
     let handler = ctx.data().handler();
-    match handler.leveling().progress(MemberId::new(guild.get(), user.id.get())).await {
+    match handler
+        .leveling()
+        .progress(MemberId::new(guild.get(), user.id.get()))
+        .await
+    {
         Ok(progress) => send(ctx, replies::rank(display_name(user), progress.as_ref())).await,
         Err(error) => send_error(ctx, error).await,
     }
@@ -114,7 +136,9 @@ pub async fn rank<U: HasHandler, E: From<Error> + Send + Sync + 'static>(
 
 /// Your XP (prefix command `!xp`).
 #[poise::command(prefix_command, guild_only)]
-pub async fn xp<U: HasHandler, E: From<Error> + Send + Sync + 'static>(ctx: Ctx<'_, U, E>) -> Result<(), E> {
+pub async fn xp<U: HasHandler, E: From<Error> + Send + Sync + 'static>(
+    ctx: Ctx<'_, U, E>,
+) -> Result<(), E> {
     let user = ctx.author().clone();
     show_rank(ctx, &user).await
 }
@@ -132,9 +156,16 @@ pub async fn leaderboard<U: HasHandler, E: From<Error> + Send + Sync + 'static>(
     };
     let handler = ctx.data().handler();
     let page = page.unwrap_or(1).max(1);
-    let size = handler.settings().leaderboard_page_size.clamp(1, PageRequest::MAX_LIMIT);
+    let size = handler
+        .settings()
+        .leaderboard_page_size
+        .clamp(1, PageRequest::MAX_LIMIT);
     let request = PageRequest::new(size, u64::from(page - 1) * u64::from(size));
-    match handler.leveling().leaderboard(guild.get().into(), request).await {
+    match handler
+        .leveling()
+        .leaderboard(guild.get().into(), request)
+        .await
+    {
         Ok(board) => send(ctx, replies::leaderboard(&board, page, size)).await,
         Err(error) => send_error(ctx, error).await,
     }
@@ -142,7 +173,9 @@ pub async fn leaderboard<U: HasHandler, E: From<Error> + Send + Sync + 'static>(
 
 /// The XP needed for each level, and the tiers.
 #[poise::command(slash_command)]
-pub async fn levels<U: HasHandler, E: From<Error> + Send + Sync + 'static>(ctx: Ctx<'_, U, E>) -> Result<(), E> {
+pub async fn levels<U: HasHandler, E: From<Error> + Send + Sync + 'static>(
+    ctx: Ctx<'_, U, E>,
+) -> Result<(), E> {
     let reply = replies::levels(ctx.data().handler().leveling().progression());
     send(ctx, reply).await
 }
@@ -175,10 +208,27 @@ pub async fn addxp<U: HasHandler, E: From<Error> + Send + Sync + 'static>(
     };
     let leveling = ctx.data().handler().leveling();
     let member = MemberId::new(guild.get(), user.id.get());
-    match leveling.add_xp(member, amount, Some(ctx.author().id.get().into())).await {
+    match leveling
+        .add_xp(member, amount, Some(ctx.author().id.get().into()))
+        .await
+    {
         Ok(done) => {
-            let action = if amount < 0 { "Removed XP from" } else { "Added XP to" };
-            send(ctx, replies::admin_done(action, display_name(&user), done.xp, done.level, &done.tier.name)).await
+            let action = if amount < 0 {
+                "Removed XP from"
+            } else {
+                "Added XP to"
+            };
+            send(
+                ctx,
+                replies::admin_done(
+                    action,
+                    display_name(&user),
+                    done.xp,
+                    done.level,
+                    &done.tier.name,
+                ),
+            )
+            .await
         }
         Err(error) => send_error(ctx, error).await,
     }
@@ -199,10 +249,22 @@ pub async fn setlevel<U: HasHandler, E: From<Error> + Send + Sync + 'static>(
     };
     let leveling = ctx.data().handler().leveling();
     let member = MemberId::new(guild.get(), user.id.get());
-    match leveling.set_level(member, level, Some(ctx.author().id.get().into())).await {
+    match leveling
+        .set_level(member, level, Some(ctx.author().id.get().into()))
+        .await
+    {
         Ok(done) => {
-            send(ctx, replies::admin_done("Set the level of", display_name(&user), done.xp, done.level, &done.tier.name))
-                .await
+            send(
+                ctx,
+                replies::admin_done(
+                    "Set the level of",
+                    display_name(&user),
+                    done.xp,
+                    done.level,
+                    &done.tier.name,
+                ),
+            )
+            .await
         }
         Err(error) => send_error(ctx, error).await,
     }
@@ -222,15 +284,32 @@ pub async fn resetxp<U: HasHandler, E: From<Error> + Send + Sync + 'static>(
     };
     let leveling = ctx.data().handler().leveling();
     let member = MemberId::new(guild.get(), user.id.get());
-    match leveling.reset(member, Some(ctx.author().id.get().into())).await {
-        Ok(done) => send(ctx, replies::admin_done("Reset", display_name(&user), done.xp, done.level, &done.tier.name)).await,
+    match leveling
+        .reset(member, Some(ctx.author().id.get().into()))
+        .await
+    {
+        Ok(done) => {
+            send(
+                ctx,
+                replies::admin_done(
+                    "Reset",
+                    display_name(&user),
+                    done.xp,
+                    done.level,
+                    &done.tier.name,
+                ),
+            )
+            .await
+        }
         Err(error) => send_error(ctx, error).await,
     }
 }
 
 /// Uptime, guilds, members tracked, XP awarded, gateway latency. Admin only.
 #[poise::command(slash_command, guild_only)]
-pub async fn botstats<U: HasHandler, E: From<Error> + Send + Sync + 'static>(ctx: Ctx<'_, U, E>) -> Result<(), E> {
+pub async fn botstats<U: HasHandler, E: From<Error> + Send + Sync + 'static>(
+    ctx: Ctx<'_, U, E>,
+) -> Result<(), E> {
     if !admin_check(ctx).await? {
         return Ok(());
     }

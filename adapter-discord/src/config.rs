@@ -203,8 +203,14 @@ impl DiscordConfig {
     /// assert_eq!(config.settings.announce, Announce::Off);
     /// assert!(!format!("{config:?}").contains("secret"));
     /// ```
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Option<Self>, ConfigError> {
-        let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    pub fn from_lookup(
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Option<Self>, ConfigError> {
+        let get = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
         let Some(token) = get("DISCORD_TOKEN") else {
             return Ok(None);
         };
@@ -220,13 +226,15 @@ impl DiscordConfig {
             config.api_url = Some(url.trim_end_matches('/').to_owned());
         }
         if let Some(value) = get("DISCORD_MESSAGE_CONTENT") {
-            if !parse_bool(&value).ok_or_else(|| bad("DISCORD_MESSAGE_CONTENT", "must be true or false"))? {
+            if !parse_bool(&value)
+                .ok_or_else(|| bad("DISCORD_MESSAGE_CONTENT", "must be true or false"))?
+            {
                 config.intents.remove(GatewayIntents::MESSAGE_CONTENT);
             }
         }
         if let Some(value) = get("DISCORD_REGISTER_COMMANDS") {
-            config.register_commands =
-                parse_bool(&value).ok_or_else(|| bad("DISCORD_REGISTER_COMMANDS", "must be true or false"))?;
+            config.register_commands = parse_bool(&value)
+                .ok_or_else(|| bad("DISCORD_REGISTER_COMMANDS", "must be true or false"))?;
         }
         let settings = &mut config.settings;
         if let Some(value) = get("DISCORD_ANNOUNCE") {
@@ -238,17 +246,21 @@ impl DiscordConfig {
                 })?)),
             };
         }
-        if let Some(template) = lookup("DISCORD_ANNOUNCE_TEMPLATE").filter(|t| !t.trim().is_empty()) {
+        if let Some(template) = lookup("DISCORD_ANNOUNCE_TEMPLATE").filter(|t| !t.trim().is_empty())
+        {
             settings.template = template;
         }
         if let Some(value) = get("DISCORD_ADMIN_ROLE_ID") {
-            settings.admin_role = Some(RoleId::new(
-                parse_id(&value).ok_or_else(|| bad("DISCORD_ADMIN_ROLE_ID", "must be a role id"))?,
-            ));
+            settings.admin_role =
+                Some(RoleId::new(parse_id(&value).ok_or_else(|| {
+                    bad("DISCORD_ADMIN_ROLE_ID", "must be a role id")
+                })?));
         }
         if let Some(value) = get("DISCORD_TIER_ROLES") {
-            settings.tier_roles =
-                TierRoles::parse(&value).map_err(|message| ConfigError { variable: "DISCORD_TIER_ROLES", message })?;
+            settings.tier_roles = TierRoles::parse(&value).map_err(|message| ConfigError {
+                variable: "DISCORD_TIER_ROLES",
+                message,
+            })?;
         }
         if let Some(value) = get("DISCORD_TIER_ROLES_KEEP_LOWER") {
             settings.tier_roles.keep_lower = parse_bool(&value)
@@ -259,7 +271,12 @@ impl DiscordConfig {
                 .parse()
                 .ok()
                 .filter(|s: &f64| s.is_finite() && *s >= 0.05 && *s <= 3600.0)
-                .ok_or_else(|| bad("DISCORD_VOICE_TICK_SECS", "must be a number of seconds between 0.05 and 3600"))?;
+                .ok_or_else(|| {
+                    bad(
+                        "DISCORD_VOICE_TICK_SECS",
+                        "must be a number of seconds between 0.05 and 3600",
+                    )
+                })?;
             settings.voice_tick = Duration::from_secs_f64(secs);
         }
         if let Some(prefix) = get("DISCORD_PREFIX") {
@@ -286,12 +303,20 @@ mod tests {
     use super::*;
 
     fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
-        move |name| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned())
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_owned())
+        }
     }
 
     #[test]
     fn no_token_means_no_bot() {
-        assert_eq!(DiscordConfig::from_lookup(env(&[])).map(|c| c.is_none()), Ok(true));
+        assert_eq!(
+            DiscordConfig::from_lookup(env(&[])).map(|c| c.is_none()),
+            Ok(true)
+        );
         assert_eq!(
             DiscordConfig::from_lookup(env(&[("DISCORD_TOKEN", "  ")])).map(|c| c.is_none()),
             Ok(true)
@@ -339,8 +364,9 @@ mod tests {
             ("DISCORD_TIER_ROLES_KEEP_LOWER", "maybe"),
             ("DISCORD_VOICE_TICK_SECS", "0"),
         ] {
-            let error = DiscordConfig::from_lookup(env(&[("DISCORD_TOKEN", "sekrit"), (variable, value)]))
-                .unwrap_err();
+            let error =
+                DiscordConfig::from_lookup(env(&[("DISCORD_TOKEN", "sekrit"), (variable, value)]))
+                    .unwrap_err();
             assert_eq!(error.variable, variable);
             assert!(!error.to_string().contains("sekrit"));
         }

@@ -138,13 +138,23 @@ impl Handler {
     }
 
     /// Command XP for `user` in `guild`, said to come from `channel`.
-    pub async fn on_command(&self, guild: GuildId, user: &User, channel: u64) -> Result<Option<AwardResult>, Error> {
+    pub async fn on_command(
+        &self,
+        guild: GuildId,
+        user: &User,
+        channel: u64,
+    ) -> Result<Option<AwardResult>, Error> {
         if user.bot {
             return Ok(None);
         }
         self.sync_profile(user).await?;
         let member = MemberId::new(guild.get(), user.id.get());
-        Ok(Some(self.inner.leveling.award(Award::command(member).in_channel(channel)).await?))
+        Ok(Some(
+            self.inner
+                .leveling
+                .award(Award::command(member).in_channel(channel))
+                .await?,
+        ))
     }
 
     /// Records a voice state (`bot`: whether the user is a bot, when known).
@@ -166,7 +176,11 @@ impl Handler {
     pub fn on_guild_create(&self, guild: &Guild) {
         let now = Instant::now();
         let mut voice = lock(&self.inner.voice);
-        voice.set_afk_channel(guild.id, guild.afk_metadata.as_ref().map(|afk| afk.afk_channel_id), now);
+        voice.set_afk_channel(
+            guild.id,
+            guild.afk_metadata.as_ref().map(|afk| afk.afk_channel_id),
+            now,
+        );
         for state in guild.voice_states.values() {
             let bot = guild.members.get(&state.user_id).map(|m| m.user.bot);
             let member = state.channel_id.map(|channel| VoiceMember {
@@ -188,7 +202,8 @@ impl Handler {
     /// Pays every whole eligible voice minute banked so far.
     pub async fn pay_voice(&self) -> Vec<AwardResult> {
         let max = self.inner.leveling.rules().max_voice_minutes;
-        let payouts = lock(&self.inner.voice).tick(Instant::now(), self.inner.settings.voice_tick, max);
+        let payouts =
+            lock(&self.inner.voice).tick(Instant::now(), self.inner.settings.voice_tick, max);
         let mut results = Vec::with_capacity(payouts.len());
         for payout in payouts {
             let member = MemberId::new(payout.guild.get(), payout.user.get());
@@ -238,10 +253,18 @@ impl Handler {
             return Ok(());
         }
         self.inner.leveling.upsert_user(profile).await?;
-        lock(&self.inner.profiles).insert(user.id, key);
+        let mut profiles = lock(&self.inner.profiles);
+        if profiles.len() >= PROFILE_CACHE_LIMIT {
+            // Bounded memory: forgetting only costs one more (idempotent) write per user.
+            profiles.clear();
+        }
+        profiles.insert(user.id, key);
         Ok(())
     }
 }
+
+/// How many users' last synced profiles are remembered.
+const PROFILE_CACHE_LIMIT: usize = 100_000;
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)

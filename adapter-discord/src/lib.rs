@@ -48,7 +48,7 @@ pub use announce::{AnnouncementSink, Announcements, announcements, run_announcer
 pub use bot::{Bot, http_client};
 pub use commands::{award_command, commands};
 pub use config::{Announce, ConfigError, DEFAULT_TEMPLATE, DiscordConfig, Settings, TierRoles};
-pub use handler::{HasHandler, Handler};
+pub use handler::{Handler, HasHandler};
 
 /// What can go wrong in the bot.
 #[derive(Debug, thiserror::Error)]

@@ -36,7 +36,11 @@ impl Reply {
 /// assert_eq!(leveling_discord::replies::progress_bar(0.5, 10), "█████░░░░░");
 /// ```
 pub fn progress_bar(fraction: f64, width: usize) -> String {
-    let fraction = if fraction.is_finite() { fraction.clamp(0.0, 1.0) } else { 0.0 };
+    let fraction = if fraction.is_finite() {
+        fraction.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
     // Truncation is intended: a cell is filled only once it is fully earned.
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let filled = ((fraction * width as f64).floor() as usize).min(width);
@@ -60,7 +64,9 @@ pub fn rank(name: &str, progress: Option<&MemberProgress>) -> Reply {
         ));
     };
     let p = &progress.progress;
-    let position = progress.rank.map_or_else(|| "unranked".to_owned(), |rank| format!("#{rank}"));
+    let position = progress
+        .rank
+        .map_or_else(|| "unranked".to_owned(), |rank| format!("#{rank}"));
     let next = match p.next_level_xp {
         Some(_) => format!(
             "{} / {} XP into level {} ({} to level {})",
@@ -136,7 +142,10 @@ pub fn levels(progression: &Progression) -> Reply {
         milestones.push(max);
     }
     for level in milestones {
-        content.push_str(&format!("Level {level}: {} XP\n", progression.xp_for_level(level)));
+        content.push_str(&format!(
+            "Level {level}: {} XP\n",
+            progression.xp_for_level(level)
+        ));
     }
     content.push_str("\n**Tiers**\n");
     for tier in progression.tiers().iter() {
@@ -172,9 +181,10 @@ pub struct BotStats {
 /// assert!(reply.content.contains("1h 2m 5s"));
 /// ```
 pub fn botstats(stats: &BotStats) -> Reply {
-    let latency = stats
-        .latency
-        .map_or_else(|| "not measured yet".to_owned(), |l| format!("{} ms", l.as_millis()));
+    let latency = stats.latency.map_or_else(
+        || "not measured yet".to_owned(),
+        |l| format!("{} ms", l.as_millis()),
+    );
     Reply::private(format!(
         "**Bot stats**\nUptime: {}\nGuilds: {}\nMembers tracked: {}\nXP awarded: {}\nGateway latency: {latency}",
         format_duration(stats.uptime),
@@ -198,7 +208,10 @@ pub fn format_duration(duration: Duration) -> String {
 
 /// The refusal of an admin command to a member without Manage Server or the admin role.
 pub fn refused() -> Reply {
-    Reply::private("⛔ You need the **Manage Server** permission or the bot's admin role to use this command.".to_owned())
+    Reply::private(
+        "⛔ You need the **Manage Server** permission or the bot's admin role to use this command."
+            .to_owned(),
+    )
 }
 
 /// A command used outside a server.
@@ -322,8 +335,18 @@ mod tests {
              `# 11` carol — level 11 (Member) · 12650 XP\n\
              `# 12` <@6> — level 1 (Basic) · 150 XP"
         );
-        let empty = leaderboard(&Page { items: vec![], total: 12 }, 5, 10);
-        assert_eq!(empty.content, "Page 5 is empty: the leaderboard has 2 page(s).");
+        let empty = leaderboard(
+            &Page {
+                items: vec![],
+                total: 12,
+            },
+            5,
+            10,
+        );
+        assert_eq!(
+            empty.content,
+            "Page 5 is empty: the leaderboard has 2 page(s)."
+        );
     }
 
     #[test]
@@ -353,7 +376,11 @@ mod tests {
         assert!(refused().content.contains("Manage Server"));
         assert_eq!(format_duration(Duration::from_secs(59)), "59s");
         assert_eq!(format_duration(Duration::from_secs(61)), "1m 1s");
-        assert!(admin_done("Set level of", "dave", 10_500, 10, "Basic").content.contains("level 10"));
+        assert!(
+            admin_done("Set level of", "dave", 10_500, 10, "Basic")
+                .content
+                .contains("level 10")
+        );
         assert!(unavailable().ephemeral && guild_only().ephemeral && invalid("x").ephemeral);
     }
 }

@@ -108,7 +108,13 @@ mod tests {
         let mut keep = config();
         keep.keep_lower = true;
         let changes = role_changes(&[r(1)], "Advanced", &keep);
-        assert_eq!(changes, RoleChanges { add: vec![r(3)], remove: vec![] });
+        assert_eq!(
+            changes,
+            RoleChanges {
+                add: vec![r(3)],
+                remove: vec![]
+            }
+        );
     }
 
     #[test]

@@ -119,7 +119,12 @@ impl VoiceTracker {
     }
 
     /// Sets a guild's AFK channel.
-    pub fn set_afk_channel(&mut self, guild: GuildId, afk_channel: Option<ChannelId>, now: Instant) {
+    pub fn set_afk_channel(
+        &mut self,
+        guild: GuildId,
+        afk_channel: Option<ChannelId>,
+        now: Instant,
+    ) {
         let voice = self.guilds.entry(guild).or_default();
         voice.settle(now);
         voice.afk_channel = afk_channel;
@@ -127,7 +132,13 @@ impl VoiceTracker {
     }
 
     /// Records a member's new voice state: `Some` while in a channel, `None` on leaving.
-    pub fn update(&mut self, guild: GuildId, user: UserId, state: Option<VoiceMember>, now: Instant) {
+    pub fn update(
+        &mut self,
+        guild: GuildId,
+        user: UserId,
+        state: Option<VoiceMember>,
+        now: Instant,
+    ) {
         let voice = self.guilds.entry(guild).or_default();
         voice.settle(now);
         match (voice.members.get_mut(&user), state) {
@@ -163,7 +174,13 @@ impl VoiceTracker {
         let mut users: Vec<UserId> = self
             .guilds
             .get(&guild)
-            .map(|g| g.members.iter().filter(|(_, t)| t.eligible_since.is_some()).map(|(u, _)| *u).collect())
+            .map(|g| {
+                g.members
+                    .iter()
+                    .filter(|(_, t)| t.eligible_since.is_some())
+                    .map(|(u, _)| *u)
+                    .collect()
+            })
             .unwrap_or_default();
         users.sort_unstable();
         users
@@ -182,7 +199,7 @@ impl VoiceTracker {
                 if minutes == 0 {
                     continue;
                 }
-                tracked.banked -= minute * minutes.min(u32::MAX);
+                tracked.banked = tracked.banked.saturating_sub(minute.saturating_mul(minutes));
                 let paid = minutes.min(max_minutes.max(1));
                 payouts.push(VoicePayout {
                     guild: *guild,
@@ -241,17 +258,30 @@ mod tests {
         // Alone for two minutes: nothing.
         assert!(tracker.tick(t0 + 2 * MIN, MIN, 60).is_empty());
         tracker.update(G, UserId::new(2), Some(member(2, 10)), t0 + 2 * MIN);
-        assert_eq!(tracker.eligible_now(G), vec![UserId::new(1), UserId::new(2)]);
+        assert_eq!(
+            tracker.eligible_now(G),
+            vec![UserId::new(1), UserId::new(2)]
+        );
         // 90 s together: one minute each, 30 s banked.
         let paid = tracker.tick(t0 + 2 * MIN + Duration::from_secs(90), MIN, 60);
-        assert_eq!(paid.iter().map(|p| (p.user.get(), p.minutes)).collect::<Vec<_>>(), vec![(1, 1), (2, 1)]);
+        assert_eq!(
+            paid.iter()
+                .map(|p| (p.user.get(), p.minutes))
+                .collect::<Vec<_>>(),
+            vec![(1, 1), (2, 1)]
+        );
         // Member 2 mutes after 30 s more: the banked 30 s + 30 s make a minute.
         let mut muted = member(2, 10);
         muted.muted = true;
         tracker.update(G, UserId::new(2), Some(muted), t0 + 4 * MIN);
         assert!(tracker.eligible_now(G).is_empty());
         let paid = tracker.tick(t0 + 10 * MIN, MIN, 60);
-        assert_eq!(paid.iter().map(|p| (p.user.get(), p.minutes)).collect::<Vec<_>>(), vec![(1, 1), (2, 1)]);
+        assert_eq!(
+            paid.iter()
+                .map(|p| (p.user.get(), p.minutes))
+                .collect::<Vec<_>>(),
+            vec![(1, 1), (2, 1)]
+        );
         assert!(tracker.tick(t0 + 20 * MIN, MIN, 60).is_empty());
     }
 
@@ -263,7 +293,12 @@ mod tests {
         tracker.update(G, UserId::new(2), Some(member(2, 10)), t0);
         tracker.update(G, UserId::new(2), None, t0 + 2 * MIN);
         let paid = tracker.tick(t0 + 5 * MIN, MIN, 60);
-        assert_eq!(paid.iter().map(|p| (p.user.get(), p.minutes)).collect::<Vec<_>>(), vec![(1, 2), (2, 2)]);
+        assert_eq!(
+            paid.iter()
+                .map(|p| (p.user.get(), p.minutes))
+                .collect::<Vec<_>>(),
+            vec![(1, 2), (2, 2)]
+        );
         // Member 2 is forgotten once paid; member 1, alone, earns nothing more.
         assert!(tracker.tick(t0 + 9 * MIN, MIN, 60).is_empty());
         tracker.update(G, UserId::new(3), Some(member(3, 10)), t0 + 9 * MIN);

@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use chrono::{TimeDelta, Utc};
 use fake_discord::{
-    APP_ID, FakeDiscord, TOKEN, interaction_json, member_json, message_json, user_json, voice_state_json,
+    APP_ID, FakeDiscord, TOKEN, interaction_json, member_json, message_json, user_json,
+    voice_state_json,
 };
 use leveling_core::{ActivityRule, Leveling, ManualClock, MemberId, PageRequest, Rules, Source};
 use leveling_discord::{Announce, Bot, DiscordConfig, Settings, TierRoles};
@@ -43,7 +44,9 @@ impl Harness {
         let mut config = DiscordConfig::new(TOKEN);
         config.api_url = Some(fake.api_url.clone());
         // No privileged intents needed by the tests.
-        config.intents = GatewayIntents::GUILDS | GatewayIntents::GUILD_MESSAGES | GatewayIntents::GUILD_VOICE_STATES;
+        config.intents = GatewayIntents::GUILDS
+            | GatewayIntents::GUILD_MESSAGES
+            | GatewayIntents::GUILD_VOICE_STATES;
         config.settings = settings;
         let (tx, rx) = oneshot::channel::<()>();
         let bot = tokio::spawn(
@@ -84,8 +87,10 @@ impl Harness {
 
     fn say(&self, user: Value, guild: Option<u64>, content: &str) {
         let id = self.fake.next_id();
-        self.fake
-            .dispatch("MESSAGE_CREATE", message_json(id, CHANNEL, guild, &user, content));
+        self.fake.dispatch(
+            "MESSAGE_CREATE",
+            message_json(id, CHANNEL, guild, &user, content),
+        );
     }
 
     async fn sources(&self, user: u64) -> Vec<Source> {
@@ -120,26 +125,38 @@ fn is_message_to(channel: u64) -> impl Fn(&fake_discord::Recorded) -> bool {
 }
 
 fn callback_of(id: u64) -> impl Fn(&fake_discord::Recorded) -> bool {
-    move |r| r.method == "POST" && r.path == format!("/api/v10/interactions/{id}/itoken-{id}/callback")
+    move |r| {
+        r.method == "POST" && r.path == format!("/api/v10/interactions/{id}/itoken-{id}/callback")
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn message_xp_once_per_cooldown_and_level_up_announced_in_the_same_channel() {
     // 100 XP a message: the first one (+50 daily, +10 streak) reaches level 1 (150 XP).
     let rules = Rules {
-        message: ActivityRule { xp: 100, cooldown: Duration::from_secs(60) },
+        message: ActivityRule {
+            xp: 100,
+            cooldown: Duration::from_secs(60),
+        },
         ..seed_rules()
     };
     let h = Harness::start(Settings::default(), rules).await;
     let identify = &h.fake.identifies()[0];
-    assert!(identify["token"].as_str().is_some_and(|t| t.ends_with(TOKEN)));
+    assert!(
+        identify["token"]
+            .as_str()
+            .is_some_and(|t| t.ends_with(TOKEN))
+    );
     // GUILDS | GUILD_VOICE_STATES | GUILD_MESSAGES: no privileged intent.
     assert_eq!(identify["intents"], json!(1 | 128 | 512));
     let alice = user_json(11, "alice", false);
 
     h.say(alice.clone(), Some(GUILD), "hello");
     h.wait_xp(11, 160).await;
-    let announcement = h.fake.wait_for("the level-up announcement", is_message_to(CHANNEL)).await;
+    let announcement = h
+        .fake
+        .wait_for("the level-up announcement", is_message_to(CHANNEL))
+        .await;
     assert!(announcement.authorized, "REST calls carry the bot token");
     assert_eq!(
         announcement.body["content"],
@@ -153,7 +170,13 @@ async fn message_xp_once_per_cooldown_and_level_up_announced_in_the_same_channel
 
     // Bots, webhooks and DMs earn nothing.
     h.say(user_json(12, "robot", true), Some(GUILD), "beep");
-    let mut webhook = message_json(h.fake.next_id(), CHANNEL, Some(GUILD), &user_json(13, "hook", false), "hi");
+    let mut webhook = message_json(
+        h.fake.next_id(),
+        CHANNEL,
+        Some(GUILD),
+        &user_json(13, "hook", false),
+        "hi",
+    );
     webhook["webhook_id"] = json!("777");
     h.fake.dispatch("MESSAGE_CREATE", webhook);
     h.say(user_json(14, "dm", false), None, "psst");
@@ -166,13 +189,23 @@ async fn message_xp_once_per_cooldown_and_level_up_announced_in_the_same_channel
     assert_eq!(
         h.sources(11).await,
         // Newest first; the first grant wrote message, daily, streak.
-        vec![Source::Message, Source::Streak, Source::Daily, Source::Message]
+        vec![
+            Source::Message,
+            Source::Streak,
+            Source::Daily,
+            Source::Message
+        ]
     );
     // Exactly one announcement: the third message did not cross a level.
     assert_eq!(h.fake.matching(is_message_to(CHANNEL)).len(), 1);
 
     // Profile sync: the author's username is in the users table.
-    let profile = h.leveling.user(11.into()).await.unwrap().expect("profile synced");
+    let profile = h
+        .leveling
+        .user(11.into())
+        .await
+        .unwrap()
+        .expect("profile synced");
     assert_eq!(profile.username, "alice");
 
     // The prefix command `!xp` answers in the channel.
@@ -181,10 +214,18 @@ async fn message_xp_once_per_cooldown_and_level_up_announced_in_the_same_channel
     let reply = h
         .fake
         .wait_for("the !xp reply", |r| {
-            is_message_to(CHANNEL)(r) && r.body["content"].as_str().is_some_and(|c| c.contains("rank #1"))
+            is_message_to(CHANNEL)(r)
+                && r.body["content"]
+                    .as_str()
+                    .is_some_and(|c| c.contains("rank #1"))
         })
         .await;
-    assert!(reply.body["content"].as_str().unwrap().contains("Level **1**"));
+    assert!(
+        reply.body["content"]
+            .as_str()
+            .unwrap()
+            .contains("Level **1**")
+    );
     h.stop().await;
 }
 
@@ -193,7 +234,10 @@ async fn rank_interaction_gets_the_rank_card_and_earns_command_xp() {
     let h = Harness::start(Settings::default(), seed_rules()).await;
     let member = MemberId::new(GUILD, 21);
     h.leveling.add_xp(member, 10_600, None).await.unwrap();
-    h.leveling.add_xp(MemberId::new(GUILD, 22), 20_000, None).await.unwrap();
+    h.leveling
+        .add_xp(MemberId::new(GUILD, 22), 20_000, None)
+        .await
+        .unwrap();
 
     let interaction = interaction_json(
         3001,
@@ -205,11 +249,21 @@ async fn rank_interaction_gets_the_rank_card_and_earns_command_xp() {
         json!({}),
     );
     h.fake.dispatch("INTERACTION_CREATE", interaction);
-    let callback = h.fake.wait_for("the /rank response", callback_of(3001)).await;
-    assert_eq!(callback.body["type"], json!(4), "a channel message response");
+    let callback = h
+        .fake
+        .wait_for("the /rank response", callback_of(3001))
+        .await;
+    assert_eq!(
+        callback.body["type"],
+        json!(4),
+        "a channel message response"
+    );
     let content = callback.body["data"]["content"].as_str().expect("content");
     // The command earned command XP (5) plus the day's bonus (50 + 10) before it ran.
-    assert!(content.starts_with("**bea** — rank #2\nLevel **10** · Tier **Basic** · 10665 XP total"), "{content}");
+    assert!(
+        content.starts_with("**bea** — rank #2\nLevel **10** · Tier **Basic** · 10665 XP total"),
+        "{content}"
+    );
     assert!(content.contains("165 / 2150 XP into level 10"), "{content}");
     h.wait_xp(21, 10_665).await;
     assert!(h.sources(21).await.contains(&Source::Command));
@@ -225,9 +279,15 @@ async fn rank_interaction_gets_the_rank_card_and_earns_command_xp() {
         json!({"users": {"22": user_json(22, "cy", false)}}),
     );
     h.fake.dispatch("INTERACTION_CREATE", interaction);
-    let callback = h.fake.wait_for("the /rank user response", callback_of(3002)).await;
+    let callback = h
+        .fake
+        .wait_for("the /rank user response", callback_of(3002))
+        .await;
     let content = callback.body["data"]["content"].as_str().expect("content");
-    assert!(content.starts_with("**cy** — rank #1\nLevel **13**"), "{content}");
+    assert!(
+        content.starts_with("**cy** — rank #1\nLevel **13**"),
+        "{content}"
+    );
     h.stop().await;
 }
 
@@ -252,22 +312,54 @@ async fn admin_commands_are_refused_without_manage_server_or_the_admin_role() {
     };
 
     // No permission, no role: refused, ephemeral, nothing changes.
-    h.fake
-        .dispatch("INTERACTION_CREATE", addxp(4001, member_json(31, "eve", &[1], Some(0))));
+    h.fake.dispatch(
+        "INTERACTION_CREATE",
+        addxp(4001, member_json(31, "eve", &[1], Some(0))),
+    );
     let refused = h.fake.wait_for("the refusal", callback_of(4001)).await;
     assert_eq!(refused.body["data"]["flags"], json!(64), "ephemeral");
-    assert!(refused.body["data"]["content"].as_str().unwrap().contains("Manage Server"));
-    let botstats = interaction_json(4002, GUILD, CHANNEL, member_json(31, "eve", &[], Some(0)), "botstats", json!([]), json!({}));
+    assert!(
+        refused.body["data"]["content"]
+            .as_str()
+            .unwrap()
+            .contains("Manage Server")
+    );
+    let botstats = interaction_json(
+        4002,
+        GUILD,
+        CHANNEL,
+        member_json(31, "eve", &[], Some(0)),
+        "botstats",
+        json!([]),
+        json!({}),
+    );
     h.fake.dispatch("INTERACTION_CREATE", botstats);
-    let refused = h.fake.wait_for("the /botstats refusal", callback_of(4002)).await;
-    assert!(refused.body["data"]["content"].as_str().unwrap().contains("Manage Server"));
+    let refused = h
+        .fake
+        .wait_for("the /botstats refusal", callback_of(4002))
+        .await;
+    assert!(
+        refused.body["data"]["content"]
+            .as_str()
+            .unwrap()
+            .contains("Manage Server")
+    );
     assert_eq!(h.xp(32).await, 0);
 
     // Manage Server: allowed, recorded with the invoker as actor.
-    h.fake
-        .dispatch("INTERACTION_CREATE", addxp(4003, member_json(33, "fay", &[], Some(MANAGE_GUILD))));
+    h.fake.dispatch(
+        "INTERACTION_CREATE",
+        addxp(4003, member_json(33, "fay", &[], Some(MANAGE_GUILD))),
+    );
     let done = h.fake.wait_for("the /addxp reply", callback_of(4003)).await;
-    assert!(done.body["data"]["content"].as_str().unwrap().contains("now 500 XP"), "{:?}", done.body);
+    assert!(
+        done.body["data"]["content"]
+            .as_str()
+            .unwrap()
+            .contains("now 500 XP"),
+        "{:?}",
+        done.body
+    );
     h.wait_xp(32, 500).await;
     let history = h
         .leveling
@@ -277,15 +369,30 @@ async fn admin_commands_are_refused_without_manage_server_or_the_admin_role() {
     assert_eq!(history.items[0].actor, Some(33.into()));
 
     // The configured admin role: allowed too.
+    h.fake.dispatch(
+        "INTERACTION_CREATE",
+        addxp(4004, member_json(34, "gus", &[4242], Some(0))),
+    );
     h.fake
-        .dispatch("INTERACTION_CREATE", addxp(4004, member_json(34, "gus", &[4242], Some(0))));
-    h.fake.wait_for("the role admin's /addxp reply", callback_of(4004)).await;
+        .wait_for("the role admin's /addxp reply", callback_of(4004))
+        .await;
     h.wait_xp(32, 1_000).await;
 
     // /botstats for an admin.
-    let botstats = interaction_json(4005, GUILD, CHANNEL, member_json(33, "fay", &[], Some(MANAGE_GUILD)), "botstats", json!([]), json!({}));
+    let botstats = interaction_json(
+        4005,
+        GUILD,
+        CHANNEL,
+        member_json(33, "fay", &[], Some(MANAGE_GUILD)),
+        "botstats",
+        json!([]),
+        json!({}),
+    );
     h.fake.dispatch("INTERACTION_CREATE", botstats);
-    let stats = h.fake.wait_for("the /botstats reply", callback_of(4005)).await;
+    let stats = h
+        .fake
+        .wait_for("the /botstats reply", callback_of(4005))
+        .await;
     let content = stats.body["data"]["content"].as_str().unwrap();
     assert!(content.contains("XP awarded: "), "{content}");
     assert!(content.contains("Members tracked: "), "{content}");
@@ -299,35 +406,61 @@ async fn voice_earns_per_minute_only_while_eligible() {
         ..Settings::default()
     };
     let h = Harness::start(settings, seed_rules()).await;
-    let voice_awards = |sources: Vec<Source>| sources.iter().filter(|s| **s == Source::Voice).count();
+    let voice_awards =
+        |sources: Vec<Source>| sources.iter().filter(|s| **s == Source::Voice).count();
 
     // Alone (with a bot): nothing.
-    h.fake.dispatch("VOICE_STATE_UPDATE", voice_state_json(GUILD, 41, Some(VOICE), false, false));
-    h.fake.dispatch("VOICE_STATE_UPDATE", voice_state_json(GUILD, 49, Some(VOICE), false, true));
+    h.fake.dispatch(
+        "VOICE_STATE_UPDATE",
+        voice_state_json(GUILD, 41, Some(VOICE), false, false),
+    );
+    h.fake.dispatch(
+        "VOICE_STATE_UPDATE",
+        voice_state_json(GUILD, 49, Some(VOICE), false, true),
+    );
     tokio::time::sleep(Duration::from_millis(1_000)).await;
     assert_eq!(h.xp(41).await, 0);
     assert_eq!(h.xp(49).await, 0);
 
     // A second human: both earn, minute after minute.
-    h.fake.dispatch("VOICE_STATE_UPDATE", voice_state_json(GUILD, 42, Some(VOICE), false, false));
+    h.fake.dispatch(
+        "VOICE_STATE_UPDATE",
+        voice_state_json(GUILD, 42, Some(VOICE), false, false),
+    );
     tokio::time::sleep(Duration::from_millis(1_400)).await;
     let first = voice_awards(h.sources(41).await);
     assert!(first >= 2, "several paid minutes, got {first}");
     assert!(voice_awards(h.sources(42).await) >= 2);
-    assert!(h.sources(41).await.contains(&Source::Daily), "voice is activity: it claims the daily bonus");
+    assert!(
+        h.sources(41).await.contains(&Source::Daily),
+        "voice is activity: it claims the daily bonus"
+    );
 
     // Member 42 mutes: neither is eligible any more (41 would be alone).
-    h.fake.dispatch("VOICE_STATE_UPDATE", voice_state_json(GUILD, 42, Some(VOICE), true, false));
+    h.fake.dispatch(
+        "VOICE_STATE_UPDATE",
+        voice_state_json(GUILD, 42, Some(VOICE), true, false),
+    );
     tokio::time::sleep(Duration::from_millis(700)).await;
     let (xp41, xp42) = (h.xp(41).await, h.xp(42).await);
     tokio::time::sleep(Duration::from_millis(1_200)).await;
-    assert_eq!((h.xp(41).await, h.xp(42).await), (xp41, xp42), "no XP while ineligible");
+    assert_eq!(
+        (h.xp(41).await, h.xp(42).await),
+        (xp41, xp42),
+        "no XP while ineligible"
+    );
 
     // Unmuted again: paid again; then 42 leaves and payments stop.
-    h.fake.dispatch("VOICE_STATE_UPDATE", voice_state_json(GUILD, 42, Some(VOICE), false, false));
+    h.fake.dispatch(
+        "VOICE_STATE_UPDATE",
+        voice_state_json(GUILD, 42, Some(VOICE), false, false),
+    );
     tokio::time::sleep(Duration::from_millis(1_000)).await;
     assert!(h.xp(41).await > xp41);
-    h.fake.dispatch("VOICE_STATE_UPDATE", voice_state_json(GUILD, 42, None, false, false));
+    h.fake.dispatch(
+        "VOICE_STATE_UPDATE",
+        voice_state_json(GUILD, 42, None, false, false),
+    );
     tokio::time::sleep(Duration::from_millis(700)).await;
     let xp41 = h.xp(41).await;
     tokio::time::sleep(Duration::from_millis(1_000)).await;
@@ -363,23 +496,34 @@ async fn tier_roles_and_announcements_for_level_ups_from_any_source() {
 
     // A level-up that did not come from Discord (an API grant): level 11, tier Member.
     h.leveling
-        .award(leveling_core::Award::grant(MemberId::new(GUILD, 51), 12_650))
+        .award(leveling_core::Award::grant(
+            MemberId::new(GUILD, 51),
+            12_650,
+        ))
         .await
         .unwrap();
     let added = h
         .fake
         .wait_for("the Member role added", |r| {
-            r.method == "PUT" && r.path == format!("/api/v10/guilds/{GUILD}/members/51/roles/{MEMBER}")
+            r.method == "PUT"
+                && r.path == format!("/api/v10/guilds/{GUILD}/members/51/roles/{MEMBER}")
         })
         .await;
     assert!(added.authorized);
     h.fake
         .wait_for("the Basic role removed", |r| {
-            r.method == "DELETE" && r.path == format!("/api/v10/guilds/{GUILD}/members/51/roles/{BASIC}")
+            r.method == "DELETE"
+                && r.path == format!("/api/v10/guilds/{GUILD}/members/51/roles/{BASIC}")
         })
         .await;
-    let announcement = h.fake.wait_for("the announcement", is_message_to(ANNOUNCE)).await;
-    assert_eq!(announcement.body["content"], json!("hal is now level 11 (Member)"));
+    let announcement = h
+        .fake
+        .wait_for("the announcement", is_message_to(ANNOUNCE))
+        .await;
+    assert_eq!(
+        announcement.body["content"],
+        json!("hal is now level 11 (Member)")
+    );
     tokio::time::sleep(Duration::from_millis(300)).await;
     // The unrelated role stays; each call happened once.
     let role_calls = h.fake.matching(|r| r.path.contains("/roles/"));
@@ -398,19 +542,33 @@ async fn tier_roles_and_announcements_for_level_ups_from_any_source() {
         .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(h.fake.matching(|r| r.path.contains("/roles/")).len(), 2);
-    assert_eq!(h.fake.matching(|r| r.path.contains("/members/51") && r.method == "GET").len(), 1);
+    assert_eq!(
+        h.fake
+            .matching(|r| r.path.contains("/members/51") && r.method == "GET")
+            .len(),
+        1
+    );
     h.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_dispatches_do_not_crash_the_bot() {
-    let h = Harness::start(Settings { announce: Announce::Off, ..Settings::default() }, seed_rules()).await;
+    let h = Harness::start(
+        Settings {
+            announce: Announce::Off,
+            ..Settings::default()
+        },
+        seed_rules(),
+    )
+    .await;
     // A message with missing fields, an unknown event, wrong types, and a frame that is
     // not JSON at all.
     h.fake.dispatch("MESSAGE_CREATE", json!({"id": "nope"}));
     h.fake.dispatch("SOMETHING_NEW", json!({"x": 1}));
-    h.fake.dispatch("VOICE_STATE_UPDATE", json!({"guild_id": [], "user_id": {}}));
-    h.fake.dispatch("INTERACTION_CREATE", json!({"type": 2, "data": "??"}));
+    h.fake
+        .dispatch("VOICE_STATE_UPDATE", json!({"guild_id": [], "user_id": {}}));
+    h.fake
+        .dispatch("INTERACTION_CREATE", json!({"type": 2, "data": "??"}));
     h.fake.send_raw("{not json".to_owned());
     tokio::time::sleep(Duration::from_millis(500)).await;
 
@@ -424,7 +582,10 @@ async fn malformed_dispatches_do_not_crash_the_bot() {
         }
     }
     assert_eq!(h.xp(61).await, 75, "15 + 50 daily + 10 streak, once");
-    assert!(!h.bot.as_ref().unwrap().is_finished(), "the bot is still running");
+    assert!(
+        !h.bot.as_ref().unwrap().is_finished(),
+        "the bot is still running"
+    );
     assert!(h.fake.sessions() >= 1);
     let _ = APP_ID;
     h.stop().await;

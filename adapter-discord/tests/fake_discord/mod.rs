@@ -62,7 +62,9 @@ impl FakeDiscord {
     /// Starts the REST API and the gateway on free ports.
     pub async fn start() -> Self {
         let rest = TcpListener::bind("127.0.0.1:0").await.expect("bind rest");
-        let gateway = TcpListener::bind("127.0.0.1:0").await.expect("bind gateway");
+        let gateway = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind gateway");
         let api_url = format!("http://{}", rest.local_addr().expect("addr"));
         let gateway_url = format!("ws://{}", gateway.local_addr().expect("addr"));
         let shared = Arc::new(Shared {
@@ -77,7 +79,9 @@ impl FakeDiscord {
             seq: AtomicU64::new(1),
             message_ids: AtomicU64::new(900_000),
         });
-        let app = axum::Router::new().fallback(rest_handler).with_state(Arc::clone(&shared));
+        let app = axum::Router::new()
+            .fallback(rest_handler)
+            .with_state(Arc::clone(&shared));
         tokio::spawn(async move {
             axum::serve(rest, app).await.ok();
         });
@@ -113,9 +117,9 @@ impl FakeDiscord {
 
     /// Sends any text frame on the current gateway connection.
     pub fn send_raw(&self, text: String) {
-        if let Some(tx) = self.shared.connection.lock().unwrap().as_ref() {
-            let _ = tx.send(WsMessage::Text(text));
-        }
+        let connection = self.shared.connection.lock().unwrap();
+        let tx = connection.as_ref().expect("the bot has not identified yet");
+        let _ = tx.send(WsMessage::Text(text));
     }
 
     /// Gateway sessions opened so far (a reconnect opens a new one).
@@ -130,7 +134,10 @@ impl FakeDiscord {
 
     /// Requests matching `predicate`.
     pub fn matching(&self, predicate: impl Fn(&Recorded) -> bool) -> Vec<Recorded> {
-        self.requests().into_iter().filter(|r| predicate(r)).collect()
+        self.requests()
+            .into_iter()
+            .filter(|r| predicate(r))
+            .collect()
     }
 
     /// Waits (up to 15 s) for a request matching `predicate`; panics with `what` otherwise.
@@ -142,14 +149,21 @@ impl FakeDiscord {
                 return found;
             }
             if tokio::time::timeout_at(deadline, notified).await.is_err() {
-                panic!("timed out waiting for {what}; requests: {:#?}", self.requests());
+                panic!(
+                    "timed out waiting for {what}; requests: {:#?}",
+                    self.requests()
+                );
             }
         }
     }
 
     /// Sets a member's roles as `GET /guilds/{g}/members/{u}` reports them.
     pub fn set_roles(&self, guild: u64, user: u64, roles: &[u64]) {
-        self.shared.roles.lock().unwrap().insert((guild, user), roles.to_vec());
+        self.shared
+            .roles
+            .lock()
+            .unwrap()
+            .insert((guild, user), roles.to_vec());
     }
 
     /// A new message id.
@@ -166,7 +180,9 @@ async fn rest_handler(State(shared): State<Arc<Shared>>, request: Request) -> Re
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v == format!("Bot {TOKEN}"));
-    let bytes = to_bytes(request.into_body(), 1 << 20).await.unwrap_or_default();
+    let bytes = to_bytes(request.into_body(), 1 << 20)
+        .await
+        .unwrap_or_default();
     let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
     let response = respond(&shared, &method, &path, &body);
     shared.requests.lock().unwrap().push(Recorded {
@@ -209,11 +225,23 @@ fn respond(shared: &Shared, method: &Method, path: &str, body: &Value) -> Respon
             let channel: u64 = channel.parse().unwrap_or(1);
             let content = body.get("content").and_then(Value::as_str).unwrap_or("");
             let id = shared.message_ids.fetch_add(1, Ordering::SeqCst);
-            json_ok(message_json(id, channel, None, &user_json(APP_ID, "leveling-bot", true), content))
+            json_ok(message_json(
+                id,
+                channel,
+                None,
+                &user_json(APP_ID, "leveling-bot", true),
+                content,
+            ))
         }
         ("GET", ["guilds", guild, "members", user]) => {
             let (guild, user): (u64, u64) = (guild.parse().unwrap_or(0), user.parse().unwrap_or(0));
-            let roles = shared.roles.lock().unwrap().get(&(guild, user)).cloned().unwrap_or_default();
+            let roles = shared
+                .roles
+                .lock()
+                .unwrap()
+                .get(&(guild, user))
+                .cloned()
+                .unwrap_or_default();
             json_ok(member_json(user, &format!("user{user}"), &roles, None))
         }
         ("PUT" | "DELETE", ["guilds", _, "members", _, "roles", _]) => no_content(),
@@ -264,8 +292,9 @@ async fn gateway_connection(shared: Arc<Shared>, stream: tokio::net::TcpStream) 
                                 "application": {"id": APP_ID.to_string(), "flags": 0}
                             }
                         });
-                        let _ = sink.send(WsMessage::Text(ready.to_string())).await;
+                        // Dispatches from now on queue behind READY on this connection.
                         *shared.connection.lock().unwrap() = Some(tx.clone());
+                        let _ = sink.send(WsMessage::Text(ready.to_string())).await;
                         shared.identified.notify_waiters();
                     }
                     Some(6) => {
@@ -273,8 +302,8 @@ async fn gateway_connection(shared: Arc<Shared>, stream: tokio::net::TcpStream) 
                         let resumed = json!({
                             "op": 0, "t": "RESUMED", "s": shared.seq.fetch_add(1, Ordering::SeqCst) + 1, "d": {}
                         });
-                        let _ = sink.send(WsMessage::Text(resumed.to_string())).await;
                         *shared.connection.lock().unwrap() = Some(tx.clone());
+                        let _ = sink.send(WsMessage::Text(resumed.to_string())).await;
                     }
                     _ => {}
                 }
@@ -316,7 +345,13 @@ pub fn member_json(user: u64, name: &str, roles: &[u64], permissions: Option<u64
 }
 
 /// A message object (`guild` `None` for a DM).
-pub fn message_json(id: u64, channel: u64, guild: Option<u64>, author: &Value, content: &str) -> Value {
+pub fn message_json(
+    id: u64,
+    channel: u64,
+    guild: Option<u64>,
+    author: &Value,
+    content: &str,
+) -> Value {
     let mut message = json!({
         "id": id.to_string(),
         "channel_id": channel.to_string(),
@@ -376,7 +411,13 @@ pub fn interaction_json(
 }
 
 /// A VOICE_STATE_UPDATE payload (`channel` `None` when leaving).
-pub fn voice_state_json(guild: u64, user: u64, channel: Option<u64>, self_mute: bool, bot: bool) -> Value {
+pub fn voice_state_json(
+    guild: u64,
+    user: u64,
+    channel: Option<u64>,
+    self_mute: bool,
+    bot: bool,
+) -> Value {
     let mut member = member_json(user, &format!("user{user}"), &[], None);
     member["user"]["bot"] = json!(bot);
     json!({
