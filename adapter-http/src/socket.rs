@@ -24,7 +24,7 @@ use crate::dto::ToolJson;
 /// (joins that guild's room, the default guild when absent; answered with `subscribed`
 /// and an ack when asked), `unsubscribe` `{"guild_id"?}`.
 /// Server → client: `connection_established`, `pong`, `subscribed`, `level_up`,
-/// `tool_unlocked`, and `error` `{"error":{"code","message"}}` for a bad `subscribe`.
+/// `tool_unlocked`, and `subscribe_error` `{"error":{"code","message"}}` for a bad `subscribe`.
 #[derive(Clone)]
 pub struct SocketIoEvents {
     pub(crate) layer: SocketIoLayer,
@@ -138,7 +138,7 @@ fn on_connect(socket: SocketRef, default_guild: Arc<AtomicU64>) {
                     Err(message) => {
                         let error =
                             json!({ "error": { "code": "invalid_input", "message": message } });
-                        let _ = socket.emit("error", &error);
+                        let _ = socket.emit("subscribe_error", &error);
                         let _ = ack.send(&error);
                     }
                 }
