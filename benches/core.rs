@@ -1,1 +1,120 @@
-fn main() {}
+//! Core benches: the curve, awards through the engine on the memory store, and rank.
+//!
+//! `cargo bench --bench core`. Figures are in the README's performance section.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use leveling::memory::MemoryStore;
+use leveling::{Award, GuildId, LevelCurve, Leveling, MemberId, QuadraticCurve, Storage};
+
+const MEMBERS: u64 = 1_000_000;
+
+/// A tiny deterministic generator, so every run measures the same members.
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+}
+
+/// An engine whose guild 1 has a million members with spread-out XP.
+fn populated(rt: &tokio::runtime::Runtime) -> Leveling {
+    let leveling = Leveling::builder(MemoryStore::new()).build();
+    let mut rng = SplitMix(7);
+    rt.block_on(async {
+        for user in 0..MEMBERS {
+            let xp = 1 + rng.next() % 1_000_000;
+            leveling
+                .award(Award::grant(MemberId::new(1, user), xp))
+                .await
+                .unwrap();
+        }
+    });
+    leveling
+}
+
+fn curve(c: &mut Criterion) {
+    let curve = QuadraticCurve::SEED;
+    let mut rng = SplitMix(1);
+    let xps: Vec<u64> = (0..1024).map(|_| rng.next() >> (rng.next() % 64)).collect();
+    let mut i = 0;
+    c.bench_function("level_for_xp (seed curve, random u64)", |b| {
+        b.iter(|| {
+            i = (i + 1) & 1023;
+            curve.level_for_xp(black_box(xps[i]))
+        })
+    });
+}
+
+fn awards(c: &mut Criterion) {
+    let rt = runtime();
+    let mut group = c.benchmark_group("award (engine + memory store, one thread)");
+
+    let hot = Leveling::builder(MemoryStore::new()).build();
+    let member = MemberId::new(1, 42);
+    group.bench_function("one hot member", |b| {
+        b.iter_custom(|iters| {
+            rt.block_on(async {
+                let start = Instant::now();
+                for _ in 0..iters {
+                    black_box(hot.award(Award::grant(member, 15)).await.unwrap());
+                }
+                start.elapsed()
+            })
+        })
+    });
+
+    let big = populated(&rt);
+    let mut rng = SplitMix(3);
+    group.bench_function("random member of 1M", |b| {
+        b.iter_custom(|iters| {
+            let members: Vec<_> = (0..iters)
+                .map(|_| MemberId::new(1, rng.next() % MEMBERS))
+                .collect();
+            rt.block_on(async {
+                let start = Instant::now();
+                for &member in &members {
+                    black_box(big.award(Award::grant(member, 15)).await.unwrap());
+                }
+                start.elapsed()
+            })
+        })
+    });
+    group.finish();
+
+    let store = big.store().clone();
+    c.bench_function("rank of a random member of 1M", |b| {
+        b.iter_custom(|iters| {
+            let members: Vec<_> = (0..iters)
+                .map(|_| MemberId::new(GuildId(1), rng.next() % MEMBERS))
+                .collect();
+            rt.block_on(async {
+                let start = Instant::now();
+                for &member in &members {
+                    black_box(store.rank(member).await.unwrap());
+                }
+                start.elapsed()
+            })
+        })
+    });
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().measurement_time(Duration::from_secs(4)).warm_up_time(Duration::from_secs(1));
+    targets = curve, awards
+}
+criterion_main!(benches);

@@ -84,7 +84,12 @@ impl LevelCurve for QuadraticCurve {
     fn level_for_xp(&self, xp: u64) -> u32 {
         // a·L² + b·L ≤ xp  ⇔  L ≤ (√(b² + 4a·xp) − b) / 2a. Exact in u128: 4a·xp < 2^98.
         let (a, b, xp) = (self.a as u128, self.b as u128, xp as u128);
-        let root = (b * b + 4 * a * xp).isqrt();
+        let discriminant = b * b + 4 * a * xp;
+        // The 64-bit root is much cheaper and covers every realistic total.
+        let root = match u64::try_from(discriminant) {
+            Ok(small) => small.isqrt() as u128,
+            Err(_) => discriminant.isqrt(),
+        };
         let mut level = root.saturating_sub(b) / (2 * a);
         // The integer root can only undershoot; correct by at most a step either way.
         while self.total(level + 1) <= xp {

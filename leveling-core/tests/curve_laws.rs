@@ -28,7 +28,11 @@ fn seed_values_from_the_design() {
     // The largest level: 100L² + 50L ≤ 2^64 − 1.
     let top = c.level_for_xp(u64::MAX);
     assert!(c.xp_for_level(top) < u64::MAX);
-    assert_eq!(c.xp_for_level(top + 1), u64::MAX, "the next level does not fit");
+    assert_eq!(
+        c.xp_for_level(top + 1),
+        u64::MAX,
+        "the next level does not fit"
+    );
 }
 
 #[test]

@@ -27,7 +27,7 @@ mod member;
 mod rank_index;
 
 use std::collections::{BTreeMap, HashMap};
-use std::hash::{BuildHasher, RandomState};
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use async_trait::async_trait;
@@ -45,13 +45,37 @@ use rank_index::RankIndex;
 
 const SHARDS: usize = 64;
 
+/// Member keys are two integers: a multiply-xor mix spreads them well and costs a
+/// fraction of SipHash on the award path. The shard choice still uses a random seed.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.write_u64(u64::from(byte));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        let mixed = (self.0 ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        self.0 = mixed ^ (mixed >> 29);
+    }
+}
+
+type Members = HashMap<MemberId, MemberState, BuildHasherDefault<IdHasher>>;
+
 type Guild = Arc<Mutex<RankIndex<RankKey>>>;
 
 /// The in-memory store. Cheap to share behind an `Arc` (the engine does that for you).
 #[derive(Debug)]
 pub struct MemoryStore {
     hasher: RandomState,
-    shards: Box<[Mutex<HashMap<MemberId, MemberState>>]>,
+    shards: Box<[Mutex<Members>]>,
     guilds: RwLock<HashMap<GuildId, Guild>>,
     users: RwLock<BTreeMap<UserId, UserProfile>>,
     tools: RwLock<Vec<Tool>>,
@@ -98,7 +122,7 @@ impl MemoryStore {
         }
     }
 
-    fn shard(&self, id: MemberId) -> MutexGuard<'_, HashMap<MemberId, MemberState>> {
+    fn shard(&self, id: MemberId) -> MutexGuard<'_, Members> {
         lock(&self.shards[self.hasher.hash_one(id) as usize % SHARDS])
     }
 

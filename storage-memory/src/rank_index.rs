@@ -5,8 +5,10 @@
 //! than a chase through a million tree nodes; the Fenwick tree turns "how many keys come
 //! before this block" into a logarithmic sum.
 
-/// Blocks split when they reach twice this size.
-const BLOCK: usize = 512;
+/// Blocks split when they reach twice this size. Small enough that the `memmove` of an
+/// update stays within a few cache lines' worth of pages, large enough that the block
+/// directory of a million-member guild is a few thousand entries.
+const BLOCK: usize = 128;
 
 /// A sorted set of distinct keys with rank (position) and select (n-th key) queries.
 #[derive(Debug, Clone)]
