@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use leveling::memory::MemoryStore;
-use leveling::{Award, GuildId, LevelCurve, Leveling, MemberId, QuadraticCurve, Storage};
+use leveling::{Award, GuildId, LevelCurve, Leveling, MemberId, QuadraticCurve};
 
 const MEMBERS: u64 = 1_000_000;
 
