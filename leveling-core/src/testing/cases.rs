@@ -327,46 +327,28 @@ pub async fn missed_day_resets_the_streak_and_the_bonus_caps(store: impl Storage
 
 /// A refused award of an unknown member leaves no member behind.
 pub async fn refused_award_creates_nothing(store: impl Storage) {
-    let id = member(16);
-    let mut request = grant(id, 0, t0());
-    request.source = Source::Daily;
-    request.daily = Some(daily(t0()));
-    // Claimed once, then a fresh member is never "already claimed": grant then check.
-    granted(&award(&store, request.clone()).await);
-    let stranger = member(17);
-    let on_cooldown_never_seen = AwardRequest {
-        member: stranger,
-        ..request
-    };
-    // A brand-new member always has an unclaimed day: the claim is granted.
-    granted(&award(&store, on_cooldown_never_seen).await);
-    assert_eq!(
-        store
-            .leaderboard(GUILD, PageRequest::first(10))
-            .await
-            .unwrap()
-            .total,
-        2
-    );
-    // A zero-amount request with no daily rule grants nothing and creates nothing.
-    let nothing = AwardRequest {
-        member: member(18),
-        amount: 0,
-        ..grant(member(18), 0, t0())
-    };
+    // Amount 0 and no daily rule: there is nothing to grant.
+    let nothing = grant(member(18), 0, t0());
     assert_eq!(
         award(&store, nothing).await,
         AwardOutcome::AlreadyClaimed { xp: 0 }
     );
     assert!(store.member(member(18)).await.unwrap().is_none());
+    assert_eq!(store.rank(member(18)).await.unwrap(), None);
     assert_eq!(
         store
-            .leaderboard(GUILD, PageRequest::first(10))
+            .history(member(18), PageRequest::first(5))
             .await
             .unwrap()
             .total,
-        2
+        0
     );
+    let board = store
+        .leaderboard(GUILD, PageRequest::first(10))
+        .await
+        .unwrap();
+    assert_eq!(board.total, 0);
+    assert_eq!(store.stats().await.unwrap().members, 0);
 }
 
 /// The same key returns the first grant, marked replayed, and adds nothing.
