@@ -7,7 +7,7 @@
 //! - **No global lock on the award path.** Members live in 64 shards, each behind its own
 //!   mutex; an award locks one shard and its guild's rank index, nothing else.
 //! - **Rank in O(log n).** Each guild keeps its members in leaderboard order in a
-//!   [sorted-block index](rank_index) with a Fenwick tree over the block sizes, so a
+//!   sorted-block index with a Fenwick tree over the block sizes, so a
 //!   member's position and a leaderboard page never scan the guild.
 //!
 //! ```
