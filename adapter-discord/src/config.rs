@@ -13,8 +13,9 @@ pub const DEFAULT_TEMPLATE: &str = "🎉 {user} reached level **{level}** ({tier
 /// Where level-up announcements go.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Announce {
-    /// In the channel where the level was earned (when the award came from a channel);
-    /// level-ups from elsewhere (the HTTP API, voice) are not announced.
+    /// In the channel where the level was earned (a message's or command's channel, the
+    /// voice channel's chat for voice XP); level-ups without a channel (the HTTP API,
+    /// admin commands) are not announced.
     #[default]
     SameChannel,
     /// Always in this channel.

@@ -18,6 +18,74 @@
 //! level-ups from any source (the HTTP API included) are announced, and tier roles
 //! applied, exactly once.
 //!
+//! ## Embedding in your poise bot
+//!
+//! ```no_run
+//! use leveling_core::Leveling;
+//! use leveling_discord::{Handler, HasHandler, Settings, poise};
+//!
+//! struct Data {
+//!     leveling: Handler,
+//!     // ...your own fields
+//! }
+//!
+//! impl HasHandler for Data {
+//!     fn handler(&self) -> &Handler {
+//!         &self.leveling
+//!     }
+//! }
+//!
+//! type Error = Box<dyn std::error::Error + Send + Sync>;
+//!
+//! # async fn demo(store: impl leveling_core::Storage, token: String) -> Result<(), Error> {
+//! let (sink, announcements) = leveling_discord::announcements();
+//! let leveling = Leveling::builder(store).sink(sink).build();
+//! let handler = Handler::new(leveling.clone(), Settings::default());
+//!
+//! let mut commands = Vec::new(); // your commands
+//! commands.extend(leveling_discord::commands::<Data, Error>());
+//! let setup_handler = handler.clone();
+//! let framework = poise::Framework::builder()
+//!     .options(poise::FrameworkOptions {
+//!         commands,
+//!         pre_command: |ctx| Box::pin(leveling_discord::award_command(ctx)),
+//!         event_handler: |framework, event| {
+//!             Box::pin(async move {
+//!                 let handler = &framework.user_data.leveling;
+//!                 handler.on_event(framework.serenity_context, event).await;
+//!                 Ok(())
+//!             })
+//!         },
+//!         ..Default::default()
+//!     })
+//!     .setup(move |ctx, _ready, framework| {
+//!         Box::pin(async move {
+//!             poise::builtins::register_globally(ctx, &framework.options().commands).await?;
+//!             Ok(Data { leveling: setup_handler })
+//!         })
+//!     })
+//!     .build();
+//! let mut client = leveling_discord::serenity::all::ClientBuilder::new(
+//!     token,
+//!     leveling_discord::DiscordConfig::default_intents(),
+//! )
+//! .framework(framework)
+//! .await?;
+//! tokio::spawn(handler.clone().run_voice_ticker());
+//! tokio::spawn(leveling_discord::run_announcer(
+//!     client.http.clone(),
+//!     announcements,
+//!     leveling,
+//!     handler.settings().clone(),
+//! ));
+//! client.start().await?;
+//! # Ok(()) }
+//! ```
+//!
+//! With a plain serenity client, forward `message`, `voice_state_update` and
+//! `guild_create` to [`Handler::on_message`], [`Handler::on_voice_state`] and
+//! [`Handler::on_guild_create`].
+//!
 //! ## Environment ([`DiscordConfig::from_env`])
 //!
 //! | variable | default | meaning |
@@ -49,6 +117,10 @@ pub use bot::{Bot, http_client};
 pub use commands::{award_command, commands};
 pub use config::{Announce, ConfigError, DEFAULT_TEMPLATE, DiscordConfig, Settings, TierRoles};
 pub use handler::{Handler, HasHandler};
+/// The poise this crate is built on (build your framework with it).
+pub use poise;
+/// The serenity this crate is built on.
+pub use serenity;
 
 /// What can go wrong in the bot.
 #[derive(Debug, thiserror::Error)]

@@ -199,7 +199,9 @@ impl VoiceTracker {
                 if minutes == 0 {
                     continue;
                 }
-                tracked.banked = tracked.banked.saturating_sub(minute.saturating_mul(minutes));
+                tracked.banked = tracked
+                    .banked
+                    .saturating_sub(minute.saturating_mul(minutes));
                 let paid = minutes.min(max_minutes.max(1));
                 payouts.push(VoicePayout {
                     guild: *guild,
