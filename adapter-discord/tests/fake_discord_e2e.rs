@@ -5,7 +5,7 @@ mod fake_discord;
 
 use std::time::Duration;
 
-use chrono::{TimeDelta, Utc};
+use chrono::{TimeDelta, TimeZone, Utc};
 use fake_discord::{
     APP_ID, FakeDiscord, TOKEN, interaction_json, member_json, message_json, user_json,
     voice_state_json,
@@ -34,7 +34,8 @@ struct Harness {
 impl Harness {
     async fn start(settings: Settings, rules: Rules) -> Self {
         let fake = FakeDiscord::start().await;
-        let clock = ManualClock::new(Utc::now());
+        // Noon, so the tests' few minutes of clock never cross a day boundary.
+        let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap());
         let (sink, announcements) = leveling_discord::announcements();
         let leveling = Leveling::builder(MemoryStore::new())
             .rules(rules)
