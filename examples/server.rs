@@ -1,0 +1,137 @@
+//! The reference server: the REST API, Socket.IO and `/docs` on one port.
+//!
+//! ```sh
+//! cargo run --release --example server        # http://localhost:8000/docs
+//! ```
+//!
+//! The in-memory store by default; `DATABASE_URL=postgres://…` switches to PostgreSQL
+//! (migrations applied at start). Settings come from the environment and `.env`; see
+//! `.env.example`. A bad setting stops start-up with one line naming the variable.
+
+#[path = "server/config.rs"]
+mod config;
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use config::Config;
+use leveling_core::{ErrorKind, Leveling, LevelingBuilder, LogSink, NewTool};
+use leveling_http::{Api, SocketIoEvents};
+use leveling_storage_memory::MemoryStore;
+use leveling_storage_postgres::PostgresStore;
+use tracing_subscriber::EnvFilter;
+
+/// The default catalog, also compiled in so the binary runs from any directory.
+const DEFAULT_TOOLS: &str = include_str!("server/tools.json");
+const DEFAULT_TOOLS_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/server/tools.json");
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    if let Err(error) = dotenvy::dotenv() {
+        if !error.not_found() {
+            eprintln!("error: invalid .env file: {error}");
+            return ExitCode::from(2);
+        }
+    }
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(raw) if !raw.trim().is_empty() => match EnvFilter::try_new(&raw) {
+            Ok(filter) => filter,
+            Err(error) => {
+                eprintln!("error: invalid RUST_LOG: {error}");
+                return ExitCode::from(2);
+            }
+        },
+        _ => EnvFilter::new("info"),
+    };
+    tracing_subscriber::fmt().with_env_filter(filter).init();
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(config).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(config: Config) -> Result<(), String> {
+    let (events, sink) = SocketIoEvents::new();
+    let leveling = store(&config).await?.sink(sink).sink(LogSink).build();
+    seed_tools(&leveling, &config).await?;
+
+    // Without API_SECRET_KEY, `router()` warns that mutating routes answer 403.
+    let app = Api::new(leveling)
+        .api_key(config.api_key.clone())
+        .default_guild(config.default_guild)
+        .body_limit(config.max_body_bytes)
+        .timeout(config.request_timeout)
+        .socket_io(events)
+        .router();
+
+    let addr = SocketAddr::new(config.host, config.port);
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr} (check HOST and PORT): {e}"))?;
+    let shown = listener.local_addr().unwrap_or(addr);
+    tracing::info!("leveling server listening on http://{shown} (API docs at http://{shown}/docs)");
+    leveling_http::axum::serve(listener, app)
+        .with_graceful_shutdown(leveling_http::shutdown_signal())
+        .await
+        .map_err(|e| format!("server error: {e}"))?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn store(config: &Config) -> Result<LevelingBuilder, String> {
+    match &config.database_url {
+        None => {
+            tracing::info!("store: in memory (set DATABASE_URL for PostgreSQL)");
+            Ok(Leveling::builder(MemoryStore::new()))
+        }
+        Some(url) => {
+            let store = PostgresStore::connect(url)
+                .await
+                .map_err(|e| format!("DATABASE_URL is set but the database is not usable: {e}"))?;
+            tracing::info!("store: PostgreSQL (migrations applied)");
+            Ok(LevelingBuilder::new(Arc::new(store)))
+        }
+    }
+}
+
+/// Adds the catalog's tools that are not in the store yet (existing ids are kept as they are).
+async fn seed_tools(leveling: &Leveling, config: &Config) -> Result<(), String> {
+    let (source, text) = match &config.tools_file {
+        Some(path) => (
+            path.display().to_string(),
+            std::fs::read_to_string(path)
+                .map_err(|e| format!("invalid TOOLS_FILE {}: {e}", path.display()))?,
+        ),
+        None => match std::fs::read_to_string(DEFAULT_TOOLS_PATH) {
+            Ok(text) if Path::new(DEFAULT_TOOLS_PATH).exists() => {
+                (DEFAULT_TOOLS_PATH.to_owned(), text)
+            }
+            _ => ("the built-in catalog".to_owned(), DEFAULT_TOOLS.to_owned()),
+        },
+    };
+    let tools: Vec<NewTool> =
+        serde_json::from_str(&text).map_err(|e| format!("invalid TOOLS_FILE {source}: {e}"))?;
+    let mut added = 0;
+    for tool in tools {
+        let id = tool.id.clone();
+        match leveling.create_tool(tool).await {
+            Ok(_) => added += 1,
+            Err(error) if error.kind() == ErrorKind::Conflict => {}
+            Err(error) => return Err(format!("invalid TOOLS_FILE {source}: tool {id}: {error}")),
+        }
+    }
+    tracing::info!("tool catalog: {added} added from {source}");
+    Ok(())
+}

@@ -1,0 +1,132 @@
+//! The reference server's settings, from the environment (and `.env`).
+
+use std::fmt;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use leveling_core::GuildId;
+use leveling_http::ApiKey;
+
+/// A bad setting: one line naming the variable.
+#[derive(Debug)]
+pub struct ConfigError(pub String);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Every setting of the server. `Debug` never shows the key or the database URL.
+pub struct Config {
+    /// `HOST` (default `0.0.0.0`).
+    pub host: IpAddr,
+    /// `PORT` (default 8000).
+    pub port: u16,
+    /// `DATABASE_URL`: PostgreSQL when set, the in-memory store otherwise.
+    pub database_url: Option<String>,
+    /// `API_SECRET_KEY`: required by every mutating route; mutations refused without it.
+    pub api_key: Option<ApiKey>,
+    /// `DEFAULT_GUILD_ID` (default 0): the guild of un-scoped routes.
+    pub default_guild: GuildId,
+    /// `TOOLS_FILE` (default `examples/server/tools.json`): the catalog to seed.
+    pub tools_file: Option<PathBuf>,
+    /// `MAX_BODY_BYTES` (default 65536).
+    pub max_body_bytes: usize,
+    /// `REQUEST_TIMEOUT_SECS` (default 10).
+    pub request_timeout: Duration,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("database", &self.database_url.as_ref().map(|_| "<set>"))
+            .field("api_key", &self.api_key.as_ref().map(|_| "<set>"))
+            .field("default_guild", &self.default_guild)
+            .field("tools_file", &self.tools_file)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("request_timeout", &self.request_timeout)
+            .finish()
+    }
+}
+
+/// A variable's value; unset and empty are the same.
+fn var(name: &str) -> Result<Option<String>, ConfigError> {
+    match std::env::var(name) {
+        Ok(value) if value.trim().is_empty() => Ok(None),
+        Ok(value) => Ok(Some(value)),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => {
+            Err(ConfigError(format!("invalid {name}: not valid UTF-8")))
+        }
+    }
+}
+
+fn parsed<T: FromStr>(name: &str, expected: &str, default: T) -> Result<T, ConfigError> {
+    match var(name)? {
+        None => Ok(default),
+        Some(raw) => raw
+            .trim()
+            .parse()
+            .map_err(|_| ConfigError(format!("invalid {name}: expected {expected}, got {raw:?}"))),
+    }
+}
+
+impl Config {
+    /// Reads the settings; the first bad one is the error.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let host = parsed(
+            "HOST",
+            "an IP address such as 0.0.0.0 or 127.0.0.1",
+            IpAddr::from([0, 0, 0, 0]),
+        )?;
+        let port = parsed("PORT", "a port number", 8000u16)?;
+        let database_url = var("DATABASE_URL")?;
+        if let Some(url) = &database_url {
+            if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+                return Err(ConfigError(
+                    "invalid DATABASE_URL: expected a postgres:// or postgresql:// URL".into(),
+                ));
+            }
+        }
+        let api_key = var("API_SECRET_KEY")?.and_then(ApiKey::new);
+        let default_guild = GuildId(parsed(
+            "DEFAULT_GUILD_ID",
+            "a guild id (a decimal integer)",
+            0u64,
+        )?);
+        let tools_file = var("TOOLS_FILE")?.map(PathBuf::from);
+        let max_body_bytes = parsed(
+            "MAX_BODY_BYTES",
+            "a size in bytes",
+            leveling_http::DEFAULT_BODY_LIMIT,
+        )?;
+        if max_body_bytes < 1024 {
+            return Err(ConfigError(format!(
+                "invalid MAX_BODY_BYTES: expected at least 1024, got {max_body_bytes}"
+            )));
+        }
+        let timeout_secs = parsed("REQUEST_TIMEOUT_SECS", "a number of seconds", 10u64)?;
+        if timeout_secs == 0 {
+            return Err(ConfigError(
+                "invalid REQUEST_TIMEOUT_SECS: expected at least 1, got 0".into(),
+            ));
+        }
+        Ok(Self {
+            host,
+            port,
+            database_url,
+            api_key,
+            default_guild,
+            tools_file,
+            max_body_bytes,
+            request_timeout: Duration::from_secs(timeout_secs),
+        })
+    }
+}
