@@ -66,6 +66,7 @@
 mod sql;
 
 use std::str::FromStr;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -91,10 +92,20 @@ static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 /// idempotency key, or a snapshot older than the row it was refused on).
 const MAX_ATTEMPTS: u32 = 16;
 
-/// A [`Storage`] on PostgreSQL. Cheap to clone (it is a pool handle).
+/// How often the background task folds rank-bucket moves into the bucket counts.
+const COMPACT_EVERY: Duration = Duration::from_millis(500);
+
+/// A [`Storage`] on PostgreSQL. Cheap to clone (a pool handle).
+///
+/// Created inside a tokio runtime, it runs one background task that folds the rank-bucket
+/// moves appended by awards into the per-bucket counts every 500 ms (see the crate
+/// README); the task ends when the last clone of the store is dropped. Outside a runtime
+/// there is no task: call [`compact_rank_counts`](Self::compact_rank_counts) now and then.
 #[derive(Clone, Debug)]
 pub struct PostgresStore {
     pool: PgPool,
+    /// Dropped with the last clone, which stops the background task.
+    _alive: Arc<()>,
 }
 
 /// A snowflake as stored: the top bit flipped, so `BIGINT` order is `u64` order.
@@ -215,7 +226,22 @@ impl PostgresStore {
     /// Wraps an existing pool. Runs no migration: call [`migrate`](Self::migrate) (or
     /// apply `storage-postgres/migrations` yourself) before using the store.
     pub fn from_pool(pool: PgPool) -> Self {
-        Self { pool }
+        let alive = Arc::new(());
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(compact_in_background(pool.clone(), Arc::downgrade(&alive)));
+        }
+        Self {
+            pool,
+            _alive: alive,
+        }
+    }
+
+    /// Folds the rank-bucket moves appended by awards and admin changes into the
+    /// per-bucket counts; returns how many buckets changed. Reads are exact before and
+    /// after (they add both tables); folding keeps them short. The background task calls
+    /// this every 500 ms.
+    pub async fn compact_rank_counts(&self) -> Result<u64> {
+        compact(&self.pool).await
     }
 
     /// Applies the embedded migrations that are not applied yet.
@@ -348,6 +374,33 @@ impl PostgresStore {
     }
 }
 
+async fn compact(pool: &PgPool) -> Result<u64> {
+    let done = sqlx::query(sql::COMPACT_BUCKETS)
+        .execute(pool)
+        .await
+        .map_err(decode("folding rank counts"))?;
+    Ok(done.rows_affected())
+}
+
+async fn compact_in_background(pool: PgPool, alive: Weak<()>) {
+    let mut tick = tokio::time::interval(COMPACT_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if alive.strong_count() == 0 || pool.is_closed() {
+            break;
+        }
+        if let Err(error) = compact(&pool).await {
+            // Not fatal: reads add the unfolded rows; the next tick tries again.
+            tracing::debug!(%error, "folding rank counts failed");
+        }
+    }
+}
+
+/// From this offset on, a leaderboard page starts from the rank buckets instead of
+/// skipping every member above it in the index.
+const DEEP_PAGE_OFFSET: u64 = 500;
+
 /// Cooldowns are capped at about 1,000 years, so `now + cooldown` stays a valid time.
 const MAX_COOLDOWN_MICROS: i64 = 1_000 * 366 * 86_400 * 1_000_000;
 
@@ -467,7 +520,12 @@ impl Storage for PostgresStore {
             .fetch_one(&self.pool)
             .await
             .map_err(decode("leaderboard"))?;
-        let rows = sqlx::query(sql::LEADERBOARD)
+        let statement = if page.offset >= DEEP_PAGE_OFFSET {
+            sql::LEADERBOARD_DEEP
+        } else {
+            sql::LEADERBOARD
+        };
+        let rows = sqlx::query(statement)
             .bind(enc(guild.0))
             .bind(i64::from(page.limit))
             .bind(offset(page))

@@ -1,7 +1,8 @@
 //! The SQL statements. Every value is a bind parameter; nothing is formatted in.
 
 /// One award in one statement: idempotency lookup, cooldown check, daily / streak claim,
-/// XP add (saturating), history rows, cooldown restart, rank-bucket move and key insert.
+/// XP add (saturating), history rows, cooldown restart, rank-bucket move (appended to
+/// `xp_bucket_deltas`) and key insert.
 ///
 /// Binds: $1 guild, $2 user (encoded ids), $3 source slot (`Source::index() + 1`),
 /// $4 amount (≤ MAX_XP), $5 cooldown in µs (NULL: none), $6 today (NULL: no daily claim),
@@ -105,17 +106,14 @@ hist AS (
     ORDER BY v.ord
 ),
 buckets AS (
-    INSERT INTO xp_buckets AS x (guild, bucket, members)
-    SELECT $1::bigint, v.bucket, sum(v.delta)
+    INSERT INTO xp_bucket_deltas (guild, bucket, delta)
+    SELECT $1::bigint, v.bucket, v.delta
     FROM g CROSS JOIN LATERAL (VALUES
         (leveling_bucket(g.after), 1),
         (CASE WHEN g.fresh THEN NULL ELSE leveling_bucket(g.before) END, -1)
     ) AS v(bucket, delta)
     WHERE v.bucket IS NOT NULL
-    GROUP BY v.bucket
-    HAVING sum(v.delta) <> 0
-    ORDER BY v.bucket
-    ON CONFLICT (guild, bucket) DO UPDATE SET members = x.members + EXCLUDED.members
+      AND (g.fresh OR leveling_bucket(g.after) <> leveling_bucket(g.before))
 ),
 new_key AS (
     INSERT INTO idempotency_keys
@@ -175,17 +173,14 @@ hist AS (
     FROM g
 ),
 buckets AS (
-    INSERT INTO xp_buckets AS x (guild, bucket, members)
-    SELECT $1::bigint, v.bucket, sum(v.delta)
+    INSERT INTO xp_bucket_deltas (guild, bucket, delta)
+    SELECT $1::bigint, v.bucket, v.delta
     FROM g CROSS JOIN LATERAL (VALUES
         (leveling_bucket(g.after), 1),
         (CASE WHEN g.fresh THEN NULL ELSE leveling_bucket(g.before) END, -1)
     ) AS v(bucket, delta)
     WHERE v.bucket IS NOT NULL
-    GROUP BY v.bucket
-    HAVING sum(v.delta) <> 0
-    ORDER BY v.bucket
-    ON CONFLICT (guild, bucket) DO UPDATE SET members = x.members + EXCLUDED.members
+      AND (g.fresh OR leveling_bucket(g.after) <> leveling_bucket(g.before))
 )
 SELECT g.before, g.after FROM g
 "#;
@@ -201,6 +196,8 @@ WITH me AS (
 SELECT (1
     + COALESCE((SELECT sum(x.members) FROM xp_buckets AS x
                 WHERE x.guild = $1::bigint AND x.bucket > me.b), 0)
+    + COALESCE((SELECT sum(d.delta) FROM xp_bucket_deltas AS d
+                WHERE d.guild = $1::bigint AND d.bucket > me.b), 0)
     + (SELECT count(*) FROM members AS o
        WHERE o.guild = $1::bigint
          AND o.xp > me.xp
@@ -223,9 +220,60 @@ ORDER BY m.xp DESC, m.xp_reached_at, m.user_id
 LIMIT $2::bigint OFFSET $3::bigint
 "#;
 
+/// A deep page of a guild's leaderboard: the bucket counts find the bucket holding
+/// position `offset + 1`, and the index scan starts at that bucket instead of walking
+/// every member above it. Binds: $1 guild, $2 limit, $3 offset.
+pub(crate) const LEADERBOARD_DEEP: &str = r#"
+WITH counts AS (
+    SELECT bucket, sum(n) AS members
+    FROM (SELECT bucket, members AS n FROM xp_buckets WHERE guild = $1::bigint
+          UNION ALL
+          SELECT bucket, delta FROM xp_bucket_deltas WHERE guild = $1::bigint) AS t
+    GROUP BY bucket
+    HAVING sum(n) <> 0
+),
+b AS (
+    SELECT bucket,
+           COALESCE(sum(members) OVER (ORDER BY bucket DESC
+                                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS above
+    FROM counts
+),
+start AS (
+    SELECT bucket, above,
+           LEAST((bucket + 2)::numeric * (bucket + 2) - 1, 9223372036854775807)::bigint AS hi
+    FROM b WHERE above <= $3::bigint
+    ORDER BY bucket ASC
+    LIMIT 1
+)
+SELECT m.user_id, m.xp, u.username
+FROM members AS m
+LEFT JOIN users AS u ON u.id = m.user_id
+WHERE m.guild = $1::bigint
+  AND m.xp <= (SELECT hi FROM start)
+  AND leveling_bucket(m.xp) <= (SELECT bucket FROM start)
+ORDER BY m.xp DESC, m.xp_reached_at, m.user_id
+LIMIT $2::bigint OFFSET (SELECT $3::bigint - above FROM start)
+"#;
+
 /// A guild's member count, from the bucket counts. Binds: $1 guild.
-pub(crate) const GUILD_MEMBERS: &str =
-    "SELECT COALESCE(sum(members), 0)::bigint FROM xp_buckets WHERE guild = $1::bigint";
+pub(crate) const GUILD_MEMBERS: &str = r#"
+SELECT (COALESCE((SELECT sum(members) FROM xp_buckets WHERE guild = $1::bigint), 0)
+      + COALESCE((SELECT sum(delta) FROM xp_bucket_deltas WHERE guild = $1::bigint), 0))::bigint
+"#;
+
+/// Folds the appended bucket moves into the per-bucket counts, in one transaction (the
+/// rows deleted are exactly the rows added), locking bucket rows in key order.
+pub(crate) const COMPACT_BUCKETS: &str = r#"
+WITH moved AS (
+    DELETE FROM xp_bucket_deltas RETURNING guild, bucket, delta
+)
+INSERT INTO xp_buckets AS x (guild, bucket, members)
+SELECT guild, bucket, sum(delta) FROM moved
+GROUP BY guild, bucket
+HAVING sum(delta) <> 0
+ORDER BY guild, bucket
+ON CONFLICT (guild, bucket) DO UPDATE SET members = x.members + EXCLUDED.members
+"#;
 
 /// A member. Binds: $1 guild, $2 user.
 pub(crate) const MEMBER: &str = r#"

@@ -1,0 +1,534 @@
+//! PostgreSQL-specific behaviour: contention at the pool's full width, exact rank under
+//! random changes, errors when the server is gone and recovery when it is back.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use leveling_core::storage::{
+    AdjustRequest, Adjustment, AwardOutcome, AwardRequest, MAX_XP, Storage,
+};
+use leveling_core::testing::cases::{grant, message, t0};
+use leveling_core::{ErrorKind, GuildId, MemberId, PageRequest, UserId};
+use leveling_storage_postgres::{PgConnectOptions, PgPoolOptions, PostgresStore};
+use tokio::sync::Barrier;
+
+const GUILD: GuildId = GuildId(1);
+
+fn member(user: u64) -> MemberId {
+    MemberId::new(GUILD, user)
+}
+
+async fn xp_of(store: &PostgresStore, id: MemberId) -> u64 {
+    store.member(id).await.unwrap().map_or(0, |m| m.xp)
+}
+
+async fn history_len(store: &PostgresStore, id: MemberId) -> u64 {
+    store
+        .history(id, PageRequest::first(1))
+        .await
+        .unwrap()
+        .total
+}
+
+/// Every guild's per-bucket member counts (folded counts plus unfolded moves) match a
+/// recount of the members table, before and after folding.
+async fn assert_buckets_exact(store: &PostgresStore) {
+    const CHECK: &str = "SELECT count(*) FROM (
+             SELECT guild, leveling_bucket(xp) AS bucket, count(*) AS n FROM members GROUP BY 1, 2
+         ) AS real
+         FULL JOIN (
+             SELECT guild, bucket, sum(n) AS n
+             FROM (SELECT guild, bucket, members AS n FROM xp_buckets
+                   UNION ALL SELECT guild, bucket, delta FROM xp_bucket_deltas) AS t
+             GROUP BY 1, 2 HAVING sum(n) <> 0
+         ) AS kept
+           ON real.guild = kept.guild AND real.bucket = kept.bucket
+         WHERE real.n IS DISTINCT FROM kept.n";
+    let mismatches: i64 = sqlx::query_scalar(CHECK)
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(mismatches, 0, "rank buckets drifted from the members table");
+    store.compact_rank_counts().await.unwrap();
+    let mismatches: i64 = sqlx::query_scalar(CHECK)
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(mismatches, 0, "folding changed the rank buckets");
+}
+
+/// 32 connections × 1,000 awards each, one in eight to a shared member (the row every
+/// task fights over) and the rest to the task's own member: every XP and every history
+/// row is there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn thirty_two_connections_times_a_thousand_awards_add_up_exactly() {
+    let Some(store) = common::store_with(32).await else {
+        return;
+    };
+    let store = Arc::new(store);
+    let hot = member(1);
+    let tasks: Vec<_> = (0..32u64)
+        .map(|task| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let own = member(100 + task);
+                for i in 0..1_000u64 {
+                    let target = if i % 8 == 0 { hot } else { own };
+                    let outcome = store.award(&grant(target, 1 + i % 2, t0())).await.unwrap();
+                    assert!(matches!(outcome.outcome, AwardOutcome::Granted(_)));
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    // i % 8 == 0 is even: the hot member gets 125 awards of 1 XP per task; the rest of
+    // the awards alternate 2 (odd i) and 1 (even i) XP.
+    assert_eq!(xp_of(&store, hot).await, 32 * 125);
+    assert_eq!(history_len(&store, hot).await, 32 * 125);
+    for task in 0..32u64 {
+        let own = member(100 + task);
+        assert_eq!(xp_of(&store, own).await, 500 * 2 + 375);
+        assert_eq!(history_len(&store, own).await, 875);
+    }
+    let board = store
+        .leaderboard(GUILD, PageRequest::first(100))
+        .await
+        .unwrap();
+    assert_eq!(board.total, 33);
+    assert_eq!(store.rank(hot).await.unwrap(), Some(1));
+    assert_buckets_exact(&store).await;
+}
+
+/// 100 message awards of one brand-new member released at once: one grant, 99 cooldowns.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_hundred_simultaneous_messages_grant_exactly_one() {
+    let Some(store) = common::store_with(32).await else {
+        return;
+    };
+    let store = Arc::new(store);
+    let barrier = Arc::new(Barrier::new(100));
+    let id = member(7);
+    let tasks: Vec<_> = (0..100)
+        .map(|_| {
+            let (store, barrier) = (store.clone(), barrier.clone());
+            tokio::spawn(async move {
+                barrier.wait().await;
+                store.award(&message(id, t0())).await.unwrap().outcome
+            })
+        })
+        .collect();
+    let mut outcomes = Vec::new();
+    for task in tasks {
+        outcomes.push(task.await.unwrap());
+    }
+    let granted = outcomes
+        .iter()
+        .filter(|o| matches!(o, AwardOutcome::Granted(_)))
+        .count();
+    assert_eq!(granted, 1);
+    for outcome in &outcomes {
+        if let AwardOutcome::Cooldown { remaining, xp } = outcome {
+            assert_eq!((*remaining, *xp), (Duration::from_secs(60), 75));
+        } else {
+            assert!(matches!(outcome, AwardOutcome::Granted(_)), "{outcome:?}");
+        }
+    }
+    assert_eq!(xp_of(&store, id).await, 75);
+    assert_eq!(history_len(&store, id).await, 3);
+}
+
+/// A keyed message that claimed the day, retried (also 32 times at once), replays the
+/// same outcome, claim included, and adds nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_retried_idempotency_key_adds_nothing() {
+    let Some(store) = common::store_with(32).await else {
+        return;
+    };
+    let store = Arc::new(store);
+    let id = member(8);
+    let keyed = |now: DateTime<Utc>| AwardRequest {
+        idempotency_key: Some("discord-message-123".into()),
+        ..message(id, now)
+    };
+    let first = store.award(&keyed(t0())).await.unwrap();
+    assert!(!first.replayed);
+    let AwardOutcome::Granted(granted) = &first.outcome else {
+        panic!("{first:?}")
+    };
+    assert_eq!(
+        (granted.xp_after, granted.daily.map(|d| d.total())),
+        (75, Some(60))
+    );
+    let barrier = Arc::new(Barrier::new(32));
+    let tasks: Vec<_> = (0..32)
+        .map(|i| {
+            let (store, barrier) = (store.clone(), barrier.clone());
+            let request = keyed(t0() + TimeDelta::days(1) + TimeDelta::seconds(i));
+            tokio::spawn(async move {
+                barrier.wait().await;
+                store.award(&request).await.unwrap()
+            })
+        })
+        .collect();
+    for task in tasks {
+        let retry = task.await.unwrap();
+        assert!(retry.replayed);
+        assert_eq!(retry.outcome, first.outcome);
+    }
+    assert_eq!(xp_of(&store, id).await, 75);
+    assert_eq!(history_len(&store, id).await, 3);
+}
+
+/// A small deterministic generator (no rand dependency).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// Rank equals the position in a brute-force sort after random grants, admin changes in
+/// both directions, resets, saturation and many ties, and bucket counts never drift.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn rank_is_exact_after_random_changes() {
+    let Some(store) = common::store_with(8).await else {
+        return;
+    };
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let users: Vec<u64> = (0..120)
+        .map(|i| if i % 10 == 0 { u64::MAX - i } else { 1_000 + i })
+        .collect();
+    for step in 0..1_500u64 {
+        let user = users[rng.below(users.len() as u64) as usize];
+        let guild = GuildId(1 + rng.below(2));
+        let id = MemberId::new(guild, user);
+        // Few distinct times, so equal XP often ties on time too.
+        let now = t0() + TimeDelta::seconds(rng.below(4) as i64);
+        let admin = |adjustment| AdjustRequest {
+            member: id,
+            adjustment,
+            actor: Some(UserId(1)),
+            reason: None,
+            now,
+        };
+        match rng.below(10) {
+            0 => {
+                store
+                    .adjust(&admin(Adjustment::Add(-(rng.below(3_000) as i64))))
+                    .await
+                    .unwrap();
+            }
+            1 if step % 50 == 1 => {
+                store.adjust(&admin(Adjustment::Reset)).await.unwrap();
+            }
+            2 if step % 200 == 2 => {
+                store
+                    .adjust(&admin(Adjustment::Set(MAX_XP - rng.below(3))))
+                    .await
+                    .unwrap();
+            }
+            3 => {
+                store
+                    .adjust(&admin(Adjustment::Set(rng.below(40) * 100)))
+                    .await
+                    .unwrap();
+            }
+            _ => {
+                // Amounts on a coarse grid so totals collide.
+                store
+                    .award(&grant(id, 50 * (1 + rng.below(40)), now))
+                    .await
+                    .unwrap();
+            }
+        }
+    }
+    assert_buckets_exact(&store).await;
+    for guild in [GuildId(1), GuildId(2)] {
+        let mut expected = Vec::new();
+        for &user in &users {
+            if let Some(m) = store.member(MemberId::new(guild, user)).await.unwrap() {
+                expected.push((std::cmp::Reverse(m.xp), m.xp_reached_at, user));
+            }
+        }
+        expected.sort();
+        let mut offset = 0u64;
+        let mut board = Vec::new();
+        loop {
+            let page = store
+                .leaderboard(guild, PageRequest::new(37, offset))
+                .await
+                .unwrap();
+            assert_eq!(page.total, expected.len() as u64);
+            if page.items.is_empty() {
+                break;
+            }
+            offset += page.items.len() as u64;
+            board.extend(page.items);
+        }
+        let board_users: Vec<u64> = board.iter().map(|s| s.user.0).collect();
+        let expected_users: Vec<u64> = expected.iter().map(|e| e.2).collect();
+        assert_eq!(board_users, expected_users);
+        for (position, &(_, _, user)) in expected.iter().enumerate() {
+            let rank = store.rank(MemberId::new(guild, user)).await.unwrap();
+            assert_eq!(
+                rank,
+                Some(position as u64 + 1),
+                "guild {guild}, user {user}"
+            );
+        }
+    }
+}
+
+/// Connecting twice to the same schema re-runs no migration and keeps the data.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrations_run_once() {
+    let Some(options) = common::server().await else {
+        return;
+    };
+    let schema = common::fresh_schema(&options).await;
+    let options = options.options([("search_path", schema.as_str())]);
+    let first = PostgresStore::connect_with(options.clone(), PostgresStore::pool_options())
+        .await
+        .unwrap();
+    first.award(&grant(member(1), 5, t0())).await.unwrap();
+    let second = PostgresStore::connect_with(options, PostgresStore::pool_options())
+        .await
+        .unwrap();
+    assert_eq!(xp_of(&second, member(1)).await, 5);
+    second.migrate().await.unwrap();
+}
+
+/// A server that is not there: `Unavailable`, and no password anywhere in the error.
+#[tokio::test]
+async fn an_unreachable_server_is_unavailable_and_the_password_stays_secret() {
+    let secret = "s3cret-Pa55word";
+    let url = format!("postgres://leveling:{secret}@127.0.0.1:1/leveling?sslmode=disable");
+    let error = PostgresStore::connect(&url).await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Unavailable, "{error:?}");
+    assert_no_secret(&error, secret);
+
+    let lazy = PostgresStore::from_pool(
+        PgPoolOptions::new()
+            .acquire_timeout(Duration::from_millis(500))
+            .connect_lazy_with(url.parse::<PgConnectOptions>().unwrap()),
+    );
+    let error = lazy.award(&grant(member(1), 5, t0())).await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Unavailable);
+    assert_no_secret(&error, secret);
+    assert_eq!(
+        lazy.health().await.unwrap_err().kind(),
+        ErrorKind::Unavailable
+    );
+    assert_eq!(
+        lazy.rank(member(1)).await.unwrap_err().kind(),
+        ErrorKind::Unavailable
+    );
+
+    let malformed = format!("postgres://leveling:{secret}@127.0.0.1:notaport/db");
+    let error = PostgresStore::connect(&malformed).await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::InvalidInput);
+    assert_no_secret(&error, secret);
+}
+
+fn assert_no_secret(error: &leveling_core::Error, secret: &str) {
+    let mut text = format!("{error} {error:?}");
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(&format!(" {cause} {cause:?}"));
+        source = cause.source();
+    }
+    assert!(!text.contains(secret), "the password leaked: {text}");
+}
+
+/// A TCP relay in front of the server that can be cut and restored, to lose every
+/// connection at once the way a server restart or a network cut does.
+mod relay {
+    use std::net::SocketAddr;
+    use std::sync::{Arc, Mutex};
+
+    use tokio::net::{TcpListener, TcpStream};
+    use tokio::task::JoinHandle;
+
+    pub struct Relay {
+        pub port: u16,
+        upstream: SocketAddr,
+        tasks: Arc<Mutex<Vec<JoinHandle<()>>>>,
+    }
+
+    impl Relay {
+        pub async fn start(upstream: SocketAddr) -> Relay {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let port = listener.local_addr().unwrap().port();
+            let relay = Relay {
+                port,
+                upstream,
+                tasks: Arc::default(),
+            };
+            relay.serve(listener);
+            relay
+        }
+
+        fn serve(&self, listener: TcpListener) {
+            let (tasks, upstream) = (self.tasks.clone(), self.upstream);
+            let accept = tokio::spawn({
+                let tasks = tasks.clone();
+                async move {
+                    while let Ok((mut client, _)) = listener.accept().await {
+                        let pipe = tokio::spawn(async move {
+                            if let Ok(mut server) = TcpStream::connect(upstream).await {
+                                let _ =
+                                    tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                            }
+                        });
+                        tasks.lock().unwrap().push(pipe);
+                    }
+                }
+            });
+            tasks.lock().unwrap().push(accept);
+        }
+
+        /// Closes the listener and every relayed connection.
+        pub fn cut(&self) {
+            for task in self.tasks.lock().unwrap().drain(..) {
+                task.abort();
+            }
+        }
+
+        /// Listens again on the same port.
+        pub async fn restore(&self) {
+            let listener = TcpListener::bind(("127.0.0.1", self.port)).await.unwrap();
+            self.serve(listener);
+        }
+    }
+}
+
+/// Lost connections answer `Unavailable` (no panic); once the server is reachable again
+/// the pool reconnects by itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pool_recovers_when_the_server_comes_back() {
+    let Some(options) = common::server().await else {
+        return;
+    };
+    let schema = common::fresh_schema(&options).await;
+    let upstream = tokio::net::lookup_host((options.get_host(), options.get_port()))
+        .await
+        .unwrap()
+        .next()
+        .unwrap();
+    let relay = relay::Relay::start(upstream).await;
+    let relayed = options
+        .host("127.0.0.1")
+        .port(relay.port)
+        .options([("search_path", schema.as_str())]);
+    let pool = PgPoolOptions::new()
+        .max_connections(4)
+        .acquire_timeout(Duration::from_secs(1));
+    let store = PostgresStore::connect_with(relayed, pool).await.unwrap();
+    let id = member(3);
+    store.award(&grant(id, 10, t0())).await.unwrap();
+
+    relay.cut();
+    for _ in 0..3 {
+        let error = store.award(&grant(id, 10, t0())).await.unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Unavailable, "{error:?}");
+    }
+    assert_eq!(
+        store.health().await.unwrap_err().kind(),
+        ErrorKind::Unavailable
+    );
+
+    relay.restore().await;
+    let mut recovered = false;
+    for _ in 0..50 {
+        if store.health().await.is_ok() {
+            recovered = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(recovered, "the pool did not reconnect");
+    store
+        .award(&grant(id, 10, t0() + TimeDelta::seconds(1)))
+        .await
+        .unwrap();
+    assert_eq!(xp_of(&store, id).await, 20);
+}
+
+/// Deep leaderboard pages (which start from the rank buckets) match a brute-force sort,
+/// across bucket boundaries and ties, and past the end.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn deep_leaderboard_pages_are_exact() {
+    let Some(store) = common::store_with(16).await else {
+        return;
+    };
+    let store = Arc::new(store);
+    let tasks: Vec<_> = (0..16u64)
+        .map(|task| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let mut rng = Rng(task + 11);
+                for i in 0..60u64 {
+                    let user = task * 60 + i;
+                    // Coarse amounts: plenty of ties, XP spread over ~60 buckets.
+                    let amount = 1 + rng.below(40) * rng.below(90);
+                    let now = t0() + TimeDelta::seconds(rng.below(3) as i64);
+                    store
+                        .award(&grant(member(user), amount, now))
+                        .await
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let mut expected = Vec::new();
+    for user in 0..960u64 {
+        let m = store.member(member(user)).await.unwrap().unwrap();
+        expected.push((std::cmp::Reverse(m.xp), m.xp_reached_at, user));
+    }
+    expected.sort();
+    for (limit, offset) in [
+        (100, 0),
+        (100, 499),
+        (100, 500),
+        (37, 613),
+        (100, 900),
+        (100, 959),
+        (10, 960),
+        (10, 5_000),
+    ] {
+        let page = store
+            .leaderboard(GUILD, PageRequest::new(limit, offset))
+            .await
+            .unwrap();
+        assert_eq!(page.total, 960);
+        let got: Vec<(u64, u64, u64)> = page
+            .items
+            .iter()
+            .map(|s| (s.rank, s.user.0, s.xp))
+            .collect();
+        let want: Vec<(u64, u64, u64)> = expected
+            .iter()
+            .enumerate()
+            .skip(offset as usize)
+            .take(limit as usize)
+            .map(|(i, e)| (i as u64 + 1, e.2, e.0.0))
+            .collect();
+        assert_eq!(got, want, "limit {limit}, offset {offset}");
+    }
+}
