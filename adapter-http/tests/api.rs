@@ -819,3 +819,33 @@ async fn probes() {
     assert_eq!(app.get("/healthz").await.ok(200)["status"], "ok");
     assert_eq!(app.get("/readyz").await.ok(200)["status"], "ready");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_awards_add_up_and_a_cooldown_lets_one_through() {
+    let app = app();
+    let grants = (0..64).map(|_| {
+        app.send(
+            "POST",
+            "/api/leveling/xp",
+            Some(json!({"discord_id": U, "amount": 10})),
+        )
+    });
+    for reply in futures::future::join_all(grants).await {
+        reply.ok(200);
+    }
+    let messages = (0..32).map(|_| {
+        app.send(
+            "POST",
+            "/api/leveling/xp",
+            Some(json!({"discord_id": "7", "source": "message"})),
+        )
+    });
+    let granted = futures::future::join_all(messages)
+        .await
+        .iter()
+        .filter(|reply| reply.json["granted"] == true)
+        .count();
+    assert_eq!(granted, 1);
+    assert_eq!(app.get(&format!("/api/users/{U}")).await.json["xp"], 640);
+    assert_eq!(app.get("/api/users/7").await.json["xp"], 75);
+}
