@@ -201,7 +201,7 @@ SELECT (1
     + (SELECT count(*) FROM members AS o
        WHERE o.guild = $1::bigint
          AND o.xp > me.xp
-         AND o.xp <= LEAST((me.b + 2)::numeric * (me.b + 2) - 1, 9223372036854775807)::bigint
+         AND o.xp <= leveling_bucket_ceiling(me.b)
          AND leveling_bucket(o.xp) = me.b)
     + (SELECT count(*) FROM members AS o
        WHERE o.guild = $1::bigint AND o.xp = me.xp
@@ -240,7 +240,7 @@ b AS (
 ),
 start AS (
     SELECT bucket, above,
-           LEAST((bucket + 2)::numeric * (bucket + 2) - 1, 9223372036854775807)::bigint AS hi
+           leveling_bucket_ceiling(bucket) AS hi
     FROM b WHERE above <= $3::bigint
     ORDER BY bucket ASC
     LIMIT 1
