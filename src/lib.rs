@@ -29,3 +29,8 @@ pub use leveling_core::*;
 pub mod memory {
     pub use leveling_storage_memory::*;
 }
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
