@@ -61,8 +61,10 @@ impl Bot {
         self
     }
 
-    /// Connects and runs until `shutdown` completes (then closes the gateway cleanly) or
-    /// the client stops with an error (a bad token, say).
+    /// Checks the token (`GET /users/@me`), connects and runs until `shutdown` completes
+    /// (then closes the gateway cleanly) or the client stops with an error.
+    /// [`Error::Login`] when Discord (or the REST proxy) rejects the token or cannot be
+    /// reached.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send) -> Result<(), Error> {
         let Self {
             leveling,
@@ -110,6 +112,13 @@ impl Bot {
             })
             .build();
         let http = http_client(&config);
+        // Fail fast on a rejected token or an unreachable REST URL: serenity would
+        // otherwise fall back to Discord's own gateway URL and retry forever.
+        let me = http
+            .get_current_user()
+            .await
+            .map_err(|error| Error::Login(Box::new(error)))?;
+        tracing::info!(bot = %me.name, "Discord token accepted");
         let mut client = ClientBuilder::new_with_http(http, config.intents)
             .framework(framework)
             .await

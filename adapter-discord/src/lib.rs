@@ -131,6 +131,9 @@ pub enum Error {
     /// Discord (REST or gateway) failed.
     #[error("discord: {0}")]
     Discord(Box<serenity::Error>),
+    /// The bot could not log in: the token was rejected, or the REST API is unreachable.
+    #[error("could not log in to Discord (check DISCORD_TOKEN and DISCORD_API_URL): {0}")]
+    Login(Box<serenity::Error>),
 }
 
 impl From<serenity::Error> for Error {

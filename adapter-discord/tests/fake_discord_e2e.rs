@@ -591,3 +591,36 @@ async fn malformed_dispatches_do_not_crash_the_bot() {
     let _ = APP_ID;
     h.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rejected_token_stops_the_bot_with_an_error_that_does_not_show_it() {
+    let fake = FakeDiscord::start().await;
+    let leveling = Leveling::builder(MemoryStore::new()).build();
+    let mut config = DiscordConfig::new("wrong-secret-token");
+    config.api_url = Some(fake.api_url.clone());
+    let run = Bot::new(leveling, config).run(std::future::pending());
+    let result = tokio::time::timeout(Duration::from_secs(15), run)
+        .await
+        .unwrap_or_else(|_| {
+            panic!(
+                "the bot hangs; requests: {:?}",
+                fake.requests()
+                    .iter()
+                    .map(|r| r.path.clone())
+                    .collect::<Vec<_>>()
+            )
+        });
+    let error = result.expect_err("a rejected token is an error");
+    assert!(!error.to_string().contains("wrong-secret-token"), "{error}");
+    assert!(
+        !format!("{error:?}").contains("wrong-secret-token"),
+        "{error:?}"
+    );
+    assert!(
+        matches!(error, leveling_discord::Error::Login(_)),
+        "{error:?}"
+    );
+    // It stopped at the token check: no gateway lookup, no fallback to Discord's gateway.
+    let paths: Vec<String> = fake.requests().iter().map(|r| r.path.clone()).collect();
+    assert_eq!(paths, vec!["/api/v10/users/@me".to_owned()]);
+}

@@ -184,7 +184,12 @@ async fn rest_handler(State(shared): State<Arc<Shared>>, request: Request) -> Re
         .await
         .unwrap_or_default();
     let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    let response = respond(&shared, &method, &path, &body);
+    let response = if authorized {
+        respond(&shared, &method, &path, &body)
+    } else {
+        let unauthorized = json!({"message": "401: Unauthorized", "code": 0});
+        (StatusCode::UNAUTHORIZED, axum::Json(unauthorized)).into_response()
+    };
     shared.requests.lock().unwrap().push(Recorded {
         method: method.to_string(),
         path,
