@@ -8,9 +8,10 @@
 //!   statement (a data-modifying CTE around `INSERT … ON CONFLICT DO UPDATE … WHERE`), so
 //!   concurrent awards add up exactly and a cooldown lets exactly one through, across
 //!   every process sharing the database.
-//! - **Cheap exact rank.** A per-guild count of members per XP bucket (`floor(√xp)`),
-//!   kept by the same statements, turns a member's position into a short sum plus a
-//!   count within one bucket; see the crate README for the design and the figures.
+//! - **Cheap exact rank.** A per-guild count of members per XP bucket
+//!   (`floor(√(xp + 4096)) − 64`), fed by the same statements (appended moves, folded in
+//!   the background), turns a member's position into a short sum plus a count within one
+//!   bucket; see the crate README for the design and the figures.
 //! - **Errors.** A down server, a lost connection or an exhausted pool is
 //!   [`ErrorKind::Unavailable`](leveling_core::ErrorKind::Unavailable) (the HTTP adapter
 //!   answers 503); the pool reconnects by itself when the server is back. Messages never
@@ -381,7 +382,11 @@ async fn compact(pool: &PgPool) -> Result<u64> {
         .map_err(decode("folding rank counts"))?;
     // The moves table has no index (cheaper inserts); readers scan it, so keep its dead
     // rows from piling up between autovacuum runs. Needs ownership: best effort.
-    if let Err(error) = sqlx::query("VACUUM xp_bucket_deltas").execute(pool).await {
+    // The same for the counts, which every fold updates: a rank sums them.
+    if let Err(error) = sqlx::query("VACUUM xp_bucket_deltas, xp_buckets")
+        .execute(pool)
+        .await
+    {
         tracing::debug!(%error, "vacuuming the rank moves failed");
     }
     Ok(done.rows_affected())
