@@ -313,6 +313,10 @@ async fn rank(store: &PostgresStore, pool: &PgPool) {
         .execute(pool)
         .await
         .unwrap();
+    sqlx::query("ALTER TABLE xp_bucket_groups SET (autovacuum_enabled = false)")
+        .execute(pool)
+        .await
+        .unwrap();
     // Deterministic XP: 10M·u² (many members low, a long tail up), times over a year.
     sqlx::query(
         "INSERT INTO members (guild, user_id, xp, xp_reached_at, streak_day, streak_days)
@@ -336,11 +340,19 @@ async fn rank(store: &PostgresStore, pool: &PgPool) {
     .execute(pool)
     .await
     .unwrap();
+    sqlx::query(
+        "INSERT INTO xp_bucket_groups (guild, grp, members)
+         SELECT guild, bucket >> 6, sum(members) FROM xp_buckets WHERE guild = $1 GROUP BY 1, 2",
+    )
+    .bind(guild)
+    .execute(pool)
+    .await
+    .unwrap();
     sqlx::query("VACUUM ANALYZE members")
         .execute(pool)
         .await
         .unwrap();
-    sqlx::query("VACUUM ANALYZE xp_buckets")
+    sqlx::query("VACUUM ANALYZE xp_buckets, xp_bucket_groups")
         .execute(pool)
         .await
         .unwrap();

@@ -383,7 +383,7 @@ async fn compact(pool: &PgPool) -> Result<u64> {
     // The moves table has no index (cheaper inserts); readers scan it, so keep its dead
     // rows from piling up between autovacuum runs. Needs ownership: best effort.
     // The same for the counts, which every fold updates: a rank sums them.
-    if let Err(error) = sqlx::query("VACUUM xp_bucket_deltas, xp_buckets")
+    if let Err(error) = sqlx::query("VACUUM xp_bucket_deltas, xp_buckets, xp_bucket_groups")
         .execute(pool)
         .await
     {

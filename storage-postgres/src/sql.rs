@@ -185,7 +185,9 @@ buckets AS (
 SELECT g.before, g.after FROM g
 "#;
 
-/// A member's 1-based position: members in higher XP buckets (from `xp_buckets`), plus
+/// A member's 1-based position: members in higher XP buckets (groups of 64 buckets above
+/// theirs from `xp_bucket_groups`, buckets above theirs in their group from `xp_buckets`,
+/// and the unfolded moves from `xp_bucket_deltas`), plus
 /// those above them in their own bucket, plus those tied on XP who got there first.
 /// Binds: $1 guild, $2 user.
 pub(crate) const RANK: &str = r#"
@@ -194,8 +196,10 @@ WITH me AS (
     FROM members WHERE guild = $1::bigint AND user_id = $2::bigint
 )
 SELECT (1
+    + COALESCE((SELECT sum(c.members) FROM xp_bucket_groups AS c
+                WHERE c.guild = $1::bigint AND c.grp > me.b >> 6), 0)
     + COALESCE((SELECT sum(x.members) FROM xp_buckets AS x
-                WHERE x.guild = $1::bigint AND x.bucket > me.b), 0)
+                WHERE x.guild = $1::bigint AND x.bucket > me.b AND x.bucket < ((me.b >> 6) + 1) << 6), 0)
     + COALESCE((SELECT sum(d.delta) FROM xp_bucket_deltas AS d
                 WHERE d.guild = $1::bigint AND d.bucket > me.b), 0)
     + (SELECT count(*) FROM members AS o
@@ -257,7 +261,7 @@ LIMIT $2::bigint OFFSET (SELECT $3::bigint - above FROM start)
 
 /// A guild's member count, from the bucket counts. Binds: $1 guild.
 pub(crate) const GUILD_MEMBERS: &str = r#"
-SELECT (COALESCE((SELECT sum(members) FROM xp_buckets WHERE guild = $1::bigint), 0)
+SELECT (COALESCE((SELECT sum(members) FROM xp_bucket_groups WHERE guild = $1::bigint), 0)
       + COALESCE((SELECT sum(delta) FROM xp_bucket_deltas WHERE guild = $1::bigint), 0))::bigint
 "#;
 
@@ -266,13 +270,22 @@ SELECT (COALESCE((SELECT sum(members) FROM xp_buckets WHERE guild = $1::bigint),
 pub(crate) const COMPACT_BUCKETS: &str = r#"
 WITH moved AS (
     DELETE FROM xp_bucket_deltas RETURNING guild, bucket, delta
+),
+fine AS (
+    INSERT INTO xp_buckets AS x (guild, bucket, members)
+    SELECT guild, bucket, sum(delta) FROM moved
+    GROUP BY guild, bucket
+    HAVING sum(delta) <> 0
+    ORDER BY guild, bucket
+    ON CONFLICT (guild, bucket) DO UPDATE SET members = x.members + EXCLUDED.members
+    RETURNING 1
 )
-INSERT INTO xp_buckets AS x (guild, bucket, members)
-SELECT guild, bucket, sum(delta) FROM moved
-GROUP BY guild, bucket
+INSERT INTO xp_bucket_groups AS c (guild, grp, members)
+SELECT guild, bucket >> 6, sum(delta) FROM moved
+GROUP BY guild, bucket >> 6
 HAVING sum(delta) <> 0
-ORDER BY guild, bucket
-ON CONFLICT (guild, bucket) DO UPDATE SET members = x.members + EXCLUDED.members
+ORDER BY guild, bucket >> 6
+ON CONFLICT (guild, grp) DO UPDATE SET members = c.members + EXCLUDED.members
 "#;
 
 /// A member. Binds: $1 guild, $2 user.

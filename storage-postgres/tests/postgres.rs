@@ -58,6 +58,15 @@ async fn assert_buckets_exact(store: &PostgresStore) {
         .await
         .unwrap();
     assert_eq!(mismatches, 0, "folding changed the rank buckets");
+    let groups_off: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM (SELECT guild, bucket >> 6 AS grp, sum(members) AS n FROM xp_buckets GROUP BY 1, 2) AS f
+         FULL JOIN xp_bucket_groups AS c ON c.guild = f.guild AND c.grp = f.grp
+         WHERE COALESCE(f.n, 0) <> COALESCE(c.members, 0)",
+    )
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    assert_eq!(groups_off, 0, "the bucket groups drifted from the buckets");
 }
 
 /// 32 connections × 1,000 awards each, one in eight to a shared member (the row every
