@@ -67,6 +67,8 @@ async fn run(config: Config) -> Result<(), String> {
     let leveling = store(&config).await?.sink(sink).sink(LogSink).build();
     seed_tools(&leveling, &config).await?;
 
+    // Closed on shutdown, so long-polling clients do not hold the graceful stop open.
+    let io = events.io().clone();
     // Without API_SECRET_KEY, `router()` warns that mutating routes answer 403.
     let app = Api::new(leveling)
         .api_key(config.api_key.clone())
@@ -83,7 +85,10 @@ async fn run(config: Config) -> Result<(), String> {
     let shown = listener.local_addr().unwrap_or(addr);
     tracing::info!("leveling server listening on http://{shown} (API docs at http://{shown}/docs)");
     leveling_http::axum::serve(listener, app)
-        .with_graceful_shutdown(leveling_http::shutdown_signal())
+        .with_graceful_shutdown(async move {
+            leveling_http::shutdown_signal().await;
+            io.close().await;
+        })
         .await
         .map_err(|e| format!("server error: {e}"))?;
     tracing::info!("stopped");
