@@ -5,7 +5,9 @@
 //! ```
 //!
 //! The in-memory store by default; `DATABASE_URL=postgres://…` switches to PostgreSQL
-//! (migrations applied at start). Settings come from the environment and `.env`; see
+//! (migrations applied at start). With `DISCORD_TOKEN` set, the Discord bot runs beside
+//! the API on the same engine, so a level-up from Discord reaches Socket.IO clients and
+//! one from the API is announced on Discord. Settings come from the environment and `.env`; see
 //! `.env.example`. A bad setting stops start-up with one line naming the variable.
 
 #[path = "server/config.rs"]
@@ -21,6 +23,7 @@ use leveling_core::{ErrorKind, Leveling, LevelingBuilder, LogSink, NewTool};
 use leveling_http::{Api, SocketIoEvents};
 use leveling_storage_memory::MemoryStore;
 use leveling_storage_postgres::PostgresStore;
+use tokio::sync::watch;
 use tracing_subscriber::EnvFilter;
 
 /// The default catalog, also compiled in so the binary runs from any directory.
@@ -64,8 +67,42 @@ async fn main() -> ExitCode {
 
 async fn run(config: Config) -> Result<(), String> {
     let (events, sink) = SocketIoEvents::new();
-    let leveling = store(&config).await?.sink(sink).sink(LogSink).build();
+    let builder = store(&config).await?.sink(sink).sink(LogSink);
+    // The Discord announcer is a sink too: level-ups from the API reach Discord as well.
+    let (builder, announcements) = match &config.discord {
+        Some(_) => {
+            let (sink, queue) = leveling_discord::announcements();
+            (builder.sink(sink), Some(queue))
+        }
+        None => (builder, None),
+    };
+    let leveling = builder.build();
     seed_tools(&leveling, &config).await?;
+
+    // `true` once anything asks the whole server to stop: a signal, or the bot failing.
+    let (stop, stopped) = watch::channel(false);
+    let bot = match (config.discord, announcements) {
+        (Some(discord), Some(queue)) => {
+            tracing::info!("Discord bot: starting");
+            let bot = leveling_discord::Bot::new(leveling.clone(), discord).announcements(queue);
+            let (stop, mut stopped) = (stop.clone(), stopped.clone());
+            Some(tokio::spawn(async move {
+                let result = bot
+                    .run(async move {
+                        let _ = stopped.wait_for(|stop| *stop).await;
+                    })
+                    .await;
+                // A bot that cannot run takes the server down with it, loudly, rather
+                // than leaving an API that silently tracks no Discord XP.
+                let _ = stop.send(true);
+                result
+            }))
+        }
+        _ => {
+            tracing::info!("Discord bot: off (set DISCORD_TOKEN to run it beside the API)");
+            None
+        }
+    };
 
     // Closed on shutdown, so long-polling clients do not hold the graceful stop open.
     let io = events.io().clone();
@@ -84,13 +121,25 @@ async fn run(config: Config) -> Result<(), String> {
         .map_err(|e| format!("cannot listen on {addr} (check HOST and PORT): {e}"))?;
     let shown = listener.local_addr().unwrap_or(addr);
     tracing::info!("leveling server listening on http://{shown} (API docs at http://{shown}/docs)");
+    let mut stopped = stopped;
     leveling_http::axum::serve(listener, app)
         .with_graceful_shutdown(async move {
-            leveling_http::shutdown_signal().await;
+            tokio::select! {
+                () = leveling_http::shutdown_signal() => {}
+                _ = stopped.wait_for(|stop| *stop) => {}
+            }
+            let _ = stop.send(true);
             io.close().await;
         })
         .await
         .map_err(|e| format!("server error: {e}"))?;
+    if let Some(bot) = bot {
+        match bot.await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => return Err(format!("Discord bot stopped: {error}")),
+            Err(error) => return Err(format!("Discord bot crashed: {error}")),
+        }
+    }
     tracing::info!("stopped");
     Ok(())
 }

@@ -7,7 +7,10 @@
 //!
 //! | feature | module | crate |
 //! |---|---|---|
-//! | `memory` (default) | [`memory`] | `leveling-storage-memory` |
+//! | `memory` (default) | `memory` | `leveling-storage-memory` |
+//! | `postgres` | `postgres` | `leveling-storage-postgres` |
+//! | `http` | `http` | `leveling-http` |
+//! | `discord` | `discord` | `leveling-discord` |
 //!
 //! ```
 //! use leveling::memory::MemoryStore;
@@ -28,6 +31,24 @@ pub use leveling_core::*;
 #[cfg(feature = "memory")]
 pub mod memory {
     pub use leveling_storage_memory::*;
+}
+
+/// The PostgreSQL store (feature `postgres`).
+#[cfg(feature = "postgres")]
+pub mod postgres {
+    pub use leveling_storage_postgres::*;
+}
+
+/// The axum REST API and Socket.IO events (feature `http`).
+#[cfg(feature = "http")]
+pub mod http {
+    pub use leveling_http::*;
+}
+
+/// The serenity + poise Discord bot (feature `discord`).
+#[cfg(feature = "discord")]
+pub mod discord {
+    pub use leveling_discord::*;
 }
 
 /// The README's examples, compiled and run as doctests.

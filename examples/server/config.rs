@@ -39,6 +39,8 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// `REQUEST_TIMEOUT_SECS` (default 10).
     pub request_timeout: Duration,
+    /// `DISCORD_TOKEN` and the other `DISCORD_*` settings: the bot runs when the token is set.
+    pub discord: Option<leveling_discord::DiscordConfig>,
 }
 
 impl fmt::Debug for Config {
@@ -52,6 +54,7 @@ impl fmt::Debug for Config {
             .field("tools_file", &self.tools_file)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("request_timeout", &self.request_timeout)
+            .field("discord", &self.discord.as_ref().map(|_| "<set>"))
             .finish()
     }
 }
@@ -118,6 +121,8 @@ impl Config {
                 "invalid REQUEST_TIMEOUT_SECS: expected at least 1, got 0".into(),
             ));
         }
+        let discord =
+            leveling_discord::DiscordConfig::from_env().map_err(|e| ConfigError(e.to_string()))?;
         Ok(Self {
             host,
             port,
@@ -127,6 +132,7 @@ impl Config {
             tools_file,
             max_body_bytes,
             request_timeout: Duration::from_secs(timeout_secs),
+            discord,
         })
     }
 }
