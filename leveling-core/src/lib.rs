@@ -45,7 +45,7 @@ pub use curve::{LevelCurve, Mee6Curve, Progress, QuadraticCurve};
 pub use daily::{DailyClaim, DailyRule, Day, DayBoundary, Streak};
 pub use engine::{
     AdminResult, Award, AwardKind, AwardResult, LeaderboardEntry, Leveling, LevelingBuilder,
-    MAX_IDEMPOTENCY_KEY_LEN, MemberProgress,
+    MAX_IDEMPOTENCY_KEY_LEN, MAX_REASON_CHARS, MemberProgress,
 };
 pub use error::{BoxError, Error, ErrorKind, Result};
 pub use event::{Event, EventSink, LevelUp, LogSink, ToolUnlocked};

@@ -85,8 +85,12 @@ impl Leveling {
     /// bonus, applied by the store in one atomic operation. Emits one `level_up` when the
     /// level rose, however far, and one `tool_unlocked` per tool it unlocked.
     ///
-    /// Refusals are results, not errors (`granted: false`); errors are invalid amounts
-    /// ([`Error::InvalidInput`]) and store failures.
+    /// Refusals are results, not errors (`granted: false`); errors are invalid input
+    /// ([`Error::InvalidInput`]: an amount or minutes out of range, a reason longer than
+    /// [`MAX_REASON_CHARS`], a malformed idempotency key) and store failures.
+    ///
+    /// An [`Error::Unavailable`] may come after the store committed the award (the
+    /// connection dropped on the way back): retry with an idempotency key to be safe.
     pub async fn award(&self, award: Award) -> Result<AwardResult> {
         let now = self.inner.clock.now();
         let request = self.award_request(&award, now)?;
@@ -163,6 +167,9 @@ impl Leveling {
         });
         if let Some(key) = &award.idempotency_key {
             check_key(key)?;
+        }
+        if let Some(reason) = &award.reason {
+            check_reason(reason)?;
         }
         Ok(AwardRequest {
             member: award.member,
@@ -335,6 +342,18 @@ fn check_amount(amount: u64, max: u64) -> Result<()> {
     if amount == 0 || amount > max {
         return Err(Error::InvalidInput(format!(
             "amount must be between 1 and {max}"
+        )));
+    }
+    Ok(())
+}
+
+/// The longest reason (in characters) an award accepts.
+pub const MAX_REASON_CHARS: usize = 500;
+
+fn check_reason(reason: &str) -> Result<()> {
+    if reason.chars().count() > MAX_REASON_CHARS {
+        return Err(Error::InvalidInput(format!(
+            "a reason must be at most {MAX_REASON_CHARS} characters"
         )));
     }
     Ok(())
