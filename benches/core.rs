@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use leveling::memory::MemoryStore;
-use leveling::{Award, GuildId, LevelCurve, Leveling, MemberId, QuadraticCurve};
+use leveling::{Award, GuildId, LevelCurve, Leveling, MemberId, Progression, QuadraticCurve};
 
 const MEMBERS: u64 = 1_000_000;
 
@@ -50,8 +50,22 @@ fn curve(c: &mut Criterion) {
     let curve = QuadraticCurve::SEED;
     let mut rng = SplitMix(1);
     let xps: Vec<u64> = (0..1024).map(|_| rng.next() >> (rng.next() % 64)).collect();
+    let realistic: Vec<u64> = (0..1024).map(|_| rng.next() % 2_000_000).collect();
+    let progression = Progression::default();
     let mut i = 0;
-    c.bench_function("level_for_xp (seed curve, random u64)", |b| {
+    c.bench_function("level(xp): Progression::level, 0..2M XP", |b| {
+        b.iter(|| {
+            i = (i + 1) & 1023;
+            progression.level(black_box(realistic[i]))
+        })
+    });
+    c.bench_function("level(xp): Progression::level, any u64", |b| {
+        b.iter(|| {
+            i = (i + 1) & 1023;
+            progression.level(black_box(xps[i]))
+        })
+    });
+    c.bench_function("level_for_xp: closed form (isqrt), any u64", |b| {
         b.iter(|| {
             i = (i + 1) & 1023;
             curve.level_for_xp(black_box(xps[i]))

@@ -22,6 +22,17 @@ pub struct Progression {
     curve: Arc<dyn LevelCurve>,
     max_level: u32,
     tiers: Tiers,
+    /// `T(0..=max_level)`, when the cap is small enough to tabulate: `level(xp)` is then
+    /// a binary search over a few cache lines instead of a square root.
+    thresholds: Option<Arc<[u64]>>,
+}
+
+/// Caps up to this are tabulated (8 bytes a level).
+const MAX_TABULATED_LEVEL: u32 = 100_000;
+
+fn thresholds(curve: &dyn LevelCurve, max_level: u32) -> Option<Arc<[u64]>> {
+    (max_level <= MAX_TABULATED_LEVEL)
+        .then(|| (0..=max_level).map(|l| curve.xp_for_level(l)).collect())
 }
 
 impl Progression {
@@ -33,6 +44,7 @@ impl Progression {
             ));
         }
         Ok(Self {
+            thresholds: thresholds(&*curve, max_level),
             curve,
             max_level,
             tiers,
@@ -54,9 +66,18 @@ impl Progression {
         &self.tiers
     }
 
-    /// The level of a total of XP, capped at [`max_level`](Self::max_level).
+    /// The level of a total of XP, capped at [`max_level`](Self::max_level): the same as
+    /// `curve.level_for_xp(xp).min(max_level)`, exact.
     pub fn level(&self, xp: u64) -> u32 {
-        self.curve.level_for_xp(xp).min(self.max_level)
+        match &self.thresholds {
+            // The levels whose total is reached, minus level 0; unreachable levels
+            // (u64::MAX) never count.
+            Some(table) => {
+                let reached = table.partition_point(|&t| t <= xp && t != u64::MAX);
+                (reached.saturating_sub(1)) as u32
+            }
+            None => self.curve.level_for_xp(xp).min(self.max_level),
+        }
     }
 
     /// Total XP at which `level` starts.
@@ -86,8 +107,10 @@ impl Progression {
 
 impl Default for Progression {
     fn default() -> Self {
+        let curve: Arc<dyn LevelCurve> = Arc::new(QuadraticCurve::SEED);
         Self {
-            curve: Arc::new(QuadraticCurve::SEED),
+            thresholds: thresholds(&*curve, 100),
+            curve,
             max_level: 100,
             tiers: Tiers::default(),
         }

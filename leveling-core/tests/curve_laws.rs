@@ -128,6 +128,24 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// The progression's level (tabulated or not) is the curve's level, capped.
+    #[test]
+    fn progression_level_is_the_capped_curve_level(xp in any::<u64>(), small in 0u64..50_000_000, cap in 1u32..3000) {
+        for (name, curve) in curves() {
+            let curve: Arc<dyn LevelCurve> = Arc::from(curve);
+            for max in [cap, 100, 200_000] {
+                let progression = Progression::new(curve.clone(), max, Tiers::default()).unwrap();
+                for x in [xp, small] {
+                    prop_assert_eq!(progression.level(x), curve.level_for_xp(x).min(max), "{} cap {}", name, max);
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn a_custom_cap_and_curve() {
     let progression = Progression::new(Arc::new(Mee6Curve), 5, Tiers::default()).unwrap();

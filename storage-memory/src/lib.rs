@@ -76,7 +76,7 @@ type Guild = Arc<Mutex<RankIndex<RankKey>>>;
 pub struct MemoryStore {
     hasher: RandomState,
     shards: Box<[Mutex<Members>]>,
-    guilds: RwLock<HashMap<GuildId, Guild>>,
+    guilds: RwLock<HashMap<GuildId, Guild, BuildHasherDefault<IdHasher>>>,
     users: RwLock<BTreeMap<UserId, UserProfile>>,
     tools: RwLock<Vec<Tool>>,
     unlocks: Mutex<HashMap<MemberId, Vec<Unlock>>>,
@@ -154,10 +154,20 @@ impl MemoryStore {
             // Nothing was granted to a member who did not exist: they still do not.
             shard.remove(&id);
         } else if is_new || before != after {
-            let guild = self.guild(id.guild);
-            let mut index = lock(&guild);
-            index.remove(&before);
-            index.insert(after);
+            // Lock order: shard, then the guild map, then the guild's index.
+            let move_in = |index: &Mutex<RankIndex<RankKey>>| {
+                let mut index = lock(index);
+                index.remove(&before);
+                index.insert(after);
+            };
+            let guilds = read(&self.guilds);
+            match guilds.get(&id.guild) {
+                Some(index) => move_in(index),
+                None => {
+                    drop(guilds);
+                    move_in(&self.guild(id.guild));
+                }
+            }
         }
         result
     }
