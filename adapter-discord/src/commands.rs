@@ -193,12 +193,31 @@ async fn admin_check<U: HasHandler, E: From<Error>>(ctx: Ctx<'_, U, E>) -> Resul
     Ok(allowed)
 }
 
-/// Adds XP to a member (a negative amount removes it). Admin only.
-#[poise::command(slash_command, guild_only)]
-pub async fn addxp<U: HasHandler, E: From<Error> + Send + Sync + 'static>(
+/// The change an admin command asks for.
+#[derive(Clone, Copy)]
+enum AdminChange {
+    Add(i64),
+    SetLevel(u32),
+    Reset,
+}
+
+impl AdminChange {
+    fn verb(self) -> &'static str {
+        match self {
+            AdminChange::Add(amount) if amount < 0 => "Removed XP from",
+            AdminChange::Add(_) => "Added XP to",
+            AdminChange::SetLevel(_) => "Set the level of",
+            AdminChange::Reset => "Reset",
+        }
+    }
+}
+
+/// The body of every admin change: the permission check, the change with the invoker as
+/// actor, and the reply.
+async fn admin_change<U: HasHandler, E: From<Error> + Send + Sync + 'static>(
     ctx: Ctx<'_, U, E>,
-    #[description = "The member"] user: User,
-    #[description = "XP to add (negative removes)"] amount: i64,
+    user: User,
+    change: AdminChange,
 ) -> Result<(), E> {
     if !admin_check(ctx).await? {
         return Ok(());
@@ -208,30 +227,35 @@ pub async fn addxp<U: HasHandler, E: From<Error> + Send + Sync + 'static>(
     };
     let leveling = ctx.data().handler().leveling();
     let member = MemberId::new(guild.get(), user.id.get());
-    match leveling
-        .add_xp(member, amount, Some(ctx.author().id.get().into()))
-        .await
-    {
+    let actor = Some(ctx.author().id.get().into());
+    let result = match change {
+        AdminChange::Add(amount) => leveling.add_xp(member, amount, actor).await,
+        AdminChange::SetLevel(level) => leveling.set_level(member, level, actor).await,
+        AdminChange::Reset => leveling.reset(member, actor).await,
+    };
+    match result {
         Ok(done) => {
-            let action = if amount < 0 {
-                "Removed XP from"
-            } else {
-                "Added XP to"
-            };
-            send(
-                ctx,
-                replies::admin_done(
-                    action,
-                    display_name(&user),
-                    done.xp,
-                    done.level,
-                    &done.tier.name,
-                ),
-            )
-            .await
+            let reply = replies::admin_done(
+                change.verb(),
+                display_name(&user),
+                done.xp,
+                done.level,
+                &done.tier.name,
+            );
+            send(ctx, reply).await
         }
         Err(error) => send_error(ctx, error).await,
     }
+}
+
+/// Adds XP to a member (a negative amount removes it). Admin only.
+#[poise::command(slash_command, guild_only)]
+pub async fn addxp<U: HasHandler, E: From<Error> + Send + Sync + 'static>(
+    ctx: Ctx<'_, U, E>,
+    #[description = "The member"] user: User,
+    #[description = "XP to add (negative removes)"] amount: i64,
+) -> Result<(), E> {
+    admin_change(ctx, user, AdminChange::Add(amount)).await
 }
 
 /// Sets a member's level (XP to the start of that level). Admin only.
@@ -241,33 +265,7 @@ pub async fn setlevel<U: HasHandler, E: From<Error> + Send + Sync + 'static>(
     #[description = "The member"] user: User,
     #[description = "The new level"] level: u32,
 ) -> Result<(), E> {
-    if !admin_check(ctx).await? {
-        return Ok(());
-    }
-    let Some(guild) = ctx.guild_id() else {
-        return send(ctx, replies::guild_only()).await;
-    };
-    let leveling = ctx.data().handler().leveling();
-    let member = MemberId::new(guild.get(), user.id.get());
-    match leveling
-        .set_level(member, level, Some(ctx.author().id.get().into()))
-        .await
-    {
-        Ok(done) => {
-            send(
-                ctx,
-                replies::admin_done(
-                    "Set the level of",
-                    display_name(&user),
-                    done.xp,
-                    done.level,
-                    &done.tier.name,
-                ),
-            )
-            .await
-        }
-        Err(error) => send_error(ctx, error).await,
-    }
+    admin_change(ctx, user, AdminChange::SetLevel(level)).await
 }
 
 /// Resets a member's XP and streak. Admin only.
@@ -276,33 +274,7 @@ pub async fn resetxp<U: HasHandler, E: From<Error> + Send + Sync + 'static>(
     ctx: Ctx<'_, U, E>,
     #[description = "The member"] user: User,
 ) -> Result<(), E> {
-    if !admin_check(ctx).await? {
-        return Ok(());
-    }
-    let Some(guild) = ctx.guild_id() else {
-        return send(ctx, replies::guild_only()).await;
-    };
-    let leveling = ctx.data().handler().leveling();
-    let member = MemberId::new(guild.get(), user.id.get());
-    match leveling
-        .reset(member, Some(ctx.author().id.get().into()))
-        .await
-    {
-        Ok(done) => {
-            send(
-                ctx,
-                replies::admin_done(
-                    "Reset",
-                    display_name(&user),
-                    done.xp,
-                    done.level,
-                    &done.tier.name,
-                ),
-            )
-            .await
-        }
-        Err(error) => send_error(ctx, error).await,
-    }
+    admin_change(ctx, user, AdminChange::Reset).await
 }
 
 /// Uptime, guilds, members tracked, XP awarded, gateway latency. Admin only.
