@@ -2,27 +2,17 @@
 //!
 //! `cargo bench --bench core`. Figures are in the README's performance section.
 
+mod common;
+
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+use common::SplitMix;
 use criterion::{Criterion, criterion_group, criterion_main};
 use leveling::memory::MemoryStore;
 use leveling::{Award, GuildId, LevelCurve, Leveling, MemberId, Progression, QuadraticCurve};
 
 const MEMBERS: u64 = 1_000_000;
-
-/// A tiny deterministic generator, so every run measures the same members.
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-}
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()

@@ -20,11 +20,14 @@
 //!    burst of 32,000 awards, then the rank of random members (uniform over ranks) plus
 //!    the 20 first and 20 last, from one client and from 8.
 
+mod common;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+use common::SplitMix;
 use leveling::storage::{AwardOutcome, AwardRequest};
 use leveling::{DailyRule, DayBoundary, MemberId, Source, Storage};
 use leveling_storage_postgres::{PgConnectOptions, PgPool, PgPoolOptions, PostgresStore};
@@ -45,18 +48,6 @@ fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
 /// The store's id encoding (top bit flipped), for the bulk seed.
 fn enc(id: u64) -> i64 {
     (id ^ (1 << 63)) as i64
-}
-
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
 }
 
 fn base_time() -> DateTime<Utc> {
