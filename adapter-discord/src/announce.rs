@@ -261,18 +261,8 @@ mod tests {
     fn the_sink_queues_level_ups_only_and_never_blocks() {
         let (sink, mut queue) = announcements();
         let up = LevelUp {
-            member: MemberId::new(1, 2),
-            old_level: 0,
-            new_level: 1,
-            tier: Tier {
-                name: "Basic".into(),
-                min_level: 0,
-                max_level: 10,
-            },
-            tier_changed: false,
-            xp: 150,
-            source: Source::Message,
             channel: Some(3),
+            ..vars_up()
         };
         for _ in 0..QUEUE_CAPACITY {
             sink.publish(&Event::LevelUp(up.clone())).unwrap();
