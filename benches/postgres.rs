@@ -13,8 +13,11 @@
 //!    alternates each round): the baseline is `INSERT … ON CONFLICT (guild, user) DO
 //!    UPDATE SET xp = xp + $n` on a table with the same key and a (guild, xp) index;
 //!    the store does a full message award (idempotency lookup, cooldown check and
-//!    restart, daily check, XP add, history row, rank bucket). Same members, same
-//!    access pattern, every award granted.
+//!    restart, daily check, XP add, history row, rank bucket) through `Storage::award`,
+//!    which batches awards that arrive together, and the same store with batching off
+//!    (one statement per award). Same members, same access pattern, every award
+//!    granted; the latency of each call is reported too. The order of the three
+//!    rotates each round.
 //! 2. **Rank at 1M members**: one guild of a million members (XP `10M·u²`, times spread
 //!    over a year, autovacuum off on the tables so the visibility map stays stale), a
 //!    burst of 32,000 awards, then the rank of random members (uniform over ranks) plus
@@ -22,8 +25,8 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
@@ -219,77 +222,126 @@ async fn throughput(store: &PostgresStore, pool: &PgPool) {
     // one on the award clock, so every message is past its cooldown and granted.
     let passes: Arc<Vec<AtomicU64>> = Arc::new((0..TASKS).map(|_| AtomicU64::new(0)).collect());
     let refused = Arc::new(AtomicU64::new(0));
-    let (mut total_base, mut total_store) = (0.0, 0.0);
-    let mut ratios = Vec::new();
+    let single = Arc::new(store.as_ref().clone().without_award_batching());
+    let sides: [(&str, Option<Arc<PostgresStore>>); 3] = [
+        ("baseline upsert", None),
+        ("store award", Some(store.clone())),
+        ("store award, unbatched", Some(single)),
+    ];
+    let latencies: Vec<Arc<Mutex<Vec<Duration>>>> = sides
+        .iter()
+        .map(|_| Arc::new(Mutex::new(Vec::new())))
+        .collect();
+    let mut totals = [0.0; 3];
+    let mut ratios = [Vec::new(), Vec::new()];
     println!(
         "\n### Award throughput, {TASKS} tasks × {TASKS} connections, {seconds} s per phase\n"
     );
-    println!("| round | baseline upsert (awards/s) | store award (awards/s) | ratio |");
+    println!("| round | baseline upsert | store award (ratio) | store award, unbatched (ratio) |");
     println!("|---|---|---|---|");
     for round in 0..rounds {
-        let run_baseline = || {
-            phase(seconds, |task, deadline| {
-                let pool = pool.clone();
-                async move {
-                    let mut done = 0;
-                    while Instant::now() < deadline {
-                        let user = task * MEMBERS_PER_TASK + done % MEMBERS_PER_TASK;
-                        sqlx::query(UPSERT)
-                            .bind(enc(THROUGHPUT_GUILD))
-                            .bind(enc(user))
-                            .bind(15i64)
-                            .execute(&pool)
-                            .await
-                            .unwrap();
-                        done += 1;
-                    }
-                    done
-                }
-            })
-        };
-        let run_store = || {
-            phase(seconds, |task, deadline| {
-                let (store, passes, refused) = (store.clone(), passes.clone(), refused.clone());
-                async move {
-                    let mut done = 0;
-                    let slot = &passes[task as usize];
-                    while Instant::now() < deadline {
-                        let i = slot.fetch_add(1, Ordering::Relaxed);
-                        let (pass, offset) = (i / MEMBERS_PER_TASK, i % MEMBERS_PER_TASK);
-                        let now = base + TimeDelta::seconds(61 * (pass as i64 + 1));
-                        let member =
-                            MemberId::new(THROUGHPUT_GUILD, task * MEMBERS_PER_TASK + offset);
-                        let outcome = store.award(&message(member, now)).await.unwrap();
-                        if !matches!(outcome.outcome, AwardOutcome::Granted(_)) {
-                            refused.fetch_add(1, Ordering::Relaxed);
+        let mut rate = [0.0; 3];
+        // Rotate the order each round, so no side always runs first or last.
+        for k in 0..3 {
+            let side = (round as usize + k) % 3;
+            let recorded = latencies[side].clone();
+            rate[side] = match &sides[side].1 {
+                None => {
+                    phase(seconds, |task, deadline| {
+                        let (pool, recorded) = (pool.clone(), recorded.clone());
+                        async move {
+                            let mut done = 0;
+                            let mut mine = Vec::new();
+                            while Instant::now() < deadline {
+                                let user = task * MEMBERS_PER_TASK + done % MEMBERS_PER_TASK;
+                                let sent = Instant::now();
+                                sqlx::query(UPSERT)
+                                    .bind(enc(THROUGHPUT_GUILD))
+                                    .bind(enc(user))
+                                    .bind(15i64)
+                                    .execute(&pool)
+                                    .await
+                                    .unwrap();
+                                mine.push(sent.elapsed());
+                                done += 1;
+                            }
+                            recorded.lock().unwrap().extend(mine);
+                            done
                         }
-                        done += 1;
-                    }
-                    done
+                    })
+                    .await
                 }
-            })
-        };
-        let (b, s) = if round % 2 == 0 {
-            let b = run_baseline().await;
-            (b, run_store().await)
-        } else {
-            let s = run_store().await;
-            (run_baseline().await, s)
-        };
-        total_base += b;
-        total_store += s;
-        ratios.push(s / b);
-        println!("| {} | {b:.0} | {s:.0} | {:.3} |", round + 1, s / b);
+                Some(store) => {
+                    phase(seconds, |task, deadline| {
+                        let (store, passes) = (store.clone(), passes.clone());
+                        let (refused, recorded) = (refused.clone(), recorded.clone());
+                        async move {
+                            let mut done = 0;
+                            let mut mine = Vec::new();
+                            let slot = &passes[task as usize];
+                            while Instant::now() < deadline {
+                                let i = slot.fetch_add(1, Ordering::Relaxed);
+                                let (pass, offset) = (i / MEMBERS_PER_TASK, i % MEMBERS_PER_TASK);
+                                let now = base + TimeDelta::seconds(61 * (pass as i64 + 1));
+                                let member = MemberId::new(
+                                    THROUGHPUT_GUILD,
+                                    task * MEMBERS_PER_TASK + offset,
+                                );
+                                let sent = Instant::now();
+                                let outcome = store.award(&message(member, now)).await.unwrap();
+                                mine.push(sent.elapsed());
+                                if !matches!(outcome.outcome, AwardOutcome::Granted(_)) {
+                                    refused.fetch_add(1, Ordering::Relaxed);
+                                }
+                                done += 1;
+                            }
+                            recorded.lock().unwrap().extend(mine);
+                            done
+                        }
+                    })
+                    .await
+                }
+            };
+        }
+        for side in 0..3 {
+            totals[side] += rate[side];
+        }
+        ratios[0].push(rate[1] / rate[0]);
+        ratios[1].push(rate[2] / rate[0]);
+        println!(
+            "| {} | {:.0}/s | {:.0}/s ({:.3}) | {:.0}/s ({:.3}) |",
+            round + 1,
+            rate[0],
+            rate[1],
+            rate[1] / rate[0],
+            rate[2],
+            rate[2] / rate[0]
+        );
     }
-    ratios.sort_by(f64::total_cmp);
-    let median = ratios[ratios.len() / 2];
-    println!(
-        "\nmean baseline {:.0}/s, mean store {:.0}/s, ratio of means {:.3}, median ratio {median:.3}; refused awards: {}",
-        total_base / f64::from(rounds),
-        total_store / f64::from(rounds),
-        total_store / total_base,
-        refused.load(Ordering::Relaxed)
-    );
+    println!();
+    for side in 0..3 {
+        let mut recorded = latencies[side].lock().unwrap();
+        recorded.sort();
+        let mean = totals[side] / f64::from(rounds);
+        let ratio = if side == 0 {
+            String::new()
+        } else {
+            let median = &mut ratios[side - 1];
+            median.sort_by(f64::total_cmp);
+            format!(
+                ", ratio of means {:.3}, median ratio {:.3}",
+                totals[side] / totals[0],
+                median[median.len() / 2]
+            )
+        };
+        println!(
+            "{}: mean {mean:.0} awards/s{ratio}; latency p50 {}, p99 {}",
+            sides[side].0,
+            ms(percentile(&recorded, 0.5)),
+            ms(percentile(&recorded, 0.99))
+        );
+    }
+    println!("refused awards: {}", refused.load(Ordering::Relaxed));
 }
 
 async fn rank(store: &PostgresStore, pool: &PgPool) {

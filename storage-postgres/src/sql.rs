@@ -1,146 +1,194 @@
 //! The SQL statements. Every value is a bind parameter; nothing is formatted in.
 
-/// One award in one statement: idempotency lookup, cooldown check, daily / streak claim,
-/// XP add (saturating), history rows, cooldown restart, rank-bucket move (appended to
-/// `xp_bucket_deltas`) and key insert.
-///
-/// Binds: $1 guild, $2 user (encoded ids), $3 source slot (`Source::index() + 1`),
-/// $4 amount (≤ MAX_XP), $5 cooldown in µs (NULL: none), $6 today (NULL: no daily claim),
-/// $7 daily bonus (text, u64), $8 streak bonus per day (text, u64), $9 streak cap days,
-/// $10 reason, $11 idempotency key, $12 now, $13 source name.
-///
-/// Concurrency (READ COMMITTED): the member row is the lock. `INSERT … ON CONFLICT DO
-/// UPDATE … WHERE` evaluates the cooldown and the daily claim on the latest committed
-/// version of the row, after waiting for any award in flight, so a cooldown lets exactly
-/// one award through and concurrent additions never lose an update. A brand-new member
-/// is created by the same statement (a concurrent first award falls into the `DO UPDATE`
-/// branch). A key is inserted without `ON CONFLICT`: two concurrent grants with the same
-/// key make the later one fail on the key's primary key, which rolls the whole statement
-/// back; the store then retries and replays the first grant.
-pub(crate) const AWARD: &str = r#"
-WITH prior_key AS (
-    SELECT xp_before, xp_after, amount, claim_days, bonus, streak_bonus
-    FROM idempotency_keys
-    WHERE guild = $1::bigint AND user_id = $2::bigint AND key = $11::text
-),
-cur AS (
-    SELECT xp, cooldown_until[$3::int] AS until, streak_day
-    FROM members
-    WHERE guild = $1::bigint AND user_id = $2::bigint
-),
-up AS (
-    INSERT INTO members AS m
-        (guild, user_id, xp, xp_reached_at, streak_day, streak_days, cooldown_until, prev_xp, claim_days)
-    SELECT
-        $1::bigint,
-        $2::bigint,
-        LEAST(
-            $4::bigint::numeric + CASE WHEN $6::bigint IS NULL THEN 0
-                ELSE $7::text::numeric + LEAST($8::text::numeric * LEAST(1, $9::bigint), 9223372036854775807) END,
-            9223372036854775807)::bigint,
-        $12::timestamptz,
-        $6::bigint,
-        CASE WHEN $6::bigint IS NULL THEN 0 ELSE 1 END,
-        ARRAY(SELECT CASE WHEN i = $3::int AND $5::bigint IS NOT NULL
-                          THEN $12::timestamptz + $5::bigint * interval '1 microsecond' END
-              FROM generate_series(1, 7) AS i ORDER BY i),
-        NULL,
-        CASE WHEN $6::bigint IS NULL THEN NULL ELSE 1 END
-    WHERE NOT EXISTS (SELECT 1 FROM prior_key)
-      AND ($4::bigint > 0 OR $6::bigint IS NOT NULL)
-    ON CONFLICT (guild, user_id) DO UPDATE SET
-        xp = LEAST(
-            m.xp::numeric + $4::bigint
-            + CASE WHEN $6::bigint IS NOT NULL AND (m.streak_day IS NULL OR m.streak_day < $6::bigint)
-                   THEN $7::text::numeric + LEAST(
-                       $8::text::numeric * LEAST(
-                           CASE WHEN m.streak_day = $6::bigint - 1 THEN LEAST(m.streak_days + 1, 4294967295) ELSE 1 END,
-                           $9::bigint),
-                       9223372036854775807)
-                   ELSE 0 END,
-            9223372036854775807)::bigint,
-        prev_xp = m.xp,
-        claim_days = CASE WHEN $6::bigint IS NOT NULL AND (m.streak_day IS NULL OR m.streak_day < $6::bigint)
-            THEN CASE WHEN m.streak_day = $6::bigint - 1 THEN LEAST(m.streak_days + 1, 4294967295) ELSE 1 END
-            END,
-        streak_days = CASE WHEN $6::bigint IS NOT NULL AND (m.streak_day IS NULL OR m.streak_day < $6::bigint)
-            THEN CASE WHEN m.streak_day = $6::bigint - 1 THEN LEAST(m.streak_days + 1, 4294967295) ELSE 1 END
-            ELSE m.streak_days END,
-        streak_day = CASE WHEN $6::bigint IS NOT NULL AND (m.streak_day IS NULL OR m.streak_day < $6::bigint)
-            THEN $6::bigint ELSE m.streak_day END,
-        cooldown_until[$3::int] = CASE WHEN $5::bigint IS NULL THEN m.cooldown_until[$3::int]
-            ELSE $12::timestamptz + $5::bigint * interval '1 microsecond' END,
-        xp_reached_at = $12::timestamptz
-    WHERE (m.cooldown_until[$3::int] IS NULL OR m.cooldown_until[$3::int] <= $12::timestamptz)
-      AND ($4::bigint > 0
-           OR ($6::bigint IS NOT NULL AND (m.streak_day IS NULL OR m.streak_day < $6::bigint)))
-    RETURNING m.xp, m.prev_xp, m.claim_days
-),
-g0 AS (
-    SELECT up.xp AS after, up.prev_xp IS NULL AS fresh, COALESCE(up.prev_xp, 0) AS before, up.claim_days,
-           LEAST($4::bigint, 9223372036854775807 - COALESCE(up.prev_xp, 0)) AS a,
-           CASE WHEN up.claim_days IS NULL THEN NULL
-                ELSE LEAST($8::text::numeric * LEAST(up.claim_days, $9::bigint), 18446744073709551615) END AS sb
-    FROM up
-),
-g1 AS (
-    SELECT g0.*,
-           CASE WHEN g0.claim_days IS NULL THEN 0
-                ELSE LEAST($7::text::numeric, 9223372036854775807 - g0.before - g0.a)::bigint END AS b
-    FROM g0
-),
-g AS (
-    SELECT g1.*,
-           COALESCE(LEAST(g1.sb, 9223372036854775807 - g1.before - g1.a - g1.b), 0)::bigint AS s
-    FROM g1
-),
-hist AS (
-    INSERT INTO xp_history (guild, user_id, amount, source, xp_before, xp_after, actor, reason, created_at)
-    SELECT $1::bigint, $2::bigint, v.amount, v.source, v.before, v.before + v.amount, NULL, v.reason, $12::timestamptz
-    FROM g CROSS JOIN LATERAL (VALUES
-        (1, $4::bigint > 0, $13::text, g.before, g.a, $10::text),
-        (2, g.claim_days IS NOT NULL AND $7::text::numeric > 0, 'daily', g.before + g.a, g.b, NULL),
-        (3, g.claim_days IS NOT NULL AND g.sb > 0, 'streak', g.before + g.a + g.b, g.s, NULL)
-    ) AS v(ord, keep, source, before, amount, reason)
-    WHERE v.keep
-    ORDER BY v.ord
-),
-buckets AS (
+/// The rank-bucket move of the members in CTE `g` (columns `guild`, `before`, `after`,
+/// `fresh`): one row per bucket whose count changes. A macro, so the award and the admin
+/// statement splice the same text with `concat!`.
+macro_rules! bucket_moves {
+    () => {
+        r#"buckets AS (
     INSERT INTO xp_bucket_deltas (guild, bucket, delta)
-    SELECT $1::bigint, v.bucket, v.delta
+    SELECT g.guild, v.bucket, sum(v.delta)
     FROM g CROSS JOIN LATERAL (VALUES
         (leveling_bucket(g.after), 1),
         (CASE WHEN g.fresh THEN NULL ELSE leveling_bucket(g.before) END, -1)
     ) AS v(bucket, delta)
     WHERE v.bucket IS NOT NULL
       AND (g.fresh OR leveling_bucket(g.after) <> leveling_bucket(g.before))
+    GROUP BY g.guild, v.bucket
+    HAVING sum(v.delta) <> 0
+)"#
+    };
+}
+
+/// Awards in one statement: for each request, the idempotency lookup, cooldown check,
+/// daily / streak claim, XP add (saturating), history rows, cooldown restart, rank-bucket
+/// move (appended to `xp_bucket_deltas`) and key insert. One request or many: the store
+/// sends the awards that arrive while others are in flight as one batch (one round trip,
+/// one commit), each request still all-or-nothing.
+///
+/// Binds are parallel arrays, one element per request: $1 guild, $2 user (encoded ids),
+/// $3 source slot (`Source::index() + 1`), $4 amount (≤ MAX_XP), $5 cooldown in µs (NULL:
+/// none), $6 today (NULL: no daily claim), $7 daily bonus (text, u64), $8 streak bonus per
+/// day (text, u64), $9 streak cap days, $10 reason, $11 idempotency key, $12 now,
+/// $13 source name. A batch holds each member at most once.
+///
+/// Concurrency (READ COMMITTED): the member row is the lock. `INSERT … ON CONFLICT DO
+/// UPDATE … WHERE` evaluates the cooldown and the daily claim on the latest committed
+/// version of the row, after waiting for any award in flight, so a cooldown lets exactly
+/// one award through and concurrent additions never lose an update. Rows are taken in
+/// (guild, user) order, so two batches never wait on each other in a cycle. A brand-new
+/// member is created by the same statement (a concurrent first award falls into the
+/// `DO UPDATE` branch). The update reads its request through `EXCLUDED.prev_xp`, which
+/// carries the request's position as `-ord` (and, in a new row, marks it as new). A key
+/// is inserted without `ON CONFLICT`: two concurrent grants with the same key make the
+/// later one fail on the key's primary key, which rolls the statement back; the store
+/// then retries and replays the first grant.
+pub(crate) const AWARD: &str = concat!(
+    r#"
+WITH req AS (
+    SELECT *
+    FROM unnest($1::bigint[], $2::bigint[], $3::int[], $4::bigint[], $5::bigint[], $6::bigint[],
+                $7::text[], $8::text[], $9::bigint[], $10::text[], $11::text[], $12::timestamptz[],
+                $13::text[])
+         WITH ORDINALITY
+         AS r(guild, user_id, slot, amount, cooldown, today, bonus, per_day, cap, reason, key, at,
+              source, ord)
 ),
+prior_key AS (
+    SELECT r.ord, k.xp_before, k.xp_after, k.amount, k.claim_days, k.bonus, k.streak_bonus
+    FROM req AS r
+    JOIN idempotency_keys AS k ON k.guild = r.guild AND k.user_id = r.user_id AND k.key = r.key
+),
+cur AS (
+    SELECT r.ord, m.xp, m.cooldown_until[r.slot] AS until, m.streak_day
+    FROM req AS r
+    JOIN members AS m ON m.guild = r.guild AND m.user_id = r.user_id
+),
+up AS (
+    INSERT INTO members AS m
+        (guild, user_id, xp, xp_reached_at, streak_day, streak_days, cooldown_until, prev_xp, claim_days)
+    SELECT
+        r.guild,
+        r.user_id,
+        LEAST(
+            r.amount::numeric + CASE WHEN r.today IS NULL THEN 0
+                ELSE r.bonus::numeric + LEAST(r.per_day::numeric * LEAST(1, r.cap), 9223372036854775807) END,
+            9223372036854775807)::bigint,
+        r.at,
+        r.today,
+        CASE WHEN r.today IS NULL THEN 0 ELSE 1 END,
+        CASE WHEN r.cooldown IS NULL THEN '{}'::timestamptz[]
+             ELSE array_fill(NULL::timestamptz, ARRAY[r.slot - 1])
+                  || (r.at + r.cooldown * interval '1 microsecond') END,
+        -r.ord,
+        CASE WHEN r.today IS NULL THEN NULL ELSE 1 END
+    FROM req AS r
+    WHERE NOT EXISTS (SELECT 1 FROM prior_key AS p WHERE p.ord = r.ord)
+      AND (r.amount > 0 OR r.today IS NOT NULL)
+    ORDER BY r.guild, r.user_id
+    ON CONFLICT (guild, user_id) DO UPDATE SET
+        xp = LEAST(
+            m.xp::numeric + ($4::bigint[])[-EXCLUDED.prev_xp::int]
+            + CASE WHEN EXCLUDED.streak_day IS NOT NULL
+                        AND (m.streak_day IS NULL OR m.streak_day < EXCLUDED.streak_day)
+                   THEN ($7::text[])[-EXCLUDED.prev_xp::int]::numeric + LEAST(
+                       ($8::text[])[-EXCLUDED.prev_xp::int]::numeric * LEAST(
+                           CASE WHEN m.streak_day = EXCLUDED.streak_day - 1
+                                THEN LEAST(m.streak_days + 1, 4294967295) ELSE 1 END,
+                           ($9::bigint[])[-EXCLUDED.prev_xp::int]),
+                       9223372036854775807)
+                   ELSE 0 END,
+            9223372036854775807)::bigint,
+        prev_xp = m.xp,
+        claim_days = CASE WHEN EXCLUDED.streak_day IS NOT NULL
+                               AND (m.streak_day IS NULL OR m.streak_day < EXCLUDED.streak_day)
+            THEN CASE WHEN m.streak_day = EXCLUDED.streak_day - 1
+                      THEN LEAST(m.streak_days + 1, 4294967295) ELSE 1 END
+            END,
+        streak_days = CASE WHEN EXCLUDED.streak_day IS NOT NULL
+                                AND (m.streak_day IS NULL OR m.streak_day < EXCLUDED.streak_day)
+            THEN CASE WHEN m.streak_day = EXCLUDED.streak_day - 1
+                      THEN LEAST(m.streak_days + 1, 4294967295) ELSE 1 END
+            ELSE m.streak_days END,
+        streak_day = CASE WHEN EXCLUDED.streak_day IS NOT NULL
+                               AND (m.streak_day IS NULL OR m.streak_day < EXCLUDED.streak_day)
+            THEN EXCLUDED.streak_day ELSE m.streak_day END,
+        cooldown_until[($3::int[])[-EXCLUDED.prev_xp::int]] =
+            CASE WHEN ($5::bigint[])[-EXCLUDED.prev_xp::int] IS NULL
+                 THEN m.cooldown_until[($3::int[])[-EXCLUDED.prev_xp::int]]
+                 ELSE EXCLUDED.xp_reached_at
+                      + ($5::bigint[])[-EXCLUDED.prev_xp::int] * interval '1 microsecond' END,
+        xp_reached_at = EXCLUDED.xp_reached_at
+    WHERE (m.cooldown_until[($3::int[])[-EXCLUDED.prev_xp::int]] IS NULL
+           OR m.cooldown_until[($3::int[])[-EXCLUDED.prev_xp::int]] <= EXCLUDED.xp_reached_at)
+      AND (($4::bigint[])[-EXCLUDED.prev_xp::int] > 0
+           OR (EXCLUDED.streak_day IS NOT NULL
+               AND (m.streak_day IS NULL OR m.streak_day < EXCLUDED.streak_day)))
+    RETURNING m.guild, m.user_id, m.xp, m.prev_xp, m.claim_days
+),
+g AS (
+    SELECT x.*, COALESCE(LEAST(x.sb, 9223372036854775807 - x.before - x.a - x.b), 0)::bigint AS s
+    FROM (
+        SELECT y.*,
+               CASE WHEN y.claim_days IS NULL THEN 0
+                    ELSE LEAST(y.bonus::numeric, 9223372036854775807 - y.before - y.a)::bigint END AS b
+        FROM (
+            SELECT r.ord, r.guild, r.user_id, r.amount, r.bonus, r.reason, r.key, r.at, r.source,
+                   up.xp AS after, up.prev_xp < 0 AS fresh, GREATEST(up.prev_xp, 0) AS before,
+                   up.claim_days,
+                   LEAST(r.amount, 9223372036854775807 - GREATEST(up.prev_xp, 0)) AS a,
+                   CASE WHEN up.claim_days IS NULL THEN NULL
+                        ELSE LEAST(r.per_day::numeric * LEAST(up.claim_days, r.cap), 18446744073709551615)
+                   END AS sb
+            FROM up
+            JOIN req AS r ON r.guild = up.guild AND r.user_id = up.user_id
+        ) AS y
+    ) AS x
+),
+hist AS (
+    INSERT INTO xp_history (guild, user_id, amount, source, xp_before, xp_after, actor, reason, created_at)
+    SELECT g.guild, g.user_id, v.amount, v.source, v.before, v.before + v.amount, NULL, v.reason, g.at
+    FROM g CROSS JOIN LATERAL (VALUES
+        (1, g.amount > 0, g.source, g.before, g.a, g.reason),
+        (2, g.claim_days IS NOT NULL AND g.bonus::numeric > 0, 'daily', g.before + g.a, g.b, NULL),
+        (3, g.claim_days IS NOT NULL AND g.sb > 0, 'streak', g.before + g.a + g.b, g.s, NULL)
+    ) AS v(ord, keep, source, before, amount, reason)
+    WHERE v.keep
+    ORDER BY g.ord, v.ord
+),
+"#,
+    bucket_moves!(),
+    r#",
 new_key AS (
     INSERT INTO idempotency_keys
         (guild, user_id, key, xp_before, xp_after, amount, claim_days, bonus, streak_bonus, created_at)
-    SELECT $1::bigint, $2::bigint, $11::text, g.before, g.after, g.a, g.claim_days,
-           CASE WHEN g.claim_days IS NULL THEN NULL ELSE $7::text::numeric END, g.sb, $12::timestamptz
+    SELECT g.guild, g.user_id, g.key, g.before, g.after, g.a, g.claim_days,
+           CASE WHEN g.claim_days IS NULL THEN NULL ELSE g.bonus::numeric END, g.sb, g.at
     FROM g
-    WHERE $11::text IS NOT NULL
+    WHERE g.key IS NOT NULL
 )
 SELECT
+    r.ord,
     pk.xp_before AS key_xp_before, pk.xp_after AS key_xp_after, pk.amount AS key_amount,
     pk.claim_days AS key_claim_days, pk.bonus::text AS key_bonus, pk.streak_bonus::text AS key_streak_bonus,
     g.before AS granted_before, g.after AS granted_after, g.a AS granted_amount,
     g.claim_days AS granted_claim_days,
     c.xp AS cur_xp, c.until AS cur_until, c.streak_day AS cur_streak_day
-FROM (SELECT 1) AS one
-LEFT JOIN prior_key AS pk ON true
-LEFT JOIN g ON true
-LEFT JOIN cur AS c ON true
-"#;
+FROM req AS r
+LEFT JOIN prior_key AS pk ON pk.ord = r.ord
+LEFT JOIN g ON g.ord = r.ord
+LEFT JOIN cur AS c ON c.ord = r.ord
+ORDER BY r.ord
+"#
+);
 
 /// An admin change in one statement: the member (created when needed), its history row
 /// and its rank-bucket move.
 ///
 /// Binds: $1 guild, $2 user, $3 delta for `Add` (NULL otherwise), $4 total for `Set`
 /// (NULL otherwise), $5 reset, $6 actor (encoded, NULL), $7 reason, $8 now.
-pub(crate) const ADJUST: &str = r#"
+pub(crate) const ADJUST: &str = concat!(
+    r#"
 WITH up AS (
     INSERT INTO members AS m (guild, user_id, xp, xp_reached_at, streak_day, streak_days, prev_xp, claim_days)
     VALUES (
@@ -165,25 +213,21 @@ WITH up AS (
     RETURNING m.xp, m.prev_xp
 ),
 g AS (
-    SELECT up.xp AS after, COALESCE(up.prev_xp, 0) AS before, up.prev_xp IS NULL AS fresh FROM up
+    SELECT $1::bigint AS guild, up.xp AS after, COALESCE(up.prev_xp, 0) AS before,
+           up.prev_xp IS NULL AS fresh
+    FROM up
 ),
 hist AS (
     INSERT INTO xp_history (guild, user_id, amount, source, xp_before, xp_after, actor, reason, created_at)
     SELECT $1::bigint, $2::bigint, g.after - g.before, 'admin', g.before, g.after, $6::bigint, $7::text, $8::timestamptz
     FROM g
 ),
-buckets AS (
-    INSERT INTO xp_bucket_deltas (guild, bucket, delta)
-    SELECT $1::bigint, v.bucket, v.delta
-    FROM g CROSS JOIN LATERAL (VALUES
-        (leveling_bucket(g.after), 1),
-        (CASE WHEN g.fresh THEN NULL ELSE leveling_bucket(g.before) END, -1)
-    ) AS v(bucket, delta)
-    WHERE v.bucket IS NOT NULL
-      AND (g.fresh OR leveling_bucket(g.after) <> leveling_bucket(g.before))
-)
+"#,
+    bucket_moves!(),
+    r#"
 SELECT g.before, g.after FROM g
-"#;
+"#
+);
 
 /// A member's 1-based position: members in higher XP buckets (groups of 64 buckets above
 /// theirs from `xp_bucket_groups`, buckets above theirs in their group from `xp_buckets`,

@@ -193,6 +193,105 @@ async fn a_retried_idempotency_key_adds_nothing() {
     assert_eq!(history_len(&store, id).await, 3);
 }
 
+/// 640 awards released at once over 64 new members, so they reach the database in
+/// batches that mix new and known members, keyed grants and their retries, and messages
+/// racing one cooldown: every award settles as it would alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn awards_released_together_settle_each_as_alone() {
+    let Some(store) = common::store_with(16).await else {
+        return;
+    };
+    let store = Arc::new(store);
+    let barrier = Arc::new(Barrier::new(640));
+    let mut requests = Vec::new();
+    for user in 0..64u64 {
+        let id = member(1_000 + user);
+        for amount in [1u64, 2, 4] {
+            let keyed = AwardRequest {
+                idempotency_key: Some(format!("grant-{amount}")),
+                ..grant(id, amount, t0())
+            };
+            requests.push(keyed.clone());
+            requests.push(keyed);
+        }
+        for _ in 0..4 {
+            requests.push(message(id, t0()));
+        }
+    }
+    let tasks: Vec<_> = requests
+        .into_iter()
+        .map(|request| {
+            let (store, barrier) = (store.clone(), barrier.clone());
+            tokio::spawn(async move {
+                barrier.wait().await;
+                let stored = store.award(&request).await.unwrap();
+                (request, stored)
+            })
+        })
+        .collect();
+    let mut settled = Vec::new();
+    for task in tasks {
+        settled.push(task.await.unwrap());
+    }
+    for user in 0..64u64 {
+        let id = member(1_000 + user);
+        let mine: Vec<_> = settled.iter().filter(|(r, _)| r.member == id).collect();
+        for amount in [1u64, 2, 4] {
+            let key = format!("grant-{amount}");
+            let pair: Vec<_> = mine
+                .iter()
+                .filter(|(r, _)| r.idempotency_key.as_deref() == Some(key.as_str()))
+                .map(|(_, stored)| stored)
+                .collect();
+            assert_eq!(pair.len(), 2);
+            assert_eq!(
+                pair[0].outcome, pair[1].outcome,
+                "a retry replays the grant"
+            );
+            assert_eq!(
+                pair.iter().filter(|stored| stored.replayed).count(),
+                1,
+                "one grant and one replay per key"
+            );
+            let AwardOutcome::Granted(granted) = &pair[0].outcome else {
+                panic!("{:?}", pair[0])
+            };
+            assert_eq!(granted.amount, amount);
+        }
+        let messages: Vec<_> = mine
+            .iter()
+            .filter(|(r, _)| r.idempotency_key.is_none())
+            .map(|(_, stored)| &stored.outcome)
+            .collect();
+        assert_eq!(
+            messages
+                .iter()
+                .filter(|o| matches!(o, AwardOutcome::Granted(_)))
+                .count(),
+            1,
+            "one message through the cooldown"
+        );
+        assert!(
+            messages
+                .iter()
+                .all(|o| matches!(o, AwardOutcome::Granted(_) | AwardOutcome::Cooldown { .. })),
+            "{messages:?}"
+        );
+        // 1 + 2 + 4 from the keys, 15 + 50 + 10 from the message and its daily claim.
+        assert_eq!(xp_of(&store, id).await, 82);
+        assert_eq!(history_len(&store, id).await, 6);
+    }
+    assert_eq!(
+        store
+            .leaderboard(GUILD, PageRequest::first(1))
+            .await
+            .unwrap()
+            .total,
+        64
+    );
+    assert_buckets_exact(&store).await;
+}
+
 /// A small deterministic generator (no rand dependency).
 struct Rng(u64);
 

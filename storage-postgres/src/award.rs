@@ -1,0 +1,184 @@
+//! Awards: one statement ([`sql::AWARD`]) for one request or a batch of them.
+
+use chrono::{DateTime, Utc};
+use leveling_core::storage::{AwardOutcome, AwardRequest, Granted, MAX_XP, StoredAward};
+use leveling_core::{DailyClaim, Day, Error, Streak};
+use sqlx::postgres::PgRow;
+use sqlx::{PgPool, Row};
+
+use crate::{clamp_i64, enc, parse_u64_text, sql, to_u64};
+
+/// Cooldowns are capped at about 1,000 years, so `now + cooldown` stays a valid time.
+const MAX_COOLDOWN_MICROS: i64 = 1_000 * 366 * 86_400 * 1_000_000;
+
+/// What one request of a statement came to: `None` when it lost a race and must be tried
+/// again (its snapshot would have granted, the locked row refused).
+pub(crate) type Attempt = Option<StoredAward>;
+
+/// Runs `requests` (each member at most once) as one statement, in one transaction.
+/// An `Err` inside the vector is that request's own bad data; an `Err` outside fails them
+/// all (nothing was applied).
+pub(crate) async fn apply(
+    pool: &PgPool,
+    requests: &[&AwardRequest],
+) -> Result<Vec<leveling_core::Result<Attempt>>, sqlx::Error> {
+    let n = requests.len();
+    let mut guild = Vec::with_capacity(n);
+    let mut user = Vec::with_capacity(n);
+    let mut slot = Vec::with_capacity(n);
+    let mut amount = Vec::with_capacity(n);
+    let mut cooldown = Vec::with_capacity(n);
+    let mut today = Vec::with_capacity(n);
+    let mut bonus = Vec::with_capacity(n);
+    let mut per_day = Vec::with_capacity(n);
+    let mut cap = Vec::with_capacity(n);
+    let mut reason = Vec::with_capacity(n);
+    let mut key = Vec::with_capacity(n);
+    let mut now = Vec::with_capacity(n);
+    let mut source = Vec::with_capacity(n);
+    for request in requests {
+        let daily = request.daily;
+        guild.push(enc(request.member.guild.0));
+        user.push(enc(request.member.user.0));
+        slot.push(request.source.index() as i32 + 1);
+        amount.push(clamp_i64(request.amount.min(MAX_XP)));
+        cooldown.push(request.cooldown.map(|c| {
+            i64::try_from(c.as_micros())
+                .unwrap_or(i64::MAX)
+                .min(MAX_COOLDOWN_MICROS)
+        }));
+        today.push(daily.map(|d| d.today.0));
+        bonus.push(daily.map_or_else(|| "0".to_owned(), |d| d.bonus.to_string()));
+        per_day.push(daily.map_or_else(|| "0".to_owned(), |d| d.per_day.to_string()));
+        cap.push(daily.map_or(0, |d| i64::from(d.cap_days)));
+        reason.push(request.reason.as_deref());
+        key.push(request.idempotency_key.as_deref());
+        now.push(request.now);
+        source.push(request.source.as_str());
+    }
+    let rows = sqlx::query(sql::AWARD)
+        .bind(guild)
+        .bind(user)
+        .bind(slot)
+        .bind(amount)
+        .bind(cooldown)
+        .bind(today)
+        .bind(bonus)
+        .bind(per_day)
+        .bind(cap)
+        .bind(reason)
+        .bind(key)
+        .bind(now)
+        .bind(source)
+        .fetch_all(pool)
+        .await?;
+    if rows.len() != n {
+        return Err(sqlx::Error::Protocol(format!(
+            "the award statement returned {} rows for {n} requests",
+            rows.len()
+        )));
+    }
+    Ok(rows
+        .iter()
+        .zip(requests)
+        .map(|(row, request)| {
+            outcome(row, request).map_err(|error| match error {
+                sqlx::Error::Decode(source) => match source.downcast::<Error>() {
+                    Ok(error) => *error,
+                    Err(source) => Error::internal("award: bad data from the database", source),
+                },
+                error => Error::internal("award: bad data from the database", error),
+            })
+        })
+        .collect())
+}
+
+/// Reads one request's row of the statement.
+fn outcome(row: &PgRow, request: &AwardRequest) -> Result<Attempt, sqlx::Error> {
+    let internal = |e: Error| sqlx::Error::Decode(Box::new(e));
+    let daily = request.daily;
+
+    if let Some(before) = row.try_get::<Option<i64>, _>("key_xp_before")? {
+        let claim = match row.try_get::<Option<i64>, _>("key_claim_days")? {
+            None => None,
+            Some(days) => {
+                let bonus: Option<String> = row.try_get("key_bonus")?;
+                let streak_bonus: Option<String> = row.try_get("key_streak_bonus")?;
+                Some(DailyClaim {
+                    streak_days: u32::try_from(days).unwrap_or(u32::MAX),
+                    bonus: parse_u64_text(bonus.as_deref().unwrap_or("0"), "bonus")
+                        .map_err(internal)?,
+                    streak_bonus: parse_u64_text(
+                        streak_bonus.as_deref().unwrap_or("0"),
+                        "streak bonus",
+                    )
+                    .map_err(internal)?,
+                })
+            }
+        };
+        let granted = Granted {
+            xp_before: to_u64(before, "xp").map_err(internal)?,
+            xp_after: to_u64(row.try_get("key_xp_after")?, "xp").map_err(internal)?,
+            amount: to_u64(row.try_get("key_amount")?, "amount").map_err(internal)?,
+            daily: claim,
+        };
+        return Ok(Some(StoredAward {
+            outcome: AwardOutcome::Granted(granted),
+            replayed: true,
+        }));
+    }
+
+    if let Some(before) = row.try_get::<Option<i64>, _>("granted_before")? {
+        let claim = row
+            .try_get::<Option<i64>, _>("granted_claim_days")?
+            .zip(daily)
+            .map(|(days, rule)| {
+                let streak_days = u32::try_from(days).unwrap_or(u32::MAX);
+                DailyClaim {
+                    streak_days,
+                    bonus: rule.bonus,
+                    streak_bonus: rule
+                        .per_day
+                        .saturating_mul(u64::from(streak_days.min(rule.cap_days))),
+                }
+            });
+        let granted = Granted {
+            xp_before: to_u64(before, "xp").map_err(internal)?,
+            xp_after: to_u64(row.try_get("granted_after")?, "xp").map_err(internal)?,
+            amount: to_u64(row.try_get("granted_amount")?, "amount").map_err(internal)?,
+            daily: claim,
+        };
+        return Ok(Some(StoredAward {
+            outcome: AwardOutcome::Granted(granted),
+            replayed: false,
+        }));
+    }
+
+    // Refused. The reason comes from the statement's snapshot; when the snapshot would
+    // have granted, the row changed under us (a concurrent award): try again.
+    let xp =
+        to_u64(row.try_get::<Option<i64>, _>("cur_xp")?.unwrap_or(0), "xp").map_err(internal)?;
+    let until: Option<DateTime<Utc>> = row.try_get("cur_until")?;
+    if let Some(until) = until.filter(|until| *until > request.now) {
+        let remaining = (until - request.now).to_std().unwrap_or_default();
+        return Ok(Some(StoredAward {
+            outcome: AwardOutcome::Cooldown { remaining, xp },
+            replayed: false,
+        }));
+    }
+    let streak_day: Option<i64> = row.try_get("cur_streak_day")?;
+    let can_claim = daily.is_some_and(|rule| {
+        rule.claim(Streak {
+            last_claim: streak_day.map(Day),
+            days: 0,
+        })
+        .is_some()
+    });
+    if request.amount == 0 && !can_claim {
+        return Ok(Some(StoredAward {
+            outcome: AwardOutcome::AlreadyClaimed { xp },
+            replayed: false,
+        }));
+    }
+    Ok(None)
+}
