@@ -229,7 +229,7 @@ SELECT g.before, g.after FROM g
 "#
 );
 
-/// A member's 1-based position: members in higher XP buckets (groups of 64 buckets above
+/// A member's 1-based position: members in higher XP buckets (groups of 128 buckets above
 /// theirs from `xp_bucket_groups`, buckets above theirs in their group from `xp_buckets`,
 /// and the unfolded moves from `xp_bucket_deltas`), plus
 /// those above them in their own bucket, plus those tied on XP who got there first.
@@ -241,9 +241,9 @@ WITH me AS (
 )
 SELECT (1
     + COALESCE((SELECT sum(c.members) FROM xp_bucket_groups AS c
-                WHERE c.guild = $1::bigint AND c.grp > me.b >> 6), 0)
+                WHERE c.guild = $1::bigint AND c.grp > me.b >> 7), 0)
     + COALESCE((SELECT sum(x.members) FROM xp_buckets AS x
-                WHERE x.guild = $1::bigint AND x.bucket > me.b AND x.bucket < ((me.b >> 6) + 1) << 6), 0)
+                WHERE x.guild = $1::bigint AND x.bucket > me.b AND x.bucket < ((me.b >> 7) + 1) << 7), 0)
     + COALESCE((SELECT sum(d.delta) FROM xp_bucket_deltas AS d
                 WHERE d.guild = $1::bigint AND d.bucket > me.b), 0)
     + (SELECT count(*) FROM members AS o
@@ -325,10 +325,10 @@ fine AS (
     RETURNING 1
 )
 INSERT INTO xp_bucket_groups AS c (guild, grp, members)
-SELECT guild, bucket >> 6, sum(delta) FROM moved
-GROUP BY guild, bucket >> 6
+SELECT guild, bucket >> 7, sum(delta) FROM moved
+GROUP BY guild, bucket >> 7
 HAVING sum(delta) <> 0
-ORDER BY guild, bucket >> 6
+ORDER BY guild, bucket >> 7
 ON CONFLICT (guild, grp) DO UPDATE SET members = c.members + EXCLUDED.members
 "#;
 

@@ -59,7 +59,7 @@ async fn assert_buckets_exact(store: &PostgresStore) {
         .unwrap();
     assert_eq!(mismatches, 0, "folding changed the rank buckets");
     let groups_off: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM (SELECT guild, bucket >> 6 AS grp, sum(members) AS n FROM xp_buckets GROUP BY 1, 2) AS f
+        "SELECT count(*) FROM (SELECT guild, bucket >> 7 AS grp, sum(members) AS n FROM xp_buckets GROUP BY 1, 2) AS f
          FULL JOIN xp_bucket_groups AS c ON c.guild = f.guild AND c.grp = f.grp
          WHERE COALESCE(f.n, 0) <> COALESCE(c.members, 0)",
     )
@@ -398,6 +398,38 @@ async fn rank_is_exact_after_random_changes() {
             );
         }
     }
+}
+
+/// A bucket's ceiling bounds every XP total in the bucket, and tightly: the rank and deep
+/// pages scan a member's bucket up to that bound and would miss members above it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bucket_ceilings_bound_their_buckets() {
+    let Some(store) = common::store_with(1).await else {
+        return;
+    };
+    // Every bucket up to ~2.5·10^9 XP, and buckets around 2^40, 2^53 and the top of BIGINT.
+    let (loose, unbounded): (i64, i64) = sqlx::query_as(
+        "WITH b AS (
+             SELECT b FROM generate_series(0, 200000) AS b
+             UNION ALL SELECT leveling_bucket(x) + d
+             FROM unnest(ARRAY[1099511627776, 9007199254740992, 9223372036854775807]::bigint[]) AS x,
+                  generate_series(-3, 0) AS d
+         ),
+         c AS (SELECT b, leveling_bucket_ceiling(b) AS hi FROM b)
+         SELECT
+             count(*) FILTER (WHERE hi > ceil((b + 513)::numeric * (b + 513) / 16) - 16385
+                                         + floor(hi::numeric / 1099511627776) + 1),
+             count(*) FILTER (WHERE hi < 9223372036854775807 AND leveling_bucket(hi + 1) <= b)
+         FROM c",
+    )
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        (loose, unbounded),
+        (0, 0),
+        "bucket ceilings: (looser than the margin, below a member of the bucket)"
+    );
 }
 
 /// Connecting twice to the same schema re-runs no migration and keeps the data.
