@@ -7,9 +7,11 @@
 //!   claim, XP add, history rows, cooldown restart and idempotency key are one SQL
 //!   statement (a data-modifying CTE around `INSERT … ON CONFLICT DO UPDATE … WHERE`), so
 //!   concurrent awards add up exactly and a cooldown lets exactly one through, across
-//!   every process sharing the database.
+//!   every process sharing the database. Awards that arrive while others are in flight
+//!   share that statement and its commit, each still all-or-nothing
+//!   ([`PostgresStore::without_award_batching`] turns that off).
 //! - **Cheap exact rank.** A per-guild count of members per XP bucket
-//!   (`floor(√(xp + 4096)) − 64`), fed by the same statements (appended moves, folded in
+//!   (`floor(4·√(xp + 16384)) − 512`), fed by the same statements (appended moves, folded in
 //!   the background), turns a member's position into a short sum plus a count within one
 //!   bucket; see the crate README for the design and the figures.
 //! - **Errors.** A down server, a lost connection or an exhausted pool is
