@@ -24,6 +24,7 @@ impl EventSink for Announce {
                     unlocked.member.user, unlocked.tool.name
                 )
             }
+            _ => {}
         }
         Ok(())
     }

@@ -298,3 +298,44 @@ async fn profiles_validate_their_fields() {
     assert!(leveling.user_exists(MemberId::new(10, 5)).await.unwrap());
     assert!(!leveling.user_exists(MemberId::new(10, 6)).await.unwrap());
 }
+
+#[tokio::test]
+async fn admin_changes_that_lower_the_level_emit_one_level_down() {
+    let clock = ManualClock::new(at(23, 12, 0, 0));
+    let (leveling, recorder) = engine(&clock);
+    leveling.set_level(ADA, 30, None).await.unwrap();
+    leveling.add_xp(ADA, 100, None).await.unwrap();
+    recorder.0.lock().unwrap().clear();
+
+    // Down within level 30: no event.
+    leveling.add_xp(ADA, -50, None).await.unwrap();
+    assert!(recorder.0.lock().unwrap().is_empty());
+
+    // Down to 27: still Advanced.
+    leveling.set_level(ADA, 27, None).await.unwrap();
+    // Down to 0: out of Advanced, into Basic; a reset is a level change like any other.
+    leveling.reset(ADA, None).await.unwrap();
+    let downs: Vec<_> = recorder
+        .0
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|event| match event {
+            Event::LevelDown(down) => (
+                down.old_level,
+                down.new_level,
+                down.tier.name.clone(),
+                down.tier_changed,
+                down.xp,
+            ),
+            other => panic!("only level-downs expected, got {other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        downs,
+        [
+            (30, 27, "Advanced".to_owned(), false, 74_250),
+            (27, 0, "Basic".to_owned(), true, 0),
+        ]
+    );
+}

@@ -8,11 +8,13 @@
 
 use std::sync::Arc;
 
-use leveling_core::{BoxError, Event, EventSink, LevelUp, Leveling};
-use serenity::all::{ChannelId, CreateAllowedMentions, CreateMessage, GuildId, Http, UserId};
+use leveling_core::{BoxError, Event, EventSink, LevelDown, LevelUp, Leveling};
+use serenity::all::{
+    ChannelId, CreateAllowedMentions, CreateMessage, GuildId, Http, RoleId, UserId,
+};
 use tokio::sync::mpsc;
 
-use crate::roles::role_changes;
+use crate::roles::{RoleChanges, demotion_changes, role_changes};
 use crate::{Announce, Settings};
 
 /// How many level-ups may wait for Discord before new ones are dropped (and logged).
@@ -99,17 +101,17 @@ pub fn announcement_channel(announce: Announce, event_channel: Option<u64>) -> O
     }
 }
 
-/// The engine side: queues level-ups for the announcer task. Never blocks.
+/// The engine side: queues level-ups and level-downs for the announcer task. Never blocks.
 #[derive(Clone, Debug)]
 pub struct AnnouncementSink {
-    tx: mpsc::Sender<LevelUp>,
+    tx: mpsc::Sender<Event>,
 }
 
-/// The task side: the queued level-ups. Give it to [`Bot::announcements`](crate::Bot::announcements)
-/// or [`run_announcer`].
+/// The task side: the queued level changes ([`Event::LevelUp`], [`Event::LevelDown`]).
+/// Give it to [`Bot::announcements`](crate::Bot::announcements) or [`run_announcer`].
 #[derive(Debug)]
 pub struct Announcements {
-    rx: mpsc::Receiver<LevelUp>,
+    rx: mpsc::Receiver<Event>,
 }
 
 /// A connected sink and queue (capacity [`QUEUE_CAPACITY`]).
@@ -128,34 +130,76 @@ pub fn announcements() -> (AnnouncementSink, Announcements) {
 
 impl EventSink for AnnouncementSink {
     fn publish(&self, event: &Event) -> Result<(), BoxError> {
-        if let Event::LevelUp(up) = event {
-            self.tx.try_send(up.clone()).map_err(|error| match error {
-                mpsc::error::TrySendError::Full(_) => "the Discord announcement queue is full",
-                mpsc::error::TrySendError::Closed(_) => "the Discord announcer is not running",
-            })?;
+        if matches!(event, Event::LevelUp(_) | Event::LevelDown(_)) {
+            self.tx
+                .try_send(event.clone())
+                .map_err(|error| match error {
+                    mpsc::error::TrySendError::Full(_) => "the Discord announcement queue is full",
+                    mpsc::error::TrySendError::Closed(_) => "the Discord announcer is not running",
+                })?;
         }
         Ok(())
     }
 }
 
 impl Announcements {
-    /// The next level-up; `None` once every sink is gone.
-    pub async fn recv(&mut self) -> Option<LevelUp> {
+    /// The next level change (a [`Event::LevelUp`] or [`Event::LevelDown`]); `None` once
+    /// every sink is gone.
+    pub async fn recv(&mut self) -> Option<Event> {
         self.rx.recv().await
     }
 }
 
-/// Announces every queued level-up and applies tier roles, until the queue closes.
-/// Failures (missing permissions, a deleted channel) are logged and skipped.
+/// Announces every queued level-up and applies tier roles (and takes them back after a
+/// level-down), until the queue closes. Failures (missing permissions, a deleted channel)
+/// are logged and skipped.
 pub async fn run_announcer(
     http: Arc<Http>,
     mut announcements: Announcements,
     leveling: Leveling,
     settings: Settings,
 ) {
-    while let Some(up) = announcements.recv().await {
-        handle_level_up(&http, &leveling, &settings, &up).await;
+    while let Some(event) = announcements.recv().await {
+        match event {
+            Event::LevelUp(up) => handle_level_up(&http, &leveling, &settings, &up).await,
+            Event::LevelDown(down) => handle_level_down(&http, &leveling, &settings, &down).await,
+            _ => {}
+        }
     }
+}
+
+/// Applies the tier roles of a level-down (no announcement): the new tier's role comes,
+/// the higher tiers' roles go.
+pub async fn handle_level_down(
+    http: &Http,
+    leveling: &Leveling,
+    settings: &Settings,
+    down: &LevelDown,
+) {
+    if !down.tier_changed || settings.tier_roles.is_empty() {
+        return;
+    }
+    let guild = GuildId::new(down.member.guild.get().max(1));
+    let user = UserId::new(down.member.user.get().max(1));
+    let above: Vec<&str> = leveling
+        .progression()
+        .tiers()
+        .iter()
+        .filter(|tier| tier.min_level > down.tier.min_level)
+        .map(|tier| tier.name.as_str())
+        .collect();
+    let Some(roles) = member_roles(http, guild, user).await else {
+        return;
+    };
+    let changes = demotion_changes(&roles, &down.tier.name, &above, &settings.tier_roles);
+    apply(
+        http,
+        guild,
+        user,
+        changes,
+        "leveling: tier lowered by an admin",
+    )
+    .await;
 }
 
 /// Announces one level-up and applies its tier roles.
@@ -200,15 +244,25 @@ async fn apply_tier_roles(
     tier: &str,
     settings: &Settings,
 ) {
-    let member = match http.get_member(guild, user).await {
-        Ok(member) => member,
+    let Some(roles) = member_roles(http, guild, user).await else {
+        return;
+    };
+    let changes = role_changes(&roles, tier, &settings.tier_roles);
+    apply(http, guild, user, changes, "leveling: tier reached").await;
+}
+
+async fn member_roles(http: &Http, guild: GuildId, user: UserId) -> Option<Vec<RoleId>> {
+    match http.get_member(guild, user).await {
+        Ok(member) => Some(member.roles),
         Err(error) => {
             tracing::warn!(%guild, %user, %error, "could not read a member's roles");
-            return;
+            None
         }
-    };
-    let changes = role_changes(&member.roles, tier, &settings.tier_roles);
-    let reason = Some("leveling: tier reached");
+    }
+}
+
+async fn apply(http: &Http, guild: GuildId, user: UserId, changes: RoleChanges, reason: &str) {
+    let reason = Some(reason);
     for role in changes.add {
         if let Err(error) = http.add_member_role(guild, user, role, reason).await {
             tracing::warn!(%guild, %user, %role, %error, "could not add a tier role");
@@ -258,7 +312,7 @@ mod tests {
     }
 
     #[test]
-    fn the_sink_queues_level_ups_only_and_never_blocks() {
+    fn the_sink_queues_level_ups_and_never_blocks() {
         let (sink, mut queue) = announcements();
         let up = LevelUp {
             channel: Some(3),
@@ -271,7 +325,7 @@ mod tests {
             sink.publish(&Event::LevelUp(up.clone())).is_err(),
             "a full queue is an error, not a wait"
         );
-        assert_eq!(queue.rx.try_recv().ok(), Some(up));
+        assert_eq!(queue.rx.try_recv().ok(), Some(Event::LevelUp(up)));
         drop(queue);
         assert!(
             sink.publish(&Event::LevelUp(LevelUp {
@@ -280,6 +334,36 @@ mod tests {
             }))
             .is_err()
         );
+    }
+
+    #[test]
+    fn level_downs_are_queued_for_their_roles_and_unlocks_are_not() {
+        let (sink, mut queue) = announcements();
+        let up = vars_up();
+        let down = LevelDown {
+            member: up.member,
+            old_level: 12,
+            new_level: 3,
+            tier: up.tier.clone(),
+            tier_changed: true,
+            xp: 700,
+        };
+        sink.publish(&Event::ToolUnlocked(leveling_core::ToolUnlocked {
+            member: up.member,
+            tool: leveling_core::Tool {
+                id: leveling_core::ToolId::new("dice").unwrap(),
+                name: "Dice".into(),
+                description: String::new(),
+                tier: "Basic".into(),
+                required_level: 1,
+                url: None,
+            },
+            reason: leveling_core::UnlockReason::Level,
+        }))
+        .unwrap();
+        sink.publish(&Event::LevelDown(down.clone())).unwrap();
+        assert_eq!(queue.rx.try_recv().ok(), Some(Event::LevelDown(down)));
+        assert!(queue.rx.try_recv().is_err());
     }
 
     fn vars_up() -> LevelUp {

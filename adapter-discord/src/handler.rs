@@ -46,7 +46,7 @@ impl std::fmt::Debug for Handler {
 }
 
 /// Poise user data that holds a [`Handler`]: implement it for your own data type to use
-/// [`commands`](crate::commands) in your framework.
+/// [`commands()`](crate::commands()) in your framework.
 pub trait HasHandler: Send + Sync + 'static {
     /// The leveling handler.
     fn handler(&self) -> &Handler;

@@ -9,7 +9,7 @@
 //!
 //! - **Standalone**: [`Bot::new`]`(leveling, config).run(shutdown)`, with the
 //!   configuration from [`DiscordConfig::from_env`].
-//! - **Embedded** in your own poise framework: add [`commands`] to your commands, call
+//! - **Embedded** in your own poise framework: add [`commands()`](crate::commands()) to your commands, call
 //!   [`award_command`] from `pre_command` and [`Handler::on_event`] from `event_handler`,
 //!   spawn [`Handler::run_voice_ticker`] and [`run_announcer`]; your data type implements
 //!   [`HasHandler`].

@@ -1,5 +1,6 @@
-//! Tier roles: which Discord roles to add and remove when a member's tier changes, as
-//! pure functions of the current roles, the new tier and the settings.
+//! Tier roles: which Discord roles to add and remove when a member's tier changes (up
+//! through an award, down through an admin change), as pure functions of the current
+//! roles, the new tier and the settings.
 
 use serenity::all::RoleId;
 
@@ -74,6 +75,45 @@ pub fn role_changes(current: &[RoleId], tier: &str, config: &TierRoles) -> RoleC
     }
 }
 
+/// The roles to change when an admin change drops a member to `tier`: the tier's role
+/// comes (when configured and not held), and the held roles of the tiers in `above` (the
+/// tiers higher than `tier`) go — with `keep_lower` off, every other tier role goes, as on
+/// the way up. Unlike a rise, a fall to a tier without a role still takes the higher roles.
+///
+/// ```
+/// use leveling_discord::{roles::demotion_changes, TierRoles};
+/// use serenity::all::RoleId;
+///
+/// let mut config = TierRoles::new().with("Basic", RoleId::new(1)).with("Member", RoleId::new(2));
+/// config.keep_lower = true;
+/// let changes = demotion_changes(&[RoleId::new(1), RoleId::new(2)], "Basic", &["Member"], &config);
+/// assert_eq!(changes.remove, vec![RoleId::new(2)]);
+/// assert!(changes.add.is_empty());
+/// ```
+pub fn demotion_changes(
+    current: &[RoleId],
+    tier: &str,
+    above: &[&str],
+    config: &TierRoles,
+) -> RoleChanges {
+    let target = config.role_for(tier);
+    let mut remove: Vec<RoleId> = if config.keep_lower {
+        above
+            .iter()
+            .filter_map(|name| config.role_for(name))
+            .collect()
+    } else {
+        config.all_roles().collect()
+    };
+    remove.retain(|role| Some(*role) != target && current.contains(role));
+    remove.sort_unstable();
+    remove.dedup();
+    RoleChanges {
+        add: roles_to_add(current, tier, config),
+        remove,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,6 +155,29 @@ mod tests {
                 remove: vec![]
             }
         );
+    }
+
+    #[test]
+    fn a_fall_takes_the_higher_roles_and_gives_the_tier_role() {
+        let changes = demotion_changes(&[r(3), r(50)], "Member", &["Advanced"], &config());
+        assert_eq!(changes.add, vec![r(2)]);
+        assert_eq!(changes.remove, vec![r(3)]);
+        // keep_lower keeps the lower roles, but not the higher ones.
+        let mut keep = config();
+        keep.keep_lower = true;
+        let changes = demotion_changes(&[r(1), r(2), r(3)], "Member", &["Advanced"], &keep);
+        assert!(changes.add.is_empty());
+        assert_eq!(changes.remove, vec![r(3)]);
+        // A fall to a tier with no role still takes the higher ones (a rise would not).
+        let changes = demotion_changes(
+            &[r(2), r(3)],
+            "Newcomer",
+            &["Member", "Advanced"],
+            &config(),
+        );
+        assert!(changes.add.is_empty());
+        assert_eq!(changes.remove, vec![r(2), r(3)]);
+        assert!(role_changes(&[r(2), r(3)], "Newcomer", &config()).is_empty());
     }
 
     #[test]

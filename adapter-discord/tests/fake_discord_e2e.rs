@@ -471,7 +471,7 @@ async fn voice_earns_per_minute_only_while_eligible() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn tier_roles_and_announcements_for_level_ups_from_any_source() {
+async fn tier_roles_follow_level_ups_from_any_source_and_admin_level_downs() {
     const BASIC: u64 = 7001;
     const MEMBER: u64 = 7002;
     const ANNOUNCE: u64 = 610;
@@ -549,6 +549,29 @@ async fn tier_roles_and_announcements_for_level_ups_from_any_source() {
             .len(),
         1
     );
+
+    // An admin reset drops them to Basic: the Member role goes, the Basic role comes
+    // back, and nothing is announced.
+    h.fake.set_roles(GUILD, 51, &[MEMBER, 9999]);
+    h.leveling
+        .reset(MemberId::new(GUILD, 51), None)
+        .await
+        .unwrap();
+    h.fake
+        .wait_for("the Member role removed", |r| {
+            r.method == "DELETE"
+                && r.path == format!("/api/v10/guilds/{GUILD}/members/51/roles/{MEMBER}")
+        })
+        .await;
+    h.fake
+        .wait_for("the Basic role given back", |r| {
+            r.method == "PUT"
+                && r.path == format!("/api/v10/guilds/{GUILD}/members/51/roles/{BASIC}")
+        })
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(h.fake.matching(|r| r.path.contains("/roles/")).len(), 4);
+    assert_eq!(h.fake.matching(is_message_to(ANNOUNCE)).len(), 2);
     h.stop().await;
 }
 

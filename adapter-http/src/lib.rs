@@ -4,8 +4,8 @@
 //! seed's routes under `/api` (users, leveling, tools) in the JSON shapes of *API
 //! contract v1*, Bearer-key auth on every mutating route, `/openapi.json` (OpenAPI 3.1,
 //! generated from the code), a Swagger UI at `/docs` served from the crate itself (works
-//! offline), `/healthz`, `/readyz`, and Socket.IO (`/socket.io`) pushing `level_up` and
-//! `tool_unlocked` to per-guild rooms.
+//! offline), `/healthz`, `/readyz`, and Socket.IO (`/socket.io`) pushing `level_up`,
+//! `level_down` and `tool_unlocked` to per-guild rooms.
 //!
 //! ## Wiring
 //!
@@ -153,7 +153,7 @@ impl Api {
     }
 
     /// Serves Socket.IO at `/socket.io` (register the matching [`SocketIoSink`] on the
-    /// engine to get `level_up` / `tool_unlocked` pushed).
+    /// engine to get `level_up` / `level_down` / `tool_unlocked` pushed).
     pub fn socket_io(mut self, events: SocketIoEvents) -> Self {
         self.socket_io = Some(events);
         self
@@ -246,7 +246,8 @@ async fn json_errors(response: Response) -> Response {
 Mutating routes need `Authorization: Bearer <API_SECRET_KEY>`. Every error is \
 `{\"error\": {\"code\", \"message\"}}`.\n\nSocket.IO at `/socket.io` (protocol v5): \
 `connection_established` on connect, `ping` → `pong`, `subscribe` `{\"guild_id\"?}` joins a guild's room, \
-which receives `level_up` `{guild_id, discord_id, old_level, new_level, tier, xp}` and \
+which receives `level_up` `{guild_id, discord_id, old_level, new_level, tier, tier_changed, xp, source}`, \
+`level_down` `{guild_id, discord_id, old_level, new_level, tier, tier_changed, xp}` (an admin change lowered the level) and \
 `tool_unlocked` `{guild_id, discord_id, tool, reason}`."
     ),
     modifiers(&BearerAuth),

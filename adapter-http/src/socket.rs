@@ -1,5 +1,5 @@
 //! Socket.IO: `connection_established`, `ping` → `pong`, per-guild rooms, and the event
-//! sink that pushes `level_up` / `tool_unlocked` to them.
+//! sink that pushes `level_up` / `level_down` / `tool_unlocked` to them.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -24,7 +24,7 @@ use crate::dto::ToolJson;
 /// (joins that guild's room, the default guild when absent; answered with `subscribed`
 /// and an ack when asked), `unsubscribe` `{"guild_id"?}`.
 /// Server → client: `connection_established`, `pong`, `subscribed`, `level_up`,
-/// `tool_unlocked`, and `subscribe_error` `{"error":{"code","message"}}` for a bad `subscribe`.
+/// `level_down` (an admin change lowered a level), `tool_unlocked`, and `subscribe_error` `{"error":{"code","message"}}` for a bad `subscribe`.
 #[derive(Clone)]
 pub struct SocketIoEvents {
     pub(crate) layer: SocketIoLayer,
@@ -40,7 +40,7 @@ impl std::fmt::Debug for SocketIoEvents {
     }
 }
 
-/// An [`EventSink`] that emits `level_up` and `tool_unlocked` to the room of the
+/// An [`EventSink`] that emits `level_up`, `level_down` and `tool_unlocked` to the room of the
 /// member's guild. Sync and non-blocking: it only queues packets on connected sockets.
 #[derive(Clone)]
 pub struct SocketIoSink {
@@ -190,6 +190,19 @@ impl EventSink for SocketIoSink {
                     "source": up.source.as_str(),
                 }),
             ),
+            Event::LevelDown(down) => (
+                down.member.guild,
+                "level_down",
+                json!({
+                    "guild_id": down.member.guild,
+                    "discord_id": down.member.user,
+                    "old_level": down.old_level,
+                    "new_level": down.new_level,
+                    "tier": down.tier.name,
+                    "tier_changed": down.tier_changed,
+                    "xp": down.xp,
+                }),
+            ),
             Event::ToolUnlocked(unlocked) => (
                 unlocked.member.guild,
                 "tool_unlocked",
@@ -200,6 +213,7 @@ impl EventSink for SocketIoSink {
                     "reason": unlocked.reason.as_str(),
                 }),
             ),
+            _ => return Ok(()),
         };
         // Local sockets only: `emit` on a socket queues the packet without blocking.
         for socket in self.io.to(guild_room(guild)).sockets() {

@@ -133,6 +133,27 @@ async fn socket_io_client_gets_level_up_after_an_http_award() {
         (up["discord_id"].as_str(), up["new_level"].as_u64()),
         (Some("43"), Some(1))
     );
+    // An admin change that lowers the level reaches them as `level_down`.
+    app.leveling.reset(member, None).await.unwrap();
+    let down = next(&mut events, "level_down").await;
+    assert_eq!(
+        (
+            down["discord_id"].as_str(),
+            down["old_level"].as_u64(),
+            down["new_level"].as_u64(),
+            down["tier"].as_str(),
+            down["tier_changed"].as_bool(),
+            down["xp"].as_u64()
+        ),
+        (
+            Some("43"),
+            Some(1),
+            Some(0),
+            Some("Basic"),
+            Some(false),
+            Some(0)
+        )
+    );
 
     // Another guild's room by explicit id.
     client

@@ -5,11 +5,17 @@ use serde::{Deserialize, Serialize};
 use crate::{BoxError, MemberId, Source, Tier, Tool, UnlockReason};
 
 /// Something worth telling members, dashboards or logs about.
+///
+/// Non-exhaustive: a sink matches the events it cares about and ignores the rest, so a
+/// new kind of event is not a breaking change.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Event {
     /// A member reached a higher level.
     LevelUp(LevelUp),
+    /// An admin change lowered a member's level (awards only ever raise it).
+    LevelDown(LevelDown),
     /// A member may now use a tool.
     ToolUnlocked(ToolUnlocked),
 }
@@ -34,6 +40,25 @@ pub struct LevelUp {
     /// Where it happened, when the caller said (a Discord channel id, say), so a sink can
     /// answer there.
     pub channel: Option<u64>,
+}
+
+/// An admin change (`add_xp` with a negative amount, `set_level`, `reset`) lowered a
+/// member's level. Tools stay unlocked: what a member may use follows the level, and
+/// unlock records are history. Sinks use it to take back tier roles.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LevelDown {
+    /// Who.
+    pub member: MemberId,
+    /// The level before the change.
+    pub old_level: u32,
+    /// The level after it.
+    pub new_level: u32,
+    /// The tier at the new level.
+    pub tier: Tier,
+    /// Whether the change moved the member out of their tier.
+    pub tier_changed: bool,
+    /// Total XP after the change.
+    pub xp: u64,
 }
 
 /// A member may now use a tool.
@@ -84,6 +109,14 @@ impl EventSink for LogSink {
                 tier = %up.tier.name,
                 xp = up.xp,
                 "level up"
+            ),
+            Event::LevelDown(down) => tracing::info!(
+                member = %down.member,
+                old_level = down.old_level,
+                new_level = down.new_level,
+                tier = %down.tier.name,
+                xp = down.xp,
+                "level down"
             ),
             Event::ToolUnlocked(unlocked) => tracing::info!(
                 member = %unlocked.member,

@@ -48,7 +48,7 @@ pub use engine::{
     MAX_IDEMPOTENCY_KEY_LEN, MAX_REASON_CHARS, MemberProgress,
 };
 pub use error::{BoxError, Error, ErrorKind, Result};
-pub use event::{Event, EventSink, LevelUp, LogSink, ToolUnlocked};
+pub use event::{Event, EventSink, LevelDown, LevelUp, LogSink, ToolUnlocked};
 pub use id::{GuildId, MemberId, ParseIdError, UserId};
 pub use page::{Page, PageRequest};
 pub use progression::Progression;

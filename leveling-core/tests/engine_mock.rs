@@ -251,7 +251,9 @@ async fn crossing_a_tool_level_records_and_announces_the_unlock() {
         .iter()
         .map(|e| match e {
             Event::LevelUp(up) => format!("level_up {}", up.new_level),
+            Event::LevelDown(down) => format!("level_down {}", down.new_level),
             Event::ToolUnlocked(t) => format!("tool_unlocked {} {:?}", t.tool.id, t.reason),
+            other => format!("{other:?}"),
         })
         .collect();
     assert_eq!(
@@ -432,7 +434,7 @@ async fn a_replay_emits_nothing_and_unlocks_nothing() {
 }
 
 #[tokio::test]
-async fn admin_changes_carry_the_actor_and_announce_rises_only() {
+async fn admin_changes_carry_the_actor_and_report_rises_and_drops() {
     let mut store = MockStore::new();
     store
         .expect_adjust()
@@ -461,5 +463,12 @@ async fn admin_changes_carry_the_actor_and_announce_rises_only() {
     assert_eq!((set.level_before, set.level), (0, 10));
     let reset = leveling.reset(ID, Some(UserId(9))).await.unwrap();
     assert_eq!((reset.level, reset.xp), (0, 0));
-    assert_eq!(recorder.events().len(), 1, "a drop is not announced");
+    let events = recorder.events();
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert!(matches!(&events[0], Event::LevelUp(up) if up.new_level == 10));
+    // A drop is a level_down, with no tool lookup (the catalog is read once, for the rise).
+    assert!(matches!(
+        &events[1],
+        Event::LevelDown(down) if (down.old_level, down.new_level, down.tier_changed) == (10, 0, false)
+    ));
 }

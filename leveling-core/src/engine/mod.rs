@@ -15,8 +15,8 @@ pub use views::{LeaderboardEntry, MemberProgress};
 
 use crate::storage::{AdjustRequest, Adjustment, AwardOutcome, AwardRequest, Storage};
 use crate::{
-    Clock, DailyRule, Error, Event, EventSink, LevelUp, MemberId, Progression, Result, Rules, Tool,
-    ToolUnlocked, UnlockReason, UserId, access, unlocked_between,
+    Clock, DailyRule, Error, Event, EventSink, LevelDown, LevelUp, MemberId, Progression, Result,
+    Rules, Tool, ToolUnlocked, UnlockReason, UserId, access, unlocked_between,
 };
 
 /// The leveling engine. Cheap to clone (everything inside is shared); build it with
@@ -254,7 +254,8 @@ impl Leveling {
     }
 
     /// After XP moved from `xp_before` to `xp`: on a rise in level, records the tools it
-    /// unlocked and emits `level_up` then one `tool_unlocked` per tool newly usable.
+    /// unlocked and emits `level_up` then one `tool_unlocked` per tool newly usable; on a
+    /// fall (admin changes only), emits `level_down`.
     ///
     /// The XP change is already committed, so a store error here is logged, not returned:
     /// a caller who saw an error would retry and award twice.
@@ -268,6 +269,17 @@ impl Leveling {
     ) -> Vec<Tool> {
         let progression = &self.inner.progression;
         let (old_level, new_level) = (progression.level(xp_before), progression.level(xp));
+        if new_level < old_level {
+            let tier = progression.tier(new_level);
+            self.emit(&Event::LevelDown(LevelDown {
+                member,
+                old_level,
+                new_level,
+                tier: tier.clone(),
+                tier_changed: progression.tier(old_level) != tier,
+                xp,
+            }));
+        }
         if new_level <= old_level {
             return Vec::new();
         }
