@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use config::Config;
 use leveling_core::{ErrorKind, Leveling, LevelingBuilder, LogSink, NewTool};
-use leveling_http::{Api, SocketIoEvents};
+use leveling_http::{Api, AuthFailureLimit, SocketIoEvents};
 use leveling_storage_memory::MemoryStore;
 use leveling_storage_postgres::PostgresStore;
 use tokio::sync::watch;
@@ -112,6 +112,12 @@ async fn run(config: Config) -> Result<(), String> {
         .default_guild(config.default_guild)
         .body_limit(config.max_body_bytes)
         .timeout(config.request_timeout)
+        .auth_failure_limit(
+            (config.auth_failures_per_minute > 0).then(|| AuthFailureLimit {
+                max_failures: config.auth_failures_per_minute,
+                window: std::time::Duration::from_secs(60),
+            }),
+        )
         .socket_io(events)
         .router();
 
@@ -122,6 +128,8 @@ async fn run(config: Config) -> Result<(), String> {
     let shown = listener.local_addr().unwrap_or(addr);
     tracing::info!("leveling server listening on http://{shown} (API docs at http://{shown}/docs)");
     let mut stopped = stopped;
+    // With connect info, the brake on failed API-key checks counts per client address.
+    let app = app.into_make_service_with_connect_info::<SocketAddr>();
     leveling_http::axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             tokio::select! {

@@ -1,7 +1,10 @@
 //! Bearer-key authentication of the mutating routes.
 
-use axum::extract::{Request, State};
-use axum::http::{Method, StatusCode, header};
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use subtle::ConstantTimeEq;
@@ -45,7 +48,8 @@ fn is_mutation(method: &Method) -> bool {
 }
 
 /// Refuses a mutating request without the right `Authorization: Bearer <key>`: 401 for a
-/// missing or wrong key, 403 when the server has no key at all (mutations disabled).
+/// missing or wrong key, 403 when the server has no key at all (mutations disabled), 429
+/// (with `Retry-After`) while the client is over its failed-check limit.
 pub(crate) async fn require_key(
     State(state): State<AppState>,
     request: Request,
@@ -53,6 +57,28 @@ pub(crate) async fn require_key(
 ) -> Response {
     if !is_mutation(request.method()) {
         return next.run(request).await;
+    }
+    let client = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0.ip());
+    let now = Instant::now();
+    if let Some(wait) = state
+        .auth_failures
+        .as_ref()
+        .and_then(|failures| failures.locked(client, now))
+    {
+        let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        let mut response = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            format!("too many failed API-key checks from this client; retry in {seconds} s"),
+        )
+        .into_response();
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        return response;
     }
     let Some(key) = &state.api_key else {
         return ApiError::new(
@@ -70,8 +96,16 @@ pub(crate) async fn require_key(
             let (scheme, token) = value.split_once(' ')?;
             scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
         });
+    let right = presented.is_some_and(|token| key.matches(token));
+    if let Some(failures) = &state.auth_failures {
+        if right {
+            failures.succeeded(client);
+        } else {
+            failures.failed(client, now);
+        }
+    }
     match presented {
-        Some(token) if key.matches(token) => next.run(request).await,
+        Some(_) if right => next.run(request).await,
         Some(_) => ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "invalid API key")
             .into_response(),
         None => ApiError::new(

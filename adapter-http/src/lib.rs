@@ -31,6 +31,8 @@
 //! let app = axum::Router::new().route("/hello", axum::routing::get(|| async { "hi" })).merge(app);
 //! async fn serve(app: axum::Router) -> std::io::Result<()> {
 //!     let listener = tokio::net::TcpListener::bind("127.0.0.1:8000").await?;
+//!     // Connect info lets the brake on failed key checks count per client address.
+//!     let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
 //!     axum::serve(listener, app)
 //!         .with_graceful_shutdown(leveling_http::shutdown_signal())
 //!         .await
@@ -62,6 +64,7 @@ mod auth;
 mod dto;
 mod error;
 mod extract;
+mod limit;
 mod routes;
 mod socket;
 
@@ -84,6 +87,7 @@ pub use auth::ApiKey;
 pub use dto::*;
 pub use error::{ApiError, ErrorBody, ErrorDetail};
 pub use extract::{Json, Path, Query};
+pub use limit::AuthFailureLimit;
 pub use routes::MAX_REASON_CHARS;
 pub use socket::{SocketIoEvents, SocketIoSink, guild_room};
 
@@ -104,6 +108,7 @@ pub struct Api {
     body_limit: usize,
     timeout: Duration,
     socket_io: Option<SocketIoEvents>,
+    auth_failure_limit: Option<AuthFailureLimit>,
 }
 
 #[derive(Clone)]
@@ -111,11 +116,12 @@ pub(crate) struct AppState {
     pub(crate) leveling: Leveling,
     pub(crate) default_guild: GuildId,
     pub(crate) api_key: Option<ApiKey>,
+    pub(crate) auth_failures: Option<limit::AuthFailures>,
 }
 
 impl Api {
     /// An API over `leveling`: no key (mutations refused), default guild 0, a 64 KiB body
-    /// limit, a 10 s timeout, no Socket.IO.
+    /// limit, a 10 s timeout, 10 failed key checks per client per minute, no Socket.IO.
     pub fn new(leveling: Leveling) -> Self {
         Self {
             leveling,
@@ -124,6 +130,7 @@ impl Api {
             body_limit: DEFAULT_BODY_LIMIT,
             timeout: DEFAULT_TIMEOUT,
             socket_io: None,
+            auth_failure_limit: Some(AuthFailureLimit::default()),
         }
     }
 
@@ -131,6 +138,19 @@ impl Api {
     /// one, mutating routes answer 403 (the API fails closed).
     pub fn api_key(mut self, key: Option<ApiKey>) -> Self {
         self.api_key = key;
+        self
+    }
+
+    /// How many failed API-key checks a client may make per window before its mutating
+    /// requests get 429 (with `Retry-After`) until the window ends; `None` turns the brake
+    /// off. Default: [`AuthFailureLimit::default`], 10 per minute.
+    ///
+    /// A client is its IP address, which the router sees only when served with connect
+    /// info (`app.into_make_service_with_connect_info::<SocketAddr>()`, as the reference
+    /// server does); otherwise, and behind a reverse proxy, all clients share one count,
+    /// so one client's bad keys can lock out the others for a window.
+    pub fn auth_failure_limit(mut self, limit: Option<AuthFailureLimit>) -> Self {
+        self.auth_failure_limit = limit;
         self
     }
 
@@ -176,6 +196,7 @@ impl Api {
             leveling: self.leveling,
             default_guild: self.default_guild,
             api_key: self.api_key,
+            auth_failures: self.auth_failure_limit.map(limit::AuthFailures::new),
         };
         let (api, openapi) = api_routes().split_for_parts();
         let api = api

@@ -2,8 +2,17 @@
 
 mod common;
 
-use common::{GUILD, KEY, app, app_with};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{Request, StatusCode, header};
+use common::{GUILD, KEY, TestApp, app, app_configured, app_with};
+use http_body_util::BodyExt;
+use leveling_http::AuthFailureLimit;
 use serde_json::{Value, json};
+use tower::ServiceExt;
 
 const U: &str = "123456789012345678";
 
@@ -477,7 +486,8 @@ async fn guild_id_scopes_awards() {
 
 #[tokio::test]
 async fn mutations_need_the_key() {
-    let app = app();
+    // Twenty wrong keys in a row: the brake on guessing is tested on its own below.
+    let app = app_configured(Some(KEY), |api| api.auth_failure_limit(None));
     let body = json!({"discord_id": U, "amount": 5}).to_string();
     let routes = [
         ("POST", "/api/users"),
@@ -526,6 +536,82 @@ async fn mutations_need_the_key() {
     app.raw("GET", "/api/leveling/leaderboard", None, None, &[])
         .await
         .ok(200);
+}
+
+/// One request from `client` (an address as `into_make_service_with_connect_info` gives it).
+async fn from(
+    app: &TestApp,
+    client: [u8; 4],
+    method: &str,
+    key: &str,
+) -> (StatusCode, Value, Option<String>) {
+    let mut request = Request::builder()
+        .method(method)
+        .uri("/api/leveling/xp")
+        .header(header::AUTHORIZATION, format!("Bearer {key}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(
+            json!({"discord_id": U, "amount": 5}).to_string(),
+        ))
+        .unwrap();
+    request
+        .extensions_mut()
+        .insert(ConnectInfo(SocketAddr::from((client, 40_000))));
+    if method == "GET" {
+        *request.uri_mut() = "/api/leveling/leaderboard".parse().unwrap();
+    }
+    let response = app.router.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let retry = response
+        .headers()
+        .get(header::RETRY_AFTER)
+        .map(|v| v.to_str().unwrap().to_owned());
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        retry,
+    )
+}
+
+#[tokio::test]
+async fn failed_key_checks_are_braked_per_client() {
+    let app = app_configured(Some(KEY), |api| {
+        api.auth_failure_limit(Some(AuthFailureLimit {
+            max_failures: 3,
+            window: Duration::from_secs(1),
+        }))
+    });
+    const A: [u8; 4] = [192, 0, 2, 1];
+    const B: [u8; 4] = [192, 0, 2, 2];
+    for _ in 0..3 {
+        assert_eq!(
+            from(&app, A, "POST", "guess").await.0,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    // Over the limit: refused before the key is even looked at, the right key included.
+    let (status, body, retry) = from(&app, A, "POST", KEY).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(body["error"]["code"], "rate_limited");
+    assert_eq!(retry.as_deref(), Some("1"));
+    // Other clients and reads are not affected.
+    assert_eq!(from(&app, B, "POST", KEY).await.0, StatusCode::OK);
+    assert_eq!(from(&app, A, "GET", "").await.0, StatusCode::OK);
+    // The window ends.
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    assert_eq!(from(&app, A, "POST", KEY).await.0, StatusCode::OK);
+    // A right key starts the count over: three more wrong ones are allowed.
+    for _ in 0..3 {
+        assert_eq!(
+            from(&app, A, "POST", "guess").await.0,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        from(&app, A, "POST", KEY).await.0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
 }
 
 #[tokio::test]

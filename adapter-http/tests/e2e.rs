@@ -19,7 +19,10 @@ async fn serve(app: &TestApp) -> String {
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
     let router = app.router.clone();
-    tokio::spawn(async move { axum::serve(listener, router).await });
+    tokio::spawn(async move {
+        let router = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        axum::serve(listener, router).await
+    });
     format!("http://{addr}")
 }
 
@@ -240,4 +243,33 @@ async fn rest_over_a_real_socket() {
         .await
         .unwrap();
     assert_eq!(board["entries"][0]["discord_id"], "1");
+
+    // Guessing keys: after ten wrong ones (the grant above started the count over), the
+    // next request is refused with 429 and a Retry-After, even with the right key.
+    for _ in 0..10 {
+        let wrong = http
+            .post(format!("{base}/api/leveling/xp"))
+            .bearer_auth("guess")
+            .json(&json!({"discord_id": "1", "amount": 5}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(wrong.status(), 401);
+    }
+    let braked = http
+        .post(format!("{base}/api/leveling/xp"))
+        .bearer_auth(KEY)
+        .json(&json!({"discord_id": "1", "amount": 5}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(braked.status(), 429);
+    let retry: u64 = braked.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry), "{retry}");
+    let body: Value = braked.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "rate_limited");
 }

@@ -39,6 +39,9 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// `REQUEST_TIMEOUT_SECS` (default 10).
     pub request_timeout: Duration,
+    /// `AUTH_FAILURES_PER_MINUTE` (default 10; 0 turns the brake off): failed API-key
+    /// checks a client may make per minute before its mutating requests get 429.
+    pub auth_failures_per_minute: u32,
     /// `DISCORD_TOKEN` and the other `DISCORD_*` settings: the bot runs when the token is set.
     pub discord: Option<leveling_discord::DiscordConfig>,
 }
@@ -54,6 +57,7 @@ impl fmt::Debug for Config {
             .field("tools_file", &self.tools_file)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("request_timeout", &self.request_timeout)
+            .field("auth_failures_per_minute", &self.auth_failures_per_minute)
             .field("discord", &self.discord.as_ref().map(|_| "<set>"))
             .finish()
     }
@@ -121,6 +125,11 @@ impl Config {
                 "invalid REQUEST_TIMEOUT_SECS: expected at least 1, got 0".into(),
             ));
         }
+        let auth_failures_per_minute = parsed(
+            "AUTH_FAILURES_PER_MINUTE",
+            "a number of failed key checks (0: no limit)",
+            10u32,
+        )?;
         let discord =
             leveling_discord::DiscordConfig::from_env().map_err(|e| ConfigError(e.to_string()))?;
         Ok(Self {
@@ -132,6 +141,7 @@ impl Config {
             tools_file,
             max_body_bytes,
             request_timeout: Duration::from_secs(timeout_secs),
+            auth_failures_per_minute,
             discord,
         })
     }

@@ -17,7 +17,7 @@ LOG=$(mktemp)
 KEY="smoke-$RANDOM$RANDOM-secret"
 
 # A bad setting stops start-up with one line naming the variable.
-for setting in PORT=abc HOST=nowhere DEFAULT_GUILD_ID=-1 MAX_BODY_BYTES=x DATABASE_URL=mysql://x; do
+for setting in PORT=abc HOST=nowhere DEFAULT_GUILD_ID=-1 MAX_BODY_BYTES=x AUTH_FAILURES_PER_MINUTE=-1 DATABASE_URL=mysql://x; do
   if out=$(env "$setting" "$SERVER_BIN" 2>&1 >/dev/null); then fail "$setting was accepted"; fi
   name=${setting%%=*}
   [ "$(printf '%s\n' "$out" | grep -c .)" = 1 ] || fail "$setting: expected one line, got: $out"
@@ -48,6 +48,16 @@ json "$BASE/api/leveling/leaderboard" | grep -q '"discord_id":"42"' || fail "lea
 json "$BASE/openapi.json" | grep -q '"openapi":"3.1' || fail "/openapi.json"
 json -L "$BASE/docs" | grep -q 'swagger-ui' || fail "/docs"
 json "$BASE/socket.io/?EIO=4&transport=polling" | grep -q '"sid"' || fail "Socket.IO handshake"
+# Guessing keys: ten more wrong ones (the right one above started the count over), then
+# even the right key gets 429 with a Retry-After for the rest of the minute.
+for _ in $(seq 1 10); do
+  curl -s -o /dev/null -X POST "$BASE/api/leveling/xp" -H 'authorization: Bearer guess' \
+    -H 'content-type: application/json' -d '{"discord_id":"1","amount":5}'
+done
+braked=$(curl -s -D - -o /dev/null -X POST "$BASE/api/leveling/xp" -H "authorization: Bearer $KEY" \
+  -H 'content-type: application/json' -d '{"discord_id":"1","amount":5}')
+printf '%s' "$braked" | grep -q '^HTTP/1.1 429' || fail "key guessing is not braked: $braked"
+printf '%s' "$braked" | grep -qi '^retry-after: [0-9]' || fail "429 without Retry-After: $braked"
 
 kill -TERM "$PID"
 wait "$PID" || fail "the server exited with $? on SIGTERM"

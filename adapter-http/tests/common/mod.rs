@@ -24,14 +24,18 @@ pub fn app() -> TestApp {
 }
 
 pub fn app_with(key: Option<&str>, body_limit: usize) -> TestApp {
+    app_configured(key, |api| api.body_limit(body_limit))
+}
+
+/// An app whose `Api` is set up further by `configure` (the key and the guild are set).
+pub fn app_configured(key: Option<&str>, configure: impl FnOnce(Api) -> Api) -> TestApp {
     let (events, sink) = SocketIoEvents::new();
     let leveling = Leveling::builder(MemoryStore::new()).sink(sink).build();
-    let router = Api::new(leveling.clone())
+    let api = Api::new(leveling.clone())
         .api_key(key.and_then(ApiKey::new))
         .default_guild(GuildId(GUILD))
-        .body_limit(body_limit)
-        .socket_io(events)
-        .router();
+        .socket_io(events);
+    let router = configure(api).router();
     TestApp { router, leveling }
 }
 
