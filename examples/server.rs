@@ -155,7 +155,9 @@ async fn run(config: Config) -> Result<(), String> {
 async fn store(config: &Config) -> Result<LevelingBuilder, String> {
     match &config.database_url {
         None => {
-            tracing::info!("store: in memory (set DATABASE_URL for PostgreSQL)");
+            tracing::warn!(
+                "store: in memory, so all XP is lost when the server stops; set DATABASE_URL for PostgreSQL"
+            );
             Ok(Leveling::builder(MemoryStore::new()))
         }
         Some(url) => {
