@@ -327,9 +327,14 @@ async fn compact(pool: &PgPool) -> Result<u64> {
     // The moves table has no index (cheaper inserts); readers scan it, so keep its dead
     // rows from piling up between autovacuum runs. Needs ownership: best effort.
     // The same for the counts, which every fold updates: a rank sums them.
-    if let Err(error) = sqlx::query("VACUUM xp_bucket_deltas, xp_buckets, xp_bucket_groups")
-        .execute(pool)
-        .await
+    // SKIP_LOCKED and no truncation: with several replicas folding every 500 ms, a VACUUM
+    // that waits for another, or retries for seconds to take the exclusive lock that
+    // truncation needs (which the others' waits deny it), piles them up into a convoy.
+    if let Err(error) = sqlx::query(
+        "VACUUM (SKIP_LOCKED, TRUNCATE false) xp_bucket_deltas, xp_buckets, xp_bucket_groups",
+    )
+    .execute(pool)
+    .await
     {
         tracing::debug!(%error, "vacuuming the rank moves failed");
     }

@@ -451,6 +451,81 @@ async fn migrations_run_once() {
     second.migrate().await.unwrap();
 }
 
+/// Three replicas on one database (three stores, each batching its awards and folding
+/// rank moves in the background) awarding the same members at once: every XP is counted
+/// once, every cooldown lets one message through across replicas, and ranks stay exact.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn replicas_sharing_one_database_stay_exact() {
+    let Some(options) = common::server().await else {
+        return;
+    };
+    let schema = common::fresh_schema(&options).await;
+    let options = options.options([("search_path", schema.as_str())]);
+    let mut replicas = Vec::new();
+    for _ in 0..3 {
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(30));
+        replicas.push(Arc::new(
+            PostgresStore::connect_with(options.clone(), pool)
+                .await
+                .unwrap(),
+        ));
+    }
+    let barrier = Arc::new(Barrier::new(48));
+    let tasks: Vec<_> = (0..48u64)
+        .map(|task| {
+            let store = replicas[task as usize % 3].clone();
+            let barrier = barrier.clone();
+            tokio::spawn(async move {
+                barrier.wait().await;
+                let mut granted_messages = 0;
+                for i in 0..80u64 {
+                    // 40 shared members get two grants of 1 XP from every task, and one
+                    // message each from every task at the same instant.
+                    let id = member(2_000 + (task + i) % 40);
+                    store.award(&grant(id, 1, t0())).await.unwrap();
+                    if i < 40 {
+                        let message = message(member(2_000 + (task + i) % 40), t0());
+                        if matches!(
+                            store.award(&message).await.unwrap().outcome,
+                            AwardOutcome::Granted(_)
+                        ) {
+                            granted_messages += 1;
+                        }
+                    }
+                }
+                granted_messages
+            })
+        })
+        .collect();
+    let mut granted_messages = 0;
+    for task in tasks {
+        granted_messages += task.await.unwrap();
+    }
+    assert_eq!(
+        granted_messages, 40,
+        "one message per member across replicas"
+    );
+    // 48 × 80 grants of 1 XP, two per member per task, plus 75 per member for its message
+    // and daily claim.
+    let mut total = 0;
+    for user in 0..40u64 {
+        let xp = xp_of(&replicas[0], member(2_000 + user)).await;
+        assert_eq!(xp, 48 * 2 + 75, "member {user}");
+        total += xp;
+    }
+    assert_eq!(total, 40 * (96 + 75));
+    for replica in &replicas {
+        assert_buckets_exact(replica).await;
+    }
+    let board = replicas[1]
+        .leaderboard(GUILD, PageRequest::first(100))
+        .await
+        .unwrap();
+    assert_eq!(board.total, 40);
+}
+
 /// A server that is not there: `Unavailable`, and no password anywhere in the error.
 #[tokio::test]
 async fn an_unreachable_server_is_unavailable_and_the_password_stays_secret() {
