@@ -269,27 +269,28 @@ impl Leveling {
     ) -> Vec<Tool> {
         let progression = &self.inner.progression;
         let (old_level, new_level) = (progression.level(xp_before), progression.level(xp));
+        if new_level == old_level {
+            return Vec::new();
+        }
+        let tier = progression.tier(new_level).clone();
+        let tier_changed = *progression.tier(old_level) != tier;
         if new_level < old_level {
-            let tier = progression.tier(new_level);
             self.emit(&Event::LevelDown(LevelDown {
                 member,
                 old_level,
                 new_level,
-                tier: tier.clone(),
-                tier_changed: progression.tier(old_level) != tier,
+                tier,
+                tier_changed,
                 xp,
             }));
-        }
-        if new_level <= old_level {
             return Vec::new();
         }
-        let tier = progression.tier(new_level);
         self.emit(&Event::LevelUp(LevelUp {
             member,
             old_level,
             new_level,
-            tier: tier.clone(),
-            tier_changed: progression.tier(old_level) != tier,
+            tier,
+            tier_changed,
             xp,
             source,
             channel,
