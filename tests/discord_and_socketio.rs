@@ -14,20 +14,21 @@
 
 #[path = "../adapter-discord/tests/fake_discord/mod.rs"]
 mod fake_discord;
+#[path = "../adapter-http/tests/socket_client/mod.rs"]
+mod socket_client;
 
 use std::time::Duration;
 
 use fake_discord::{FakeDiscord, Recorded, TOKEN, message_json, user_json};
-use futures::FutureExt;
 use leveling_core::{Award, GuildId, Leveling, LogSink, MemberId};
 use leveling_discord::serenity::all::ChannelId;
 use leveling_discord::{Announce, Bot, DiscordConfig};
 use leveling_http::{Api, ApiKey, SocketIoEvents};
 use leveling_storage_memory::MemoryStore;
-use rust_socketio::asynchronous::{Client, ClientBuilder};
-use rust_socketio::{Payload, TransportType};
+use rust_socketio::asynchronous::Client;
 use serde_json::{Value, json};
-use tokio::sync::{mpsc, oneshot};
+use socket_client::{Events, next};
+use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 const KEY: &str = "discord-and-socketio-key";
@@ -36,8 +37,6 @@ const GUILD: u64 = 700;
 const CHANNEL: u64 = 710;
 /// Where the bot announces every level-up (`DISCORD_ANNOUNCE=<channel id>`).
 const ANNOUNCE: u64 = 720;
-
-type Events = mpsc::UnboundedReceiver<(String, Value)>;
 
 /// The reference server's wiring, running: engine, bot on the fake Discord, API on a socket.
 struct Server {
@@ -98,28 +97,7 @@ impl Server {
 
     /// A Socket.IO client subscribed to `GUILD`'s room (the server confirmed it).
     async fn subscribed_client(&self) -> (Client, Events) {
-        let (tx, rx) = mpsc::unbounded_channel();
-        // WebSocket transport: rust_socketio 0.6's polling transport is refused by
-        // socketioxide (see adapter-http/tests/e2e.rs).
-        let client = ClientBuilder::new(self.base.as_str())
-            .transport_type(TransportType::Websocket)
-            .on_any(move |event, payload, _client| {
-                let tx = tx.clone();
-                async move {
-                    let value = match payload {
-                        Payload::Text(mut values) if !values.is_empty() => values.remove(0),
-                        _ => Value::Null,
-                    };
-                    let _ = tx.send((event.to_string(), value));
-                }
-                .boxed()
-            })
-            .connect();
-        let client = tokio::time::timeout(Duration::from_secs(5), client)
-            .await
-            .expect("the Socket.IO client connects within 5 s")
-            .expect("the Socket.IO client connects");
-        let mut events = rx;
+        let (client, mut events) = socket_client::connect(&self.base).await;
         // The greeting: the namespace is connected, so `subscribe` is handled from now on.
         let hello = next(&mut events, "connection_established").await;
         assert_eq!(hello["default_guild_id"], GUILD.to_string());
@@ -153,21 +131,6 @@ impl Server {
             assert!(result.is_ok(), "the bot stopped with {result:?}");
         }
     }
-}
-
-/// The next event named `name`, skipping others; fails after 5 s.
-async fn next(events: &mut Events, name: &str) -> Value {
-    let wait = async {
-        loop {
-            let (event, value) = events.recv().await.expect("the client is alive");
-            if event == name {
-                return value;
-            }
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(5), wait)
-        .await
-        .unwrap_or_else(|_| panic!("no {name} event within 5 s"))
 }
 
 fn is_message_to(channel: u64) -> impl Fn(&Recorded) -> bool {

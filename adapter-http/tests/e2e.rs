@@ -2,16 +2,12 @@
 //! through a real Socket.IO client library (`rust_socketio`).
 
 mod common;
-
-use std::time::Duration;
+mod socket_client;
 
 use common::{GUILD, KEY, TestApp, app};
-use futures::FutureExt;
 use leveling_core::{Award, MemberId};
-use rust_socketio::asynchronous::{Client, ClientBuilder};
-use rust_socketio::{Payload, TransportType};
 use serde_json::{Value, json};
-use tokio::sync::mpsc;
+use socket_client::{connect, next};
 
 async fn serve(app: &TestApp) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -24,46 +20,6 @@ async fn serve(app: &TestApp) -> String {
         axum::serve(listener, router).await
     });
     format!("http://{addr}")
-}
-
-type Events = mpsc::UnboundedReceiver<(String, Value)>;
-
-async fn connect(base: &str) -> (Client, Events) {
-    let (tx, rx) = mpsc::unbounded_channel();
-    // WebSocket transport: rust_socketio 0.6's long-polling transport gets a 400 from
-    // socketioxide on its first POST (a client quirk; browsers poll fine).
-    let client = ClientBuilder::new(base)
-        .transport_type(TransportType::Websocket)
-        .on_any(move |event, payload, _client| {
-            let tx = tx.clone();
-            async move {
-                let value = match payload {
-                    Payload::Text(mut values) if !values.is_empty() => values.remove(0),
-                    _ => Value::Null,
-                };
-                let _ = tx.send((event.to_string(), value));
-            }
-            .boxed()
-        })
-        .connect()
-        .await
-        .expect("the Socket.IO client connects");
-    (client, rx)
-}
-
-/// The next event named `name`, skipping others; fails after 5 s.
-async fn next(events: &mut Events, name: &str) -> Value {
-    let wait = async {
-        loop {
-            let (event, value) = events.recv().await.expect("client alive");
-            if event == name {
-                return value;
-            }
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(5), wait)
-        .await
-        .unwrap_or_else(|_| panic!("no {name} event within 5 s"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
