@@ -146,6 +146,13 @@ async fn run() {
     }
 }
 
+/// Runs set-up statements one after the other.
+async fn run_all(pool: &PgPool, statements: &[&'static str]) {
+    for &statement in statements {
+        sqlx::query(statement).execute(pool).await.unwrap();
+    }
+}
+
 /// Runs `TASKS` copies of `work(task, deadline)` until the deadline; returns ops/s.
 async fn phase<F, Fut>(seconds: u64, work: F) -> f64
 where
@@ -205,18 +212,15 @@ async fn throughput(store: &PostgresStore, pool: &PgPool) {
         }
     })
     .await;
-    sqlx::query("VACUUM ANALYZE baseline")
-        .execute(pool)
-        .await
-        .unwrap();
-    sqlx::query("VACUUM ANALYZE members")
-        .execute(pool)
-        .await
-        .unwrap();
-    sqlx::query("VACUUM ANALYZE xp_history")
-        .execute(pool)
-        .await
-        .unwrap();
+    run_all(
+        pool,
+        &[
+            "VACUUM ANALYZE baseline",
+            "VACUUM ANALYZE members",
+            "VACUUM ANALYZE xp_history",
+        ],
+    )
+    .await;
 
     // Each task cycles through its own members; a pass is 61 s later than the previous
     // one on the award clock, so every message is past its cooldown and granted.
@@ -348,18 +352,15 @@ async fn rank(store: &PostgresStore, pool: &PgPool) {
     let members: u64 = env_or("PG_BENCH_MEMBERS", 1_000_000);
     let guild = enc(RANK_GUILD);
     let started = Instant::now();
-    sqlx::query("ALTER TABLE members SET (autovacuum_enabled = false)")
-        .execute(pool)
-        .await
-        .unwrap();
-    sqlx::query("ALTER TABLE xp_buckets SET (autovacuum_enabled = false)")
-        .execute(pool)
-        .await
-        .unwrap();
-    sqlx::query("ALTER TABLE xp_bucket_groups SET (autovacuum_enabled = false)")
-        .execute(pool)
-        .await
-        .unwrap();
+    run_all(
+        pool,
+        &[
+            "ALTER TABLE members SET (autovacuum_enabled = false)",
+            "ALTER TABLE xp_buckets SET (autovacuum_enabled = false)",
+            "ALTER TABLE xp_bucket_groups SET (autovacuum_enabled = false)",
+        ],
+    )
+    .await;
     // Deterministic XP: 10M·u² (many members low, a long tail up), times over a year.
     sqlx::query(
         "INSERT INTO members (guild, user_id, xp, xp_reached_at, streak_day, streak_days)
@@ -386,14 +387,14 @@ async fn rank(store: &PostgresStore, pool: &PgPool) {
     .await
     .unwrap();
     store.compact_rank_counts().await.unwrap();
-    sqlx::query("VACUUM ANALYZE members")
-        .execute(pool)
-        .await
-        .unwrap();
-    sqlx::query("VACUUM ANALYZE xp_buckets, xp_bucket_groups")
-        .execute(pool)
-        .await
-        .unwrap();
+    run_all(
+        pool,
+        &[
+            "VACUUM ANALYZE members",
+            "VACUUM ANALYZE xp_buckets, xp_bucket_groups",
+        ],
+    )
+    .await;
     println!(
         "\n### Rank at {members} members\n\nseeded in {:.1} s",
         started.elapsed().as_secs_f64()
