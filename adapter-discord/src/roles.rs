@@ -58,13 +58,21 @@ pub fn roles_to_remove(current: &[RoleId], tier: &str, config: &TierRoles) -> Ve
     if config.keep_lower {
         return Vec::new();
     }
-    let mut remove: Vec<RoleId> = config
-        .all_roles()
-        .filter(|role| *role != target && current.contains(role))
+    held_except(current, config.all_roles(), Some(target))
+}
+
+/// The roles of `candidates` the member holds, but `keep`, sorted and without repeats.
+fn held_except(
+    current: &[RoleId],
+    candidates: impl Iterator<Item = RoleId>,
+    keep: Option<RoleId>,
+) -> Vec<RoleId> {
+    let mut held: Vec<RoleId> = candidates
+        .filter(|role| Some(*role) != keep && current.contains(role))
         .collect();
-    remove.sort_unstable();
-    remove.dedup();
-    remove
+    held.sort_unstable();
+    held.dedup();
+    held
 }
 
 /// Both lists at once.
@@ -97,17 +105,12 @@ pub fn demotion_changes(
     config: &TierRoles,
 ) -> RoleChanges {
     let target = config.role_for(tier);
-    let mut remove: Vec<RoleId> = if config.keep_lower {
-        above
-            .iter()
-            .filter_map(|name| config.role_for(name))
-            .collect()
+    let remove = if config.keep_lower {
+        let higher = above.iter().filter_map(|name| config.role_for(name));
+        held_except(current, higher, target)
     } else {
-        config.all_roles().collect()
+        held_except(current, config.all_roles(), target)
     };
-    remove.retain(|role| Some(*role) != target && current.contains(role));
-    remove.sort_unstable();
-    remove.dedup();
     RoleChanges {
         add: roles_to_add(current, tier, config),
         remove,
