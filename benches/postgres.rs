@@ -32,7 +32,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use common::SplitMix;
 use leveling::storage::{AwardOutcome, AwardRequest};
-use leveling::{DailyRule, DayBoundary, MemberId, Source, Storage};
+use leveling::{DailyRule, DayBoundary, MemberId, Source, XpStore};
 use leveling_storage_postgres::{PgConnectOptions, PgPool, PgPoolOptions, PostgresStore};
 use sqlx::{Connection, PgConnection};
 

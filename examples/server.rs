@@ -16,7 +16,6 @@ mod config;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use config::Config;
 use leveling_core::{ErrorKind, Leveling, LevelingBuilder, LogSink, NewTool};
@@ -165,7 +164,7 @@ async fn store(config: &Config) -> Result<LevelingBuilder, String> {
                 .await
                 .map_err(|e| format!("DATABASE_URL is set but the database is not usable: {e}"))?;
             tracing::info!("store: PostgreSQL (migrations applied)");
-            Ok(LevelingBuilder::new(Arc::new(store)))
+            Ok(Leveling::builder(store))
         }
     }
 }

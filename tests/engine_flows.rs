@@ -218,13 +218,7 @@ async fn progress_rank_and_leaderboard() {
     assert_eq!(rows, [(2, 1, 2), (3, 3, 1)]); // 500 XP = T(2)
     assert_eq!(board.total, 3);
     let capped = leveling
-        .leaderboard(
-            GuildId(10),
-            PageRequest {
-                limit: 10_000,
-                offset: 0,
-            },
-        )
+        .leaderboard(GuildId(10), PageRequest::new(10_000, 0))
         .await
         .unwrap();
     assert_eq!(capped.items.len(), 3);

@@ -155,6 +155,30 @@ impl Progress {
         self.next_level_xp.map_or(0, |next| next - self.xp)
     }
 
+    /// Progress within the level as a percentage, **rounded down** to hundredths: the one
+    /// figure every adapter shows. `99.99` one XP short of the next level (never `100`
+    /// below it), `0` at a level's first XP, `100` at the maximum level.
+    ///
+    /// ```
+    /// use leveling_core::Progression;
+    ///
+    /// let progression = Progression::default(); // level 1 at 150 XP, level 2 at 500
+    /// assert_eq!(progression.progress(150).percent(), 0.0);
+    /// assert_eq!(progression.progress(499).percent(), 99.71);
+    /// assert_eq!(progression.progress(u64::MAX).percent(), 100.0);
+    /// ```
+    pub fn percent(&self) -> f64 {
+        match self.next_level_xp {
+            None => 100.0,
+            Some(_) => {
+                // Exact integer math: a float ratio can round up to 100 on huge spans.
+                let hundredths = u128::from(self.xp_into_level()) * 10_000
+                    / u128::from(self.xp_for_next_level());
+                hundredths as f64 / 100.0
+            }
+        }
+    }
+
     /// Progress within the level, in `[0, 1)`; `1.0` at the maximum level.
     pub fn fraction(&self) -> f64 {
         match self.next_level_xp {
@@ -165,5 +189,32 @@ impl Progress {
                 fraction.min(1.0 - f64::EPSILON)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn progress(xp: u64, level_xp: u64, next: Option<u64>) -> Progress {
+        Progress {
+            level: 1,
+            xp,
+            level_xp,
+            next_level_xp: next,
+        }
+    }
+
+    #[test]
+    fn percent_rounds_down_to_hundredths_and_reaches_100_only_at_the_cap() {
+        assert_eq!(progress(150, 150, Some(500)).percent(), 0.0);
+        assert_eq!(progress(151, 150, Some(500)).percent(), 0.28);
+        assert_eq!(progress(499, 150, Some(500)).percent(), 99.71);
+        // One XP short on a span where a rounded ratio would show 100.
+        let huge = progress(u64::MAX - 1, 0, Some(u64::MAX));
+        assert_eq!(huge.percent(), 99.99);
+        assert!(huge.fraction() < 1.0);
+        assert_eq!(progress(1_005_000, 1_005_000, None).percent(), 100.0);
+        assert_eq!(progress(2, 0, Some(3)).percent(), 66.66);
     }
 }

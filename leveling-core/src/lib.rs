@@ -44,8 +44,8 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use curve::{LevelCurve, Mee6Curve, Progress, QuadraticCurve};
 pub use daily::{DailyClaim, DailyRule, Day, DayBoundary, Streak};
 pub use engine::{
-    AdminResult, Award, AwardKind, AwardResult, LeaderboardEntry, Leveling, LevelingBuilder,
-    MAX_IDEMPOTENCY_KEY_LEN, MAX_REASON_CHARS, MemberProgress,
+    AdminNote, AdminResult, Award, AwardKind, AwardResult, LeaderboardEntry, Leveling,
+    LevelingBuilder, MAX_IDEMPOTENCY_KEY_LEN, MAX_REASON_CHARS, MemberProgress,
 };
 pub use error::{BoxError, Error, ErrorKind, Result};
 pub use event::{Event, EventSink, LevelDown, LevelUp, LogSink, ToolUnlocked};
@@ -53,9 +53,10 @@ pub use id::{GuildId, MemberId, ParseIdError, UserId};
 pub use page::{Page, PageRequest};
 pub use progression::Progression;
 pub use rules::{ActivityRule, Rules, Source, UnknownSource};
-pub use storage::Storage;
+pub use storage::{CatalogStore, ProfileStore, StatusStore, Storage, XpStore};
 pub use tier::{Tier, Tiers};
 pub use tool::{
-    AccessStatus, NewTool, Tool, ToolAccess, ToolId, Unlock, UnlockReason, access, unlocked_between,
+    AccessStatus, NewTool, Tool, ToolAccess, ToolId, UnknownUnlockReason, Unlock, UnlockReason,
+    access, unlocked_between,
 };
 pub use user::{MAX_NAME_CHARS, MAX_URL_CHARS, NewUser, UserPatch, UserProfile};

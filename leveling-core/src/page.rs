@@ -2,13 +2,19 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Which slice of a list to return.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// Which slice of a list to return. The limit is capped when the request is made, so a
+/// store can trust it.
+///
+/// ```
+/// use leveling_core::PageRequest;
+///
+/// let page = PageRequest::new(1_000, 50);
+/// assert_eq!((page.limit(), page.offset()), (PageRequest::MAX_LIMIT, 50));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PageRequest {
-    /// At most this many items (stores may cap it; see [`PageRequest::MAX_LIMIT`]).
-    pub limit: u32,
-    /// Items to skip.
-    pub offset: u64,
+    limit: u32,
+    offset: u64,
 }
 
 impl PageRequest {
@@ -27,6 +33,16 @@ impl PageRequest {
     /// The first `limit` items.
     pub fn first(limit: u32) -> Self {
         Self::new(limit, 0)
+    }
+
+    /// At most this many items (never more than [`MAX_LIMIT`](Self::MAX_LIMIT)).
+    pub const fn limit(self) -> u32 {
+        self.limit
+    }
+
+    /// Items to skip.
+    pub const fn offset(self) -> u64 {
+        self.offset
     }
 }
 

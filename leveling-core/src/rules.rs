@@ -10,27 +10,31 @@ use crate::DayBoundary;
 
 /// Where a change of XP came from. Recorded with every history entry; cooldowns are per
 /// member and per source.
+///
+/// The discriminants are pinned: stores may keep per-source data by
+/// [`index`](Source::index), so a variant never changes its number and a new one takes
+/// the next free number.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
     /// A chat message.
-    Message,
+    Message = 0,
     /// A bot command.
-    Command,
+    Command = 1,
     /// Minutes in a voice channel.
-    Voice,
+    Voice = 2,
     /// The daily bonus.
-    Daily,
+    Daily = 3,
     /// The streak bonus paid with the daily bonus.
-    Streak,
+    Streak = 4,
     /// A direct grant through the API or an embedder.
-    Api,
+    Api = 5,
     /// An admin change (`addxp`, `setlevel`, `resetxp`).
-    Admin,
+    Admin = 6,
 }
 
 impl Source {
-    /// Every source, in a fixed order (stores may index by [`Source::index`]).
+    /// Every source, in the order of their [`index`](Source::index).
     pub const ALL: [Source; 7] = [
         Source::Message,
         Source::Command,
@@ -54,7 +58,8 @@ impl Source {
         }
     }
 
-    /// Position in [`Source::ALL`].
+    /// The source's pinned number (its position in [`Source::ALL`]), stable across
+    /// versions: stores may index per-source data by it.
     pub const fn index(self) -> usize {
         self as usize
     }
@@ -156,5 +161,33 @@ impl Default for Rules {
             max_grant: 1_000_000,
             max_voice_minutes: 60,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Stores keep cooldown slots by index: renumbering a source would silently mix the
+    /// cooldowns of two sources in every existing database.
+    #[test]
+    fn source_numbers_and_names_are_pinned() {
+        let pinned = [
+            (Source::Message, 0, "message"),
+            (Source::Command, 1, "command"),
+            (Source::Voice, 2, "voice"),
+            (Source::Daily, 3, "daily"),
+            (Source::Streak, 4, "streak"),
+            (Source::Api, 5, "api"),
+            (Source::Admin, 6, "admin"),
+        ];
+        for (position, (source, index, name)) in pinned.into_iter().enumerate() {
+            assert_eq!(source.index(), index, "{source}");
+            assert_eq!(Source::ALL[position], source);
+            assert_eq!(source.as_str(), name);
+            assert_eq!(name.parse::<Source>(), Ok(source));
+        }
+        assert_eq!(Source::ALL.len(), pinned.len());
+        assert!("Message".parse::<Source>().is_err());
     }
 }

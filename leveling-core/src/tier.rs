@@ -83,6 +83,20 @@ impl Tiers {
             .find(|tier| tier.name.eq_ignore_ascii_case(name))
     }
 
+    /// The tiers above `tier`, lowest first (a member who falls to `tier` loses these).
+    ///
+    /// ```
+    /// use leveling_core::Tiers;
+    ///
+    /// let tiers = Tiers::default();
+    /// let above: Vec<_> = tiers.above(tiers.for_level(30)).map(|t| t.name.as_str()).collect();
+    /// assert_eq!(above, ["Elite", "Master"]);
+    /// ```
+    pub fn above<'a>(&'a self, tier: &Tier) -> impl Iterator<Item = &'a Tier> + use<'a> {
+        let last = tier.max_level;
+        self.0.iter().filter(move |t| t.min_level > last)
+    }
+
     /// All tiers, lowest first.
     pub fn iter(&self) -> impl Iterator<Item = &Tier> {
         self.0.iter()
@@ -126,6 +140,23 @@ mod tests {
             ]
         );
         assert_eq!(tiers.by_name("elite").unwrap().min_level, 51);
+    }
+
+    #[test]
+    fn tiers_above_a_tier() {
+        let tiers = Tiers::default();
+        let names = |tier: &Tier| {
+            tiers
+                .above(tier)
+                .map(|t| t.name.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            names(tiers.for_level(0)),
+            ["Member", "Advanced", "Elite", "Master"]
+        );
+        assert_eq!(names(tiers.for_level(75)), ["Master"]);
+        assert!(names(tiers.for_level(100)).is_empty());
     }
 
     #[test]

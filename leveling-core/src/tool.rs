@@ -135,6 +135,30 @@ impl UnlockReason {
     }
 }
 
+impl fmt::Display for UnlockReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A string that names no [`UnlockReason`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown unlock reason {0:?}: expected \"level\" or \"grant\"")]
+pub struct UnknownUnlockReason(pub String);
+
+impl std::str::FromStr for UnlockReason {
+    type Err = UnknownUnlockReason;
+
+    /// `"level"` or `"grant"`, as [`as_str`](UnlockReason::as_str) writes them.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "level" => Ok(UnlockReason::Level),
+            "grant" => Ok(UnlockReason::Grant),
+            other => Err(UnknownUnlockReason(other.to_owned())),
+        }
+    }
+}
+
 /// A recorded unlock: when a member reached a tool's level, or was granted it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Unlock {
@@ -239,6 +263,14 @@ mod tests {
             required_level: level,
             url: None,
         }
+    }
+
+    #[test]
+    fn unlock_reasons_round_trip_through_their_names() {
+        for reason in [UnlockReason::Level, UnlockReason::Grant] {
+            assert_eq!(reason.as_str().parse::<UnlockReason>(), Ok(reason));
+        }
+        assert!("Grant".parse::<UnlockReason>().is_err());
     }
 
     #[test]

@@ -12,21 +12,31 @@ use mockall::{Sequence, mock, predicate::*};
 mock! {
     pub Store {}
     #[async_trait]
-    impl Storage for Store {
+    impl XpStore for Store {
         async fn award(&self, request: &AwardRequest) -> Result<StoredAward>;
         async fn adjust(&self, request: &AdjustRequest) -> Result<Adjusted>;
         async fn member(&self, id: MemberId) -> Result<Option<Member>>;
         async fn rank(&self, id: MemberId) -> Result<Option<u64>>;
         async fn leaderboard(&self, guild: GuildId, page: PageRequest) -> Result<Page<Standing>>;
         async fn history(&self, id: MemberId, page: PageRequest) -> Result<Page<HistoryEntry>>;
-        async fn upsert_user(&self, user: &NewUser, now: DateTime<Utc>) -> Result<(UserProfile, bool)>;
-        async fn update_user(&self, id: UserId, patch: &UserPatch, now: DateTime<Utc>) -> Result<Option<UserProfile>>;
-        async fn user(&self, id: UserId) -> Result<Option<UserProfile>>;
-        async fn users(&self, page: PageRequest) -> Result<Page<UserProfile>>;
+    }
+    #[async_trait]
+    impl CatalogStore for Store {
         async fn create_tool(&self, tool: &Tool) -> Result<()>;
         async fn tools(&self) -> Result<Vec<Tool>>;
         async fn record_unlock(&self, id: MemberId, tool: &ToolId, reason: UnlockReason, at: DateTime<Utc>) -> Result<bool>;
         async fn unlocks(&self, id: MemberId) -> Result<Vec<Unlock>>;
+    }
+    // The award path never touches profiles or totals: any call to these fails the test.
+    #[async_trait]
+    impl ProfileStore for Store {
+        async fn upsert_user(&self, user: &NewUser, now: DateTime<Utc>) -> Result<(UserProfile, bool)>;
+        async fn update_user(&self, id: UserId, patch: &UserPatch, now: DateTime<Utc>) -> Result<Option<UserProfile>>;
+        async fn user(&self, id: UserId) -> Result<Option<UserProfile>>;
+        async fn users(&self, page: PageRequest) -> Result<Page<UserProfile>>;
+    }
+    #[async_trait]
+    impl StatusStore for Store {
         async fn stats(&self) -> Result<StoreStats>;
         async fn health(&self) -> Result<()>;
     }
@@ -438,7 +448,11 @@ async fn admin_changes_carry_the_actor_and_report_rises_and_drops() {
     let mut store = MockStore::new();
     store
         .expect_adjust()
-        .withf(|r| r.adjustment == Adjustment::Set(10_500) && r.actor == Some(UserId(9)))
+        .withf(|r| {
+            r.adjustment == Adjustment::Set(10_500)
+                && r.actor == Some(UserId(9))
+                && r.reason.as_deref() == Some("won the quiz")
+        })
         .times(1)
         .returning(|_| {
             Ok(Adjusted {
@@ -448,7 +462,7 @@ async fn admin_changes_carry_the_actor_and_report_rises_and_drops() {
         });
     store
         .expect_adjust()
-        .withf(|r| r.adjustment == Adjustment::Reset)
+        .withf(|r| r.adjustment == Adjustment::Reset && r.reason.is_none())
         .times(1)
         .returning(|_| {
             Ok(Adjusted {
@@ -459,7 +473,8 @@ async fn admin_changes_carry_the_actor_and_report_rises_and_drops() {
     store.expect_tools().times(1).returning(|| Ok(vec![]));
     let recorder = Recorder::default();
     let leveling = engine(store, vec![Arc::new(recorder.clone())]);
-    let set = leveling.set_level(ID, 10, Some(UserId(9))).await.unwrap();
+    let note = AdminNote::by(UserId(9)).reason("won the quiz");
+    let set = leveling.set_level(ID, 10, note).await.unwrap();
     assert_eq!((set.level_before, set.level), (0, 10));
     let reset = leveling.reset(ID, Some(UserId(9))).await.unwrap();
     assert_eq!((reset.level, reset.xp), (0, 0));
@@ -471,4 +486,12 @@ async fn admin_changes_carry_the_actor_and_report_rises_and_drops() {
         &events[1],
         Event::LevelDown(down) if (down.old_level, down.new_level, down.tier_changed) == (10, 0, false)
     ));
+}
+
+#[tokio::test]
+async fn an_admin_reason_over_the_limit_never_reaches_the_store() {
+    let leveling = engine(MockStore::new(), vec![]);
+    let note = AdminNote::by(UserId(9)).reason("x".repeat(MAX_REASON_CHARS + 1));
+    let error = leveling.add_xp(ID, 5, note).await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::InvalidInput);
 }

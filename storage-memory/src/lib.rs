@@ -1,6 +1,6 @@
 //! # leveling-storage-memory
 //!
-//! A concurrent in-memory [`Storage`] for [`leveling_core`]: for tests, for single-process
+//! A concurrent in-memory [`Storage`](leveling_core::Storage) for [`leveling_core`]: for tests, for single-process
 //! bots, and as the reference server's embedded default. Everything is lost when the
 //! process exits.
 //!
@@ -23,22 +23,19 @@
 //! ```
 #![warn(missing_docs)]
 
+mod catalog;
 mod member;
+mod profiles;
 mod rank_index;
+mod status;
+mod xp;
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use leveling_core::storage::{
-    AdjustRequest, Adjusted, AwardRequest, HistoryEntry, Member, Standing, StoreStats, StoredAward,
-};
-use leveling_core::{
-    Error, GuildId, MemberId, NewUser, Page, PageRequest, Result, Storage, Tool, ToolId, Unlock,
-    UnlockReason, UserId, UserPatch, UserProfile,
-};
+use leveling_core::{GuildId, MemberId, PageRequest, Tool, Unlock, UserId, UserProfile};
 
 use member::{MemberState, RankKey};
 use rank_index::RankIndex;
@@ -103,10 +100,10 @@ fn write<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
 }
 
 fn page_bounds(page: PageRequest, total: usize) -> (usize, usize) {
-    let offset = usize::try_from(page.offset)
+    let offset = usize::try_from(page.offset())
         .unwrap_or(usize::MAX)
         .min(total);
-    (offset, page.limit as usize)
+    (offset, page.limit() as usize)
 }
 
 impl MemoryStore {
@@ -170,192 +167,5 @@ impl MemoryStore {
             }
         }
         result
-    }
-}
-
-#[async_trait]
-impl Storage for MemoryStore {
-    async fn award(&self, request: &AwardRequest) -> Result<StoredAward> {
-        Ok(self.update(request.member, request.now, |state| state.award(request)))
-    }
-
-    async fn adjust(&self, request: &AdjustRequest) -> Result<Adjusted> {
-        Ok(self.update(request.member, request.now, |state| state.adjust(request)))
-    }
-
-    async fn member(&self, id: MemberId) -> Result<Option<Member>> {
-        Ok(self.shard(id).get(&id).map(|state| state.snapshot(id)))
-    }
-
-    async fn rank(&self, id: MemberId) -> Result<Option<u64>> {
-        let Some(key) = self.shard(id).get(&id).map(|state| state.rank_key(id.user)) else {
-            return Ok(None);
-        };
-        let position = lock(&self.guild(id.guild)).rank(&key);
-        Ok(Some(position as u64 + 1))
-    }
-
-    async fn leaderboard(&self, guild: GuildId, page: PageRequest) -> Result<Page<Standing>> {
-        let rows: Vec<(u64, RankKey)>;
-        let total;
-        {
-            let guild = self.guild(guild);
-            let index = lock(&guild);
-            total = index.len();
-            let (offset, limit) = page_bounds(page, total);
-            rows = index
-                .iter_from(offset)
-                .take(limit)
-                .enumerate()
-                .map(|(i, key)| ((offset + i + 1) as u64, key.clone()))
-                .collect();
-        }
-        let users = read(&self.users);
-        let items = rows
-            .into_iter()
-            .map(|(rank, key)| Standing {
-                rank,
-                user: key.user,
-                username: users.get(&key.user).map(|u| u.username.clone()),
-                xp: key.xp(),
-            })
-            .collect();
-        Ok(Page {
-            items,
-            total: total as u64,
-        })
-    }
-
-    async fn history(&self, id: MemberId, page: PageRequest) -> Result<Page<HistoryEntry>> {
-        let shard = self.shard(id);
-        let Some(state) = shard.get(&id) else {
-            return Ok(Page {
-                items: Vec::new(),
-                total: 0,
-            });
-        };
-        let total = state.history.len();
-        let (offset, limit) = page_bounds(page, total);
-        let items = state
-            .history
-            .iter()
-            .rev()
-            .skip(offset)
-            .take(limit)
-            .cloned()
-            .collect();
-        Ok(Page {
-            items,
-            total: total as u64,
-        })
-    }
-
-    async fn upsert_user(&self, user: &NewUser, now: DateTime<Utc>) -> Result<(UserProfile, bool)> {
-        let mut users = write(&self.users);
-        if let Some(profile) = users.get_mut(&user.id) {
-            let patch = UserPatch {
-                username: Some(user.username.clone()),
-                display_name: user.display_name.clone().map(Some),
-                avatar_url: user.avatar_url.clone().map(Some),
-            };
-            patch.apply(profile);
-            profile.updated_at = now;
-            return Ok((profile.clone(), false));
-        }
-        let profile = UserProfile {
-            id: user.id,
-            username: user.username.clone(),
-            display_name: user.display_name.clone(),
-            avatar_url: user.avatar_url.clone(),
-            created_at: now,
-            updated_at: now,
-        };
-        users.insert(user.id, profile.clone());
-        Ok((profile, true))
-    }
-
-    async fn update_user(
-        &self,
-        id: UserId,
-        patch: &UserPatch,
-        now: DateTime<Utc>,
-    ) -> Result<Option<UserProfile>> {
-        let mut users = write(&self.users);
-        Ok(users.get_mut(&id).map(|profile| {
-            patch.apply(profile);
-            profile.updated_at = now;
-            profile.clone()
-        }))
-    }
-
-    async fn user(&self, id: UserId) -> Result<Option<UserProfile>> {
-        Ok(read(&self.users).get(&id).cloned())
-    }
-
-    async fn users(&self, page: PageRequest) -> Result<Page<UserProfile>> {
-        let users = read(&self.users);
-        let (offset, limit) = page_bounds(page, users.len());
-        Ok(Page {
-            items: users.values().skip(offset).take(limit).cloned().collect(),
-            total: users.len() as u64,
-        })
-    }
-
-    async fn create_tool(&self, tool: &Tool) -> Result<()> {
-        let mut tools = write(&self.tools);
-        if tools.iter().any(|t| t.id == tool.id) {
-            return Err(Error::Conflict(format!("tool {} already exists", tool.id)));
-        }
-        let position =
-            tools.partition_point(|t| (t.required_level, &t.id) < (tool.required_level, &tool.id));
-        tools.insert(position, tool.clone());
-        Ok(())
-    }
-
-    async fn tools(&self) -> Result<Vec<Tool>> {
-        Ok(read(&self.tools).clone())
-    }
-
-    async fn record_unlock(
-        &self,
-        id: MemberId,
-        tool: &ToolId,
-        reason: UnlockReason,
-        at: DateTime<Utc>,
-    ) -> Result<bool> {
-        let mut unlocks = lock(&self.unlocks);
-        let list = unlocks.entry(id).or_default();
-        if list.iter().any(|u| &u.tool == tool && u.reason == reason) {
-            return Ok(false);
-        }
-        list.push(Unlock {
-            tool: tool.clone(),
-            reason,
-            at,
-        });
-        Ok(true)
-    }
-
-    async fn unlocks(&self, id: MemberId) -> Result<Vec<Unlock>> {
-        Ok(lock(&self.unlocks).get(&id).cloned().unwrap_or_default())
-    }
-
-    async fn stats(&self) -> Result<StoreStats> {
-        let mut stats = StoreStats {
-            users: read(&self.users).len() as u64,
-            ..StoreStats::default()
-        };
-        for shard in self.shards.iter() {
-            let shard = lock(shard);
-            stats.members += shard.len() as u64;
-            stats.total_xp = shard
-                .values()
-                .fold(stats.total_xp, |sum, m| sum.saturating_add(m.xp));
-        }
-        Ok(stats)
-    }
-
-    async fn health(&self) -> Result<()> {
-        Ok(())
     }
 }

@@ -79,12 +79,12 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use leveling_core::storage::{
-    AdjustRequest, Adjusted, Adjustment, AwardRequest, HistoryEntry, MAX_XP, Member, Standing,
-    StoreStats, StoredAward,
+    AdjustRequest, Adjusted, Adjustment, AwardRequest, CatalogStore, HistoryEntry, MAX_XP, Member,
+    ProfileStore, Standing, StatusStore, StoreStats, StoredAward, XpStore,
 };
 use leveling_core::{
-    Day, Error, GuildId, MemberId, NewUser, Page, PageRequest, Result, Storage, Streak, Tool,
-    ToolId, Unlock, UnlockReason, UserId, UserPatch, UserProfile,
+    Day, Error, GuildId, MemberId, NewUser, Page, PageRequest, Result, Streak, Tool, ToolId,
+    Unlock, UnlockReason, UserId, UserPatch, UserProfile,
 };
 use sqlx::Row;
 use sqlx::migrate::Migrator;
@@ -204,7 +204,7 @@ fn parse_u64_text(text: &str, what: &str) -> Result<u64> {
 }
 
 fn offset(page: PageRequest) -> i64 {
-    clamp_i64(page.offset)
+    clamp_i64(page.offset())
 }
 
 impl PostgresStore {
@@ -372,7 +372,7 @@ fn user_profile(row: &PgRow) -> std::result::Result<UserProfile, sqlx::Error> {
 }
 
 #[async_trait]
-impl Storage for PostgresStore {
+impl XpStore for PostgresStore {
     async fn award(&self, request: &AwardRequest) -> Result<StoredAward> {
         if let Some(batcher) = &self.batcher
             && let Some(result) = batcher.submit(request).await
@@ -463,14 +463,14 @@ impl Storage for PostgresStore {
             .fetch_one(&self.pool)
             .await
             .map_err(decode("leaderboard"))?;
-        let statement = if page.offset >= DEEP_PAGE_OFFSET {
+        let statement = if page.offset() >= DEEP_PAGE_OFFSET {
             sql::LEADERBOARD_DEEP
         } else {
             sql::LEADERBOARD
         };
         let rows = sqlx::query(statement)
             .bind(enc(guild.0))
-            .bind(i64::from(page.limit))
+            .bind(i64::from(page.limit()))
             .bind(offset(page))
             .fetch_all(&self.pool)
             .await
@@ -479,7 +479,7 @@ impl Storage for PostgresStore {
         let mut items = Vec::with_capacity(rows.len());
         for (i, row) in rows.iter().enumerate() {
             items.push(Standing {
-                rank: page.offset.saturating_add(i as u64 + 1),
+                rank: page.offset().saturating_add(i as u64 + 1),
                 user: UserId(dec(row.try_get("user_id").map_err(&context)?)),
                 username: row.try_get("username").map_err(&context)?,
                 xp: to_u64(row.try_get("xp").map_err(&context)?, "xp")?,
@@ -501,7 +501,7 @@ impl Storage for PostgresStore {
         let rows = sqlx::query(sql::HISTORY)
             .bind(enc(id.guild.0))
             .bind(enc(id.user.0))
-            .bind(i64::from(page.limit))
+            .bind(i64::from(page.limit()))
             .bind(offset(page))
             .fetch_all(&self.pool)
             .await
@@ -528,7 +528,10 @@ impl Storage for PostgresStore {
             total: to_u64(total, "history length")?,
         })
     }
+}
 
+#[async_trait]
+impl ProfileStore for PostgresStore {
     async fn upsert_user(&self, user: &NewUser, now: DateTime<Utc>) -> Result<(UserProfile, bool)> {
         let row = sqlx::query(sql::UPSERT_USER)
             .bind(enc(user.id.0))
@@ -583,7 +586,7 @@ impl Storage for PostgresStore {
             .await
             .map_err(decode("users"))?;
         let rows = sqlx::query(sql::USERS)
-            .bind(i64::from(page.limit))
+            .bind(i64::from(page.limit()))
             .bind(offset(page))
             .fetch_all(&self.pool)
             .await
@@ -598,7 +601,10 @@ impl Storage for PostgresStore {
             total: to_u64(total, "user count")?,
         })
     }
+}
 
+#[async_trait]
+impl CatalogStore for PostgresStore {
     async fn create_tool(&self, tool: &Tool) -> Result<()> {
         let inserted = sqlx::query(sql::CREATE_TOOL)
             .bind(tool.id.as_str())
@@ -689,7 +695,10 @@ impl Storage for PostgresStore {
             })
             .collect()
     }
+}
 
+#[async_trait]
+impl StatusStore for PostgresStore {
     async fn stats(&self) -> Result<StoreStats> {
         let row = sqlx::query(sql::STATS)
             .fetch_one(&self.pool)

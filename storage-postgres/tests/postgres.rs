@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use leveling_core::storage::{
-    AdjustRequest, Adjustment, AwardOutcome, AwardRequest, MAX_XP, Storage,
+    AdjustRequest, Adjustment, AwardOutcome, AwardRequest, MAX_XP, StatusStore, XpStore,
 };
 use leveling_core::testing::cases::{grant, message, t0};
 use leveling_core::{ErrorKind, GuildId, MemberId, PageRequest, UserId};

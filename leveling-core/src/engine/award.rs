@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::{DailyClaim, MemberId, Source, Tier, Tool};
+use crate::{DailyClaim, Error, MemberId, Result, Source, Tier, Tool};
 
 /// What earns the XP.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -86,6 +86,54 @@ impl Award {
     /// A direct grant.
     pub fn grant(member: MemberId, amount: u64) -> Self {
         Self::new(member, AwardKind::Grant { amount })
+    }
+
+    /// The sources a caller may name to have their rule applied (what
+    /// [`for_source`](Self::for_source) takes): `message`, `command`, `voice`, `daily`.
+    pub const SOURCES: [Source; 4] = [
+        Source::Message,
+        Source::Command,
+        Source::Voice,
+        Source::Daily,
+    ];
+
+    /// The award for a source named by a caller that is not our Discord bot (the HTTP
+    /// API's `{"source": …}`): the configured rule of that source applies, cooldown
+    /// included. `minutes` goes only with `voice`, and defaults to one minute (what the
+    /// Discord bot's voice ticker pays per tick). `streak`, `api` and `admin` cannot be
+    /// named: a streak comes with the daily claim, a grant names an amount, and admin
+    /// changes have their own calls.
+    ///
+    /// ```
+    /// use leveling_core::{Award, AwardKind, MemberId, Source};
+    ///
+    /// let member = MemberId::new(1, 2);
+    /// let voice = Award::for_source(member, Source::Voice, None).unwrap();
+    /// assert_eq!(voice.kind, AwardKind::Voice { minutes: 1 });
+    /// assert!(Award::for_source(member, Source::Message, Some(5)).is_err());
+    /// assert!(Award::for_source(member, Source::Streak, None).is_err());
+    /// ```
+    pub fn for_source(member: MemberId, source: Source, minutes: Option<u32>) -> Result<Self> {
+        if minutes.is_some() && source != Source::Voice {
+            return Err(Error::InvalidInput(
+                "minutes goes only with source \"voice\"".into(),
+            ));
+        }
+        let kind = match source {
+            Source::Message => AwardKind::Message,
+            Source::Command => AwardKind::Command,
+            Source::Voice => AwardKind::Voice {
+                minutes: minutes.unwrap_or(1),
+            },
+            Source::Daily => AwardKind::Daily,
+            Source::Streak | Source::Api | Source::Admin => {
+                return Err(Error::InvalidInput(format!(
+                    "source {source:?} cannot be awarded directly: use message, command, voice or daily, or an amount for a grant",
+                    source = source.as_str()
+                )));
+            }
+        };
+        Ok(Self::new(member, kind))
     }
 
     /// Adds a note for the history.

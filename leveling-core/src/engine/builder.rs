@@ -28,8 +28,7 @@ pub struct LevelingBuilder {
 }
 
 impl LevelingBuilder {
-    /// A builder on a shared store (for a store already behind an `Arc`).
-    pub fn new(store: Arc<dyn Storage>) -> Self {
+    pub(crate) fn new(store: Arc<dyn Storage>) -> Self {
         Self {
             store,
             rules: Rules::default(),

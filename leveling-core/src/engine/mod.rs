@@ -1,6 +1,7 @@
 //! The engine: turns awards and admin changes into atomic store calls, derives levels,
 //! tiers and unlocks from XP before and after, and tells every sink.
 
+mod admin;
 mod award;
 mod builder;
 mod views;
@@ -9,14 +10,15 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use admin::AdminNote;
 pub use award::{AdminResult, Award, AwardKind, AwardResult};
 pub use builder::LevelingBuilder;
 pub use views::{LeaderboardEntry, MemberProgress};
 
-use crate::storage::{AdjustRequest, Adjustment, AwardOutcome, AwardRequest, Storage};
+use crate::storage::{AwardOutcome, AwardRequest, Storage};
 use crate::{
     Clock, DailyRule, Error, Event, EventSink, LevelDown, LevelUp, MemberId, Progression, Result,
-    Rules, Tool, ToolUnlocked, UnlockReason, UserId, access, unlocked_between,
+    Rules, Tool, ToolUnlocked, UnlockReason, access, unlocked_between,
 };
 
 /// The leveling engine. Cheap to clone (everything inside is shared); build it with
@@ -57,13 +59,16 @@ impl std::fmt::Debug for Leveling {
 impl Leveling {
     /// Starts building an engine on `store` with the seed's rules, curve and tiers, the
     /// system clock and no sinks.
+    ///
+    /// `store` is any [`Storage`]: a store, a shared `Arc<S>`, a `Box<S>` or an
+    /// `Arc<dyn Storage>`. The engine offers no way back to the raw store: every change
+    /// goes through it, so every change reaches the event sinks.
     pub fn builder(store: impl Storage) -> LevelingBuilder {
         LevelingBuilder::new(Arc::new(store))
     }
 
-    /// The store.
-    pub fn store(&self) -> &Arc<dyn Storage> {
-        &self.inner.store
+    pub(crate) fn store(&self) -> &dyn Storage {
+        &*self.inner.store
     }
 
     /// The XP rules.
@@ -94,7 +99,7 @@ impl Leveling {
     pub async fn award(&self, award: Award) -> Result<AwardResult> {
         let now = self.inner.clock.now();
         let request = self.award_request(&award, now)?;
-        let stored = self.inner.store.award(&request).await?;
+        let stored = self.store().award(&request).await?;
         let (granted, xp_before, xp, cooldown_remaining) = match &stored.outcome {
             AwardOutcome::Granted(granted) => {
                 (Some(granted), granted.xp_before, granted.xp_after, None)
@@ -183,76 +188,6 @@ impl Leveling {
         })
     }
 
-    /// Adds XP as an admin (negative removes it, flooring at 0), recorded with `actor`.
-    pub async fn add_xp(
-        &self,
-        member: MemberId,
-        delta: i64,
-        actor: Option<UserId>,
-    ) -> Result<AdminResult> {
-        check_amount(delta.unsigned_abs(), self.inner.rules.max_grant)?;
-        self.adjust(member, Adjustment::Add(delta), actor).await
-    }
-
-    /// Sets a member's XP to the start of `level` (0 to the maximum level).
-    pub async fn set_level(
-        &self,
-        member: MemberId,
-        level: u32,
-        actor: Option<UserId>,
-    ) -> Result<AdminResult> {
-        let progression = &self.inner.progression;
-        if level > progression.max_level() {
-            return Err(Error::InvalidInput(format!(
-                "level must be between 0 and {}",
-                progression.max_level()
-            )));
-        }
-        let xp = progression.xp_for_level(level).min(crate::storage::MAX_XP);
-        self.adjust(member, Adjustment::Set(xp), actor).await
-    }
-
-    /// Resets a member's XP to 0 and clears their streak.
-    pub async fn reset(&self, member: MemberId, actor: Option<UserId>) -> Result<AdminResult> {
-        self.adjust(member, Adjustment::Reset, actor).await
-    }
-
-    async fn adjust(
-        &self,
-        member: MemberId,
-        adjustment: Adjustment,
-        actor: Option<UserId>,
-    ) -> Result<AdminResult> {
-        let request = AdjustRequest {
-            member,
-            adjustment,
-            actor,
-            reason: None,
-            now: self.inner.clock.now(),
-        };
-        let adjusted = self.inner.store.adjust(&request).await?;
-        let unlocked_tools = self
-            .level_changed(
-                member,
-                crate::Source::Admin,
-                None,
-                adjusted.xp_before,
-                adjusted.xp_after,
-            )
-            .await;
-        let progression = &self.inner.progression;
-        let level = progression.level(adjusted.xp_after);
-        Ok(AdminResult {
-            member,
-            xp_before: adjusted.xp_before,
-            xp: adjusted.xp_after,
-            level_before: progression.level(adjusted.xp_before),
-            level,
-            tier: progression.tier(level).clone(),
-            unlocked_tools,
-        })
-    }
-
     /// After XP moved from `xp_before` to `xp`: on a rise in level, records the tools it
     /// unlocked and emits `level_up` then one `tool_unlocked` per tool newly usable; on a
     /// fall (admin changes only), emits `level_down`.
@@ -313,14 +248,14 @@ impl Leveling {
         old_level: u32,
         new_level: u32,
     ) -> Result<Vec<Tool>> {
-        let tools = self.inner.store.tools().await?;
+        let tools = self.store().tools().await?;
         let crossed: Vec<Tool> = unlocked_between(&tools, old_level, new_level)
             .cloned()
             .collect();
         if crossed.is_empty() {
             return Ok(crossed);
         }
-        let unlocks = self.inner.store.unlocks(member).await?;
+        let unlocks = self.store().unlocks(member).await?;
         let now = self.inner.clock.now();
         for tool in &crossed {
             self.inner
@@ -351,7 +286,7 @@ impl Leveling {
     }
 }
 
-fn check_amount(amount: u64, max: u64) -> Result<()> {
+pub(crate) fn check_amount(amount: u64, max: u64) -> Result<()> {
     if amount == 0 || amount > max {
         return Err(Error::InvalidInput(format!(
             "amount must be between 1 and {max}"
@@ -363,7 +298,7 @@ fn check_amount(amount: u64, max: u64) -> Result<()> {
 /// The longest reason (in characters) an award accepts.
 pub const MAX_REASON_CHARS: usize = 500;
 
-fn check_reason(reason: &str) -> Result<()> {
+pub(crate) fn check_reason(reason: &str) -> Result<()> {
     if reason.chars().count() > MAX_REASON_CHARS {
         return Err(Error::InvalidInput(format!(
             "a reason must be at most {MAX_REASON_CHARS} characters"

@@ -61,13 +61,12 @@ impl Leveling {
         self.store().rank(member).await
     }
 
-    /// A page of a guild's leaderboard (limit capped at [`PageRequest::MAX_LIMIT`]).
+    /// A page of a guild's leaderboard.
     pub async fn leaderboard(
         &self,
         guild: GuildId,
         page: PageRequest,
     ) -> Result<Page<LeaderboardEntry>> {
-        let page = PageRequest::new(page.limit, page.offset);
         let standings = self.store().leaderboard(guild, page).await?;
         Ok(standings.map(|standing| {
             let level = self.progression().level(standing.xp);
@@ -84,9 +83,7 @@ impl Leveling {
 
     /// A member's XP history, newest first.
     pub async fn history(&self, member: MemberId, page: PageRequest) -> Result<Page<HistoryEntry>> {
-        self.store()
-            .history(member, PageRequest::new(page.limit, page.offset))
-            .await
+        self.store().history(member, page).await
     }
 
     /// Creates (`true`) or updates (`false`) a user's profile.
@@ -111,9 +108,7 @@ impl Leveling {
 
     /// Profiles by id.
     pub async fn users(&self, page: PageRequest) -> Result<Page<UserProfile>> {
-        self.store()
-            .users(PageRequest::new(page.limit, page.offset))
-            .await
+        self.store().users(page).await
     }
 
     /// Adds a tool to the catalog (its tier must exist; [`Error::Conflict`] for a taken id).

@@ -1,0 +1,218 @@
+//! Decorators: a store that wraps another and changes only what it names.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::{
+    AdjustRequest, Adjusted, AwardRequest, CatalogStore, HistoryEntry, Member, ProfileStore,
+    Standing, StatusStore, Storage, StoreStats, StoredAward, XpStore,
+};
+use crate::{
+    GuildId, MemberId, NewUser, Page, PageRequest, Result, Tool, ToolId, Unlock, UnlockReason,
+    UserId, UserPatch, UserProfile,
+};
+
+/// A store that wraps another: every method forwards to [`inner`](Self::inner) unless
+/// the wrapper overrides it. Implementing this trait makes the wrapper a [`Storage`]
+/// (through blanket implementations of the four store traits).
+///
+/// `Arc<S>` and `Box<S>` are wrappers of `S`, so a shared or boxed store (also
+/// `Arc<dyn Storage>`) is a store.
+///
+/// It lives in its own module, outside `storage::*`: a type that is both a wrapper and
+/// (through it) an [`XpStore`] has two `award` methods, and a glob import of both would
+/// make `store.award(…)` ambiguous.
+///
+/// ```
+/// use std::sync::atomic::{AtomicU64, Ordering};
+/// use leveling_core::storage::{AwardRequest, Storage, StoredAward, wrapper::StoreWrapper};
+///
+/// struct Counting<S> { inner: S, awards: AtomicU64 }
+///
+/// #[async_trait::async_trait]
+/// impl<S: Storage> StoreWrapper for Counting<S> {
+///     type Inner = S;
+///     fn inner(&self) -> &S { &self.inner }
+///     async fn award(&self, request: &AwardRequest) -> leveling_core::Result<StoredAward> {
+///         self.awards.fetch_add(1, Ordering::Relaxed);
+///         self.inner.award(request).await
+///     }
+/// }
+/// # fn is_store(_: impl Storage) {}
+/// # fn check<S: Storage>(s: S) { is_store(Counting { inner: s, awards: AtomicU64::new(0) }) }
+/// ```
+#[async_trait]
+pub trait StoreWrapper: Send + Sync + 'static {
+    /// The wrapped store.
+    type Inner: Storage + ?Sized;
+
+    /// The wrapped store.
+    fn inner(&self) -> &Self::Inner;
+
+    /// See [`XpStore::award`].
+    async fn award(&self, request: &AwardRequest) -> Result<StoredAward> {
+        self.inner().award(request).await
+    }
+    /// See [`XpStore::adjust`].
+    async fn adjust(&self, request: &AdjustRequest) -> Result<Adjusted> {
+        self.inner().adjust(request).await
+    }
+    /// See [`XpStore::member`].
+    async fn member(&self, id: MemberId) -> Result<Option<Member>> {
+        self.inner().member(id).await
+    }
+    /// See [`XpStore::rank`].
+    async fn rank(&self, id: MemberId) -> Result<Option<u64>> {
+        self.inner().rank(id).await
+    }
+    /// See [`XpStore::leaderboard`].
+    async fn leaderboard(&self, guild: GuildId, page: PageRequest) -> Result<Page<Standing>> {
+        self.inner().leaderboard(guild, page).await
+    }
+    /// See [`XpStore::history`].
+    async fn history(&self, id: MemberId, page: PageRequest) -> Result<Page<HistoryEntry>> {
+        self.inner().history(id, page).await
+    }
+    /// See [`ProfileStore::upsert_user`].
+    async fn upsert_user(&self, user: &NewUser, now: DateTime<Utc>) -> Result<(UserProfile, bool)> {
+        self.inner().upsert_user(user, now).await
+    }
+    /// See [`ProfileStore::update_user`].
+    async fn update_user(
+        &self,
+        id: UserId,
+        patch: &UserPatch,
+        now: DateTime<Utc>,
+    ) -> Result<Option<UserProfile>> {
+        self.inner().update_user(id, patch, now).await
+    }
+    /// See [`ProfileStore::user`].
+    async fn user(&self, id: UserId) -> Result<Option<UserProfile>> {
+        self.inner().user(id).await
+    }
+    /// See [`ProfileStore::users`].
+    async fn users(&self, page: PageRequest) -> Result<Page<UserProfile>> {
+        self.inner().users(page).await
+    }
+    /// See [`CatalogStore::create_tool`].
+    async fn create_tool(&self, tool: &Tool) -> Result<()> {
+        self.inner().create_tool(tool).await
+    }
+    /// See [`CatalogStore::tools`].
+    async fn tools(&self) -> Result<Vec<Tool>> {
+        self.inner().tools().await
+    }
+    /// See [`CatalogStore::record_unlock`].
+    async fn record_unlock(
+        &self,
+        id: MemberId,
+        tool: &ToolId,
+        reason: UnlockReason,
+        at: DateTime<Utc>,
+    ) -> Result<bool> {
+        self.inner().record_unlock(id, tool, reason, at).await
+    }
+    /// See [`CatalogStore::unlocks`].
+    async fn unlocks(&self, id: MemberId) -> Result<Vec<Unlock>> {
+        self.inner().unlocks(id).await
+    }
+    /// See [`StatusStore::stats`].
+    async fn stats(&self) -> Result<StoreStats> {
+        self.inner().stats().await
+    }
+    /// See [`StatusStore::health`].
+    async fn health(&self) -> Result<()> {
+        self.inner().health().await
+    }
+}
+
+impl<S: Storage + ?Sized> StoreWrapper for Arc<S> {
+    type Inner = S;
+    fn inner(&self) -> &S {
+        self
+    }
+}
+
+impl<S: Storage + ?Sized> StoreWrapper for Box<S> {
+    type Inner = S;
+    fn inner(&self) -> &S {
+        self
+    }
+}
+
+#[async_trait]
+impl<W: StoreWrapper> XpStore for W {
+    async fn award(&self, request: &AwardRequest) -> Result<StoredAward> {
+        StoreWrapper::award(self, request).await
+    }
+    async fn adjust(&self, request: &AdjustRequest) -> Result<Adjusted> {
+        StoreWrapper::adjust(self, request).await
+    }
+    async fn member(&self, id: MemberId) -> Result<Option<Member>> {
+        StoreWrapper::member(self, id).await
+    }
+    async fn rank(&self, id: MemberId) -> Result<Option<u64>> {
+        StoreWrapper::rank(self, id).await
+    }
+    async fn leaderboard(&self, guild: GuildId, page: PageRequest) -> Result<Page<Standing>> {
+        StoreWrapper::leaderboard(self, guild, page).await
+    }
+    async fn history(&self, id: MemberId, page: PageRequest) -> Result<Page<HistoryEntry>> {
+        StoreWrapper::history(self, id, page).await
+    }
+}
+
+#[async_trait]
+impl<W: StoreWrapper> ProfileStore for W {
+    async fn upsert_user(&self, user: &NewUser, now: DateTime<Utc>) -> Result<(UserProfile, bool)> {
+        StoreWrapper::upsert_user(self, user, now).await
+    }
+    async fn update_user(
+        &self,
+        id: UserId,
+        patch: &UserPatch,
+        now: DateTime<Utc>,
+    ) -> Result<Option<UserProfile>> {
+        StoreWrapper::update_user(self, id, patch, now).await
+    }
+    async fn user(&self, id: UserId) -> Result<Option<UserProfile>> {
+        StoreWrapper::user(self, id).await
+    }
+    async fn users(&self, page: PageRequest) -> Result<Page<UserProfile>> {
+        StoreWrapper::users(self, page).await
+    }
+}
+
+#[async_trait]
+impl<W: StoreWrapper> CatalogStore for W {
+    async fn create_tool(&self, tool: &Tool) -> Result<()> {
+        StoreWrapper::create_tool(self, tool).await
+    }
+    async fn tools(&self) -> Result<Vec<Tool>> {
+        StoreWrapper::tools(self).await
+    }
+    async fn record_unlock(
+        &self,
+        id: MemberId,
+        tool: &ToolId,
+        reason: UnlockReason,
+        at: DateTime<Utc>,
+    ) -> Result<bool> {
+        StoreWrapper::record_unlock(self, id, tool, reason, at).await
+    }
+    async fn unlocks(&self, id: MemberId) -> Result<Vec<Unlock>> {
+        StoreWrapper::unlocks(self, id).await
+    }
+}
+
+#[async_trait]
+impl<W: StoreWrapper> StatusStore for W {
+    async fn stats(&self) -> Result<StoreStats> {
+        StoreWrapper::stats(self).await
+    }
+    async fn health(&self) -> Result<()> {
+        StoreWrapper::health(self).await
+    }
+}
