@@ -31,11 +31,11 @@ const DEFAULT_TOOLS_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    if let Err(error) = dotenvy::dotenv() {
-        if !error.not_found() {
-            eprintln!("error: invalid .env file: {error}");
-            return ExitCode::from(2);
-        }
+    if let Err(error) = dotenvy::dotenv()
+        && !error.not_found()
+    {
+        eprintln!("error: invalid .env file: {error}");
+        return ExitCode::from(2);
     }
     let filter = match std::env::var("RUST_LOG") {
         Ok(raw) if !raw.trim().is_empty() => match EnvFilter::try_new(&raw) {

@@ -100,13 +100,12 @@ impl Bot {
             .setup(move |ctx, ready, framework| {
                 Box::pin(async move {
                     tracing::info!(bot = %ready.user.name, guilds = ready.guilds.len(), "Discord bot connected");
-                    if register {
-                        if let Err(error) =
+                    if register
+                        && let Err(error) =
                             poise::builtins::register_globally(ctx, &framework.options().commands).await
                         {
                             tracing::warn!(%error, "could not register the slash commands");
                         }
-                    }
                     Ok(setup_handler)
                 })
             })

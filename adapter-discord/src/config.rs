@@ -226,12 +226,11 @@ impl DiscordConfig {
             }
             config.api_url = Some(url.trim_end_matches('/').to_owned());
         }
-        if let Some(value) = get("DISCORD_MESSAGE_CONTENT") {
-            if !parse_bool(&value)
+        if let Some(value) = get("DISCORD_MESSAGE_CONTENT")
+            && !parse_bool(&value)
                 .ok_or_else(|| bad("DISCORD_MESSAGE_CONTENT", "must be true or false"))?
-            {
-                config.intents.remove(GatewayIntents::MESSAGE_CONTENT);
-            }
+        {
+            config.intents.remove(GatewayIntents::MESSAGE_CONTENT);
         }
         if let Some(value) = get("DISCORD_REGISTER_COMMANDS") {
             config.register_commands = parse_bool(&value)

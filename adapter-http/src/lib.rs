@@ -88,7 +88,6 @@ pub use dto::*;
 pub use error::{ApiError, ErrorBody, ErrorDetail};
 pub use extract::{Json, Path, Query};
 pub use limit::AuthFailureLimit;
-pub use routes::MAX_REASON_CHARS;
 pub use socket::{SocketIoEvents, SocketIoSink, guild_room};
 
 pub use axum;

@@ -3,14 +3,13 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
-use leveling_core::{Award, GuildId, MemberId, NewTool, NewUser, PageRequest, ToolId, UserPatch};
+use leveling_core::{
+    Award, GuildId, MemberId, NewTool, NewUser, PageRequest, Source, ToolId, UserPatch,
+};
 
 use crate::dto::*;
 use crate::extract::{Json, Path, Query, guild_id, user_id};
 use crate::{ApiError, AppState, ErrorBody};
-
-/// The longest `reason` accepted with an award.
-pub const MAX_REASON_CHARS: usize = 500;
 
 type ApiResult<T> = Result<T, ApiError>;
 
@@ -129,11 +128,6 @@ pub(crate) async fn get_user(
         Some(p) => (p.progress, p.rank, p.member.streak.days),
         None => (progression.progress(0), None, 0),
     };
-    let percent = if p.next_level_xp.is_none() {
-        100.0
-    } else {
-        (p.fraction() * 10_000.0).round() / 100.0
-    };
     Ok(axum::Json(UserDetail {
         discord_id: user,
         guild_id: member.guild,
@@ -150,7 +144,7 @@ pub(crate) async fn get_user(
         progress: ProgressJson {
             xp_into_level: p.xp_into_level(),
             xp_for_next_level: p.xp_for_next_level(),
-            percent,
+            percent: p.percent(),
         },
         streak_days,
         created_at: profile.as_ref().map(|u| u.created_at),
@@ -248,14 +242,9 @@ pub(crate) async fn award_xp(
     Ok(axum::Json(result.into()))
 }
 
+/// The award the body names. The rules (which sources, the voice default, the reason's
+/// length) are the core's: this only picks between a grant and a source.
 fn award_of(member: MemberId, body: &AwardXp) -> ApiResult<Award> {
-    if let Some(reason) = &body.reason {
-        if reason.chars().count() > MAX_REASON_CHARS {
-            return Err(ApiError::invalid(format!(
-                "reason must be at most {MAX_REASON_CHARS} characters"
-            )));
-        }
-    }
     let award = match (body.amount, body.source.as_deref()) {
         (Some(_), Some(_)) => {
             return Err(ApiError::invalid(
@@ -270,20 +259,12 @@ fn award_of(member: MemberId, body: &AwardXp) -> ApiResult<Award> {
             Award::grant(member, amount)
         }
         (None, Some(source)) => {
-            if body.minutes.is_some() && source != "voice" {
-                return Err(ApiError::invalid("minutes goes only with source \"voice\""));
-            }
-            match source {
-                "message" => Award::message(member),
-                "command" => Award::command(member),
-                "voice" => Award::voice(member, body.minutes.unwrap_or(1)),
-                "daily" => Award::daily(member),
-                other => {
-                    return Err(ApiError::invalid(format!(
-                        "unknown source {other:?}: expected message, command, voice or daily"
-                    )));
-                }
-            }
+            let source = source.parse::<Source>().map_err(|_| {
+                ApiError::invalid(format!(
+                    "unknown source {source:?}: expected message, command, voice or daily"
+                ))
+            })?;
+            Award::for_source(member, source, body.minutes)?
         }
     };
     Ok(match &body.reason {

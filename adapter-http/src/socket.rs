@@ -114,10 +114,10 @@ fn on_connect(socket: SocketRef, default_guild: Arc<AtomicU64>) {
         "ping",
         async |socket: SocketRef, TryData(data): TryData<Value>| {
             let mut pong = json!({ "timestamp": chrono::Utc::now().to_rfc3339() });
-            if let Ok(data) = data {
-                if !data.is_null() {
-                    pong["data"] = data;
-                }
+            if let Ok(data) = data
+                && !data.is_null()
+            {
+                pong["data"] = data;
             }
             let _ = socket.emit("pong", &pong);
         },

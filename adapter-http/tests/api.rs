@@ -210,6 +210,39 @@ async fn direct_grant_levels_up_and_reports_it() {
     assert!(r.get("cooldown_remaining_ms").is_none());
 }
 
+/// One XP short of level 100 (a 19,950-XP level) is 99.99 %, never a rounded 100.
+#[tokio::test]
+async fn progress_percent_rounds_down_and_is_100_only_at_the_cap() {
+    let app = app();
+    let percent = |xp: u64| {
+        let app = &app;
+        async move {
+            let got = app.get(&format!("/api/users/{U}")).await;
+            let got = got.ok(200);
+            assert_eq!(got["xp"], xp);
+            (
+                got["level"].as_u64().unwrap(),
+                got["progress"]["percent"].as_f64().unwrap(),
+            )
+        }
+    };
+    for amount in [1_000_000, 4_999] {
+        let body = json!({"discord_id": U, "amount": amount});
+        app.send("POST", "/api/leveling/xp", Some(body))
+            .await
+            .ok(200);
+    }
+    assert_eq!(percent(1_004_999).await, (99, 99.99));
+    app.send(
+        "POST",
+        "/api/leveling/xp",
+        Some(json!({"discord_id": U, "amount": 1})),
+    )
+    .await
+    .ok(200);
+    assert_eq!(percent(1_005_000).await, (100, 100.0));
+}
+
 #[tokio::test]
 async fn sources_follow_their_rules_and_cooldowns() {
     let app = app();

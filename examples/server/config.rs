@@ -95,12 +95,12 @@ impl Config {
         )?;
         let port = parsed("PORT", "a port number", 8000u16)?;
         let database_url = var("DATABASE_URL")?;
-        if let Some(url) = &database_url {
-            if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-                return Err(ConfigError(
-                    "invalid DATABASE_URL: expected a postgres:// or postgresql:// URL".into(),
-                ));
-            }
+        if let Some(url) = &database_url
+            && !(url.starts_with("postgres://") || url.starts_with("postgresql://"))
+        {
+            return Err(ConfigError(
+                "invalid DATABASE_URL: expected a postgres:// or postgresql:// URL".into(),
+            ));
         }
         let api_key = var("API_SECRET_KEY")?.and_then(ApiKey::new);
         let default_guild = GuildId(parsed(

@@ -56,15 +56,15 @@ impl Tiers {
             {
                 return invalid(format!("tier {} is listed twice", tier.name));
             }
-            if let Some(next) = tiers.get(index + 1) {
-                if next.min_level != tier.max_level.saturating_add(1) {
-                    return invalid(format!(
-                        "tier {} must start at level {}, right after tier {}",
-                        next.name,
-                        tier.max_level.saturating_add(1),
-                        tier.name
-                    ));
-                }
+            if let Some(next) = tiers.get(index + 1)
+                && next.min_level != tier.max_level.saturating_add(1)
+            {
+                return invalid(format!(
+                    "tier {} must start at level {}, right after tier {}",
+                    next.name,
+                    tier.max_level.saturating_add(1),
+                    tier.name
+                ));
             }
         }
         Ok(Self(tiers))

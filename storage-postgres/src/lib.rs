@@ -1,6 +1,6 @@
 //! # leveling-storage-postgres
 //!
-//! The production [`Storage`] for [`leveling_core`]: PostgreSQL through sqlx, with the
+//! The production [`Storage`](leveling_core::Storage) for [`leveling_core`]: PostgreSQL through sqlx, with the
 //! schema embedded as migrations.
 //!
 //! - **One round trip per award.** Idempotency lookup, cooldown check, daily / streak
@@ -107,7 +107,7 @@ const AWARD_WORKERS: usize = 2;
 /// How often the background task folds rank-bucket moves into the bucket counts.
 const COMPACT_EVERY: Duration = Duration::from_millis(500);
 
-/// A [`Storage`] on PostgreSQL. Cheap to clone (a pool handle).
+/// A [`Storage`](leveling_core::Storage) on PostgreSQL. Cheap to clone (a pool handle).
 ///
 /// Created inside a tokio runtime, it runs background tasks: one folds the rank-bucket
 /// moves appended by awards into the per-bucket counts every 500 ms, and two send the
