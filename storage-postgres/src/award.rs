@@ -6,7 +6,8 @@ use leveling_core::{DailyClaim, Day, Error, Streak};
 use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Row};
 
-use crate::{clamp_i64, enc, parse_u64_text, sql, to_u64};
+use crate::codec::{clamp_i64, encode_id, parse_u64_text, to_u64};
+use crate::sql;
 
 /// Cooldowns are capped at about 1,000 years, so `now + cooldown` stays a valid time.
 const MAX_COOLDOWN_MICROS: i64 = 1_000 * 366 * 86_400 * 1_000_000;
@@ -38,8 +39,8 @@ pub(crate) async fn apply(
     let mut source = Vec::with_capacity(n);
     for request in requests {
         let daily = request.daily;
-        guild.push(enc(request.member.guild.0));
-        user.push(enc(request.member.user.0));
+        guild.push(encode_id(request.member.guild.0));
+        user.push(encode_id(request.member.user.0));
         slot.push(request.source.index() as i32 + 1);
         amount.push(clamp_i64(request.amount.min(MAX_XP)));
         cooldown.push(request.cooldown.map(|c| {

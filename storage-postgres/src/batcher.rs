@@ -20,7 +20,8 @@ use leveling_core::{Error, MemberId, Result};
 use sqlx::PgPool;
 use tokio::sync::{Mutex, mpsc, oneshot};
 
-use crate::{award, is_unavailable};
+use crate::award;
+use crate::errors::is_unavailable;
 
 /// The most awards in one statement.
 pub(crate) const MAX_BATCH: usize = 64;
