@@ -20,6 +20,25 @@ macro_rules! bucket_moves {
     };
 }
 
+/// Whether the award in `EXCLUDED` claims the day for the member row `m`: it carries a
+/// day (activity), and the member has not claimed that day or a later one. The one
+/// definition of the claim; the award's upsert asks it for the XP, the streak columns and
+/// its `WHERE`.
+macro_rules! claims_today {
+    () => {
+        "(EXCLUDED.streak_day IS NOT NULL AND (m.streak_day IS NULL OR m.streak_day < EXCLUDED.streak_day))"
+    };
+}
+
+/// The streak length after a claim by the award in `EXCLUDED` (only meaningful where
+/// [`claims_today!`] holds): one more than the member's when they claimed the day before,
+/// else 1; capped at `u32::MAX` so the stored value always fits a `DailyClaim`.
+macro_rules! claimed_streak {
+    () => {
+        "(CASE WHEN m.streak_day = EXCLUDED.streak_day - 1 THEN LEAST(m.streak_days + 1, 4294967295) ELSE 1 END)"
+    };
+}
+
 /// Awards in one statement: for each request, the idempotency lookup, cooldown check,
 /// daily / streak claim, XP add (saturating), history rows, cooldown restart, rank-bucket
 /// move (appended to `xp_bucket_deltas`) and key insert. One request or many: the store
@@ -89,29 +108,36 @@ up AS (
     ON CONFLICT (guild, user_id) DO UPDATE SET
         xp = LEAST(
             m.xp::numeric + ($4::bigint[])[-EXCLUDED.prev_xp::int]
-            + CASE WHEN EXCLUDED.streak_day IS NOT NULL
-                        AND (m.streak_day IS NULL OR m.streak_day < EXCLUDED.streak_day)
+            + CASE WHEN "#,
+    claims_today!(),
+    r#"
                    THEN ($7::text[])[-EXCLUDED.prev_xp::int]::numeric + LEAST(
                        ($8::text[])[-EXCLUDED.prev_xp::int]::numeric * LEAST(
-                           CASE WHEN m.streak_day = EXCLUDED.streak_day - 1
-                                THEN LEAST(m.streak_days + 1, 4294967295) ELSE 1 END,
+                           "#,
+    claimed_streak!(),
+    r#",
                            ($9::bigint[])[-EXCLUDED.prev_xp::int]),
                        9223372036854775807)
                    ELSE 0 END,
             9223372036854775807)::bigint,
         prev_xp = m.xp,
-        claim_days = CASE WHEN EXCLUDED.streak_day IS NOT NULL
-                               AND (m.streak_day IS NULL OR m.streak_day < EXCLUDED.streak_day)
-            THEN CASE WHEN m.streak_day = EXCLUDED.streak_day - 1
-                      THEN LEAST(m.streak_days + 1, 4294967295) ELSE 1 END
+        claim_days = CASE WHEN "#,
+    claims_today!(),
+    r#"
+            THEN "#,
+    claimed_streak!(),
+    r#"
             END,
-        streak_days = CASE WHEN EXCLUDED.streak_day IS NOT NULL
-                                AND (m.streak_day IS NULL OR m.streak_day < EXCLUDED.streak_day)
-            THEN CASE WHEN m.streak_day = EXCLUDED.streak_day - 1
-                      THEN LEAST(m.streak_days + 1, 4294967295) ELSE 1 END
+        streak_days = CASE WHEN "#,
+    claims_today!(),
+    r#"
+            THEN "#,
+    claimed_streak!(),
+    r#"
             ELSE m.streak_days END,
-        streak_day = CASE WHEN EXCLUDED.streak_day IS NOT NULL
-                               AND (m.streak_day IS NULL OR m.streak_day < EXCLUDED.streak_day)
+        streak_day = CASE WHEN "#,
+    claims_today!(),
+    r#"
             THEN EXCLUDED.streak_day ELSE m.streak_day END,
         cooldown_until[($3::int[])[-EXCLUDED.prev_xp::int]] =
             CASE WHEN ($5::bigint[])[-EXCLUDED.prev_xp::int] IS NULL
@@ -122,8 +148,9 @@ up AS (
     WHERE (m.cooldown_until[($3::int[])[-EXCLUDED.prev_xp::int]] IS NULL
            OR m.cooldown_until[($3::int[])[-EXCLUDED.prev_xp::int]] <= EXCLUDED.xp_reached_at)
       AND (($4::bigint[])[-EXCLUDED.prev_xp::int] > 0
-           OR (EXCLUDED.streak_day IS NOT NULL
-               AND (m.streak_day IS NULL OR m.streak_day < EXCLUDED.streak_day)))
+           OR ("#,
+    claims_today!(),
+    r#"))
     RETURNING m.guild, m.user_id, m.xp, m.prev_xp, m.claim_days
 ),
 g AS (
