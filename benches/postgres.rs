@@ -119,14 +119,16 @@ async fn run() {
         .execute(&mut admin)
         .await
         .expect("create the bench schema");
-    let store = PostgresStore::connect_with(
-        options.clone().options([("search_path", schema.as_str())]),
-        PgPoolOptions::new()
-            .max_connections(TASKS as u32)
-            .acquire_timeout(Duration::from_secs(60)),
-    )
-    .await
-    .expect("connect the store");
+    let (store, background) = PostgresStore::builder()
+        .connect_with(
+            options.clone().options([("search_path", schema.as_str())]),
+            PgPoolOptions::new()
+                .max_connections(TASKS as u32)
+                .acquire_timeout(Duration::from_secs(60)),
+        )
+        .await
+        .expect("connect the store");
+    tokio::spawn(background);
     let pool = store.pool().clone();
     let version: String = sqlx::query_scalar("SHOW server_version")
         .fetch_one(&pool)
@@ -226,7 +228,12 @@ async fn throughput(store: &PostgresStore, pool: &PgPool) {
     // one on the award clock, so every message is past its cooldown and granted.
     let passes: Arc<Vec<AtomicU64>> = Arc::new((0..TASKS).map(|_| AtomicU64::new(0)).collect());
     let refused = Arc::new(AtomicU64::new(0));
-    let single = Arc::new(store.as_ref().clone().without_award_batching());
+    // The same pool, every award on its own. Its background only folds rank counts, which
+    // the batched store's background already does for this schema: not spawned.
+    let (single, _) = PostgresStore::builder()
+        .without_award_batching()
+        .build(pool.clone());
+    let single = Arc::new(single);
     let sides: [(&str, Option<Arc<PostgresStore>>); 3] = [
         ("baseline upsert", None),
         ("store award", Some(store.clone())),

@@ -160,9 +160,11 @@ async fn store(config: &Config) -> Result<LevelingBuilder, String> {
             Ok(Leveling::builder(MemoryStore::new()))
         }
         Some(url) => {
-            let store = PostgresStore::connect(url)
+            let (store, background) = PostgresStore::connect(url)
                 .await
                 .map_err(|e| format!("DATABASE_URL is set but the database is not usable: {e}"))?;
+            // The store's award workers and rank folding; it ends when the store is dropped.
+            tokio::spawn(background);
             tracing::info!("store: PostgreSQL (migrations applied)");
             Ok(Leveling::builder(store))
         }

@@ -8,12 +8,19 @@
 //! Each award is still all-or-nothing and exact: the statement locks member rows in
 //! key order and checks every cooldown on the locked row.
 //!
+//! The store spawns nothing: the workers are one future inside the store's
+//! [`Background`](crate::Background), which the embedder spawns.
+//!
 //! An award the batch cannot settle (a second award for a member already in the batch,
 //! a lost race, a statement error other than an unreachable server) is handed back to
 //! its caller, which runs it on its own.
 
 use std::collections::HashSet;
+use std::future::Future;
 use std::sync::Arc;
+
+use futures_util::FutureExt;
+use futures_util::future::join_all;
 
 use leveling_core::storage::{AwardRequest, StoredAward};
 use leveling_core::{Error, MemberId, Result};
@@ -40,27 +47,41 @@ pub(crate) struct Batcher {
     queue: mpsc::UnboundedSender<Job>,
 }
 
+/// The error of an award queued for workers that no longer run (or never ran): the
+/// embedder dropped the store's [`Background`](crate::Background) instead of spawning it,
+/// or the runtime it ran on shut down.
+fn workers_gone() -> Error {
+    Error::Internal {
+        message: "award: the store's award workers are not running; spawn the Background \
+                  returned with the store"
+            .into(),
+        source: None,
+    }
+}
+
 impl Batcher {
-    /// Starts `workers` workers on `runtime`.
-    pub(crate) fn start(pool: &PgPool, runtime: &tokio::runtime::Handle, workers: usize) -> Self {
+    /// The queue and `workers` workers (at least one) serving it, as one future for the
+    /// store's [`Background`](crate::Background).
+    pub(crate) fn new(pool: PgPool, workers: usize) -> (Self, impl Future<Output = ()> + Send) {
         let (queue, jobs) = mpsc::unbounded_channel();
         let jobs = Arc::new(Mutex::new(jobs));
-        for _ in 0..workers.max(1) {
-            runtime.spawn(work(pool.clone(), jobs.clone()));
-        }
-        Self { queue }
+        let workers = (0..workers.max(1)).map(|_| work(pool.clone(), jobs.clone()));
+        (Self { queue }, join_all(workers).map(drop))
     }
 
     /// Queues `request`; `None` means the caller runs it alone.
     pub(crate) async fn submit(&self, request: &AwardRequest) -> Reply {
         let (reply, answer) = oneshot::channel();
-        self.queue
-            .send(Job {
-                request: request.clone(),
-                reply,
-            })
-            .ok()?;
-        answer.await.ok().flatten()
+        let job = Job {
+            request: request.clone(),
+            reply,
+        };
+        if self.queue.send(job).is_err() {
+            return Some(Err(workers_gone()));
+        }
+        // A reply dropped unanswered: the worker was dropped, maybe mid-statement, so the
+        // award may or may not be applied; running it again could apply it twice.
+        answer.await.unwrap_or_else(|_| Some(Err(workers_gone())))
     }
 }
 

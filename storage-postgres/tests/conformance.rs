@@ -8,9 +8,5 @@ leveling_core::storage_conformance!(optional common::fresh_store());
 mod unbatched {
     use super::common;
 
-    leveling_core::storage_conformance!(optional async {
-        common::fresh_store()
-            .await
-            .map(leveling_storage_postgres::PostgresStore::without_award_batching)
-    });
+    leveling_core::storage_conformance!(optional common::fresh_unbatched_store());
 }

@@ -440,13 +440,9 @@ async fn migrations_run_once() {
     };
     let schema = common::fresh_schema(&options).await;
     let options = options.options([("search_path", schema.as_str())]);
-    let first = PostgresStore::connect_with(options.clone(), PostgresStore::pool_options())
-        .await
-        .unwrap();
+    let first = common::connect(options.clone(), PostgresStore::pool_options()).await;
     first.award(&grant(member(1), 5, t0())).await.unwrap();
-    let second = PostgresStore::connect_with(options, PostgresStore::pool_options())
-        .await
-        .unwrap();
+    let second = common::connect(options, PostgresStore::pool_options()).await;
     assert_eq!(xp_of(&second, member(1)).await, 5);
     second.migrate().await.unwrap();
 }
@@ -466,11 +462,7 @@ async fn replicas_sharing_one_database_stay_exact() {
         let pool = PgPoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(30));
-        replicas.push(Arc::new(
-            PostgresStore::connect_with(options.clone(), pool)
-                .await
-                .unwrap(),
-        ));
+        replicas.push(Arc::new(common::connect(options.clone(), pool).await));
     }
     let barrier = Arc::new(Barrier::new(48));
     let tasks: Vec<_> = (0..48u64)
@@ -535,11 +527,12 @@ async fn an_unreachable_server_is_unavailable_and_the_password_stays_secret() {
     assert_eq!(error.kind(), ErrorKind::Unavailable, "{error:?}");
     assert_no_secret(&error, secret);
 
-    let lazy = PostgresStore::from_pool(
+    let (lazy, background) = PostgresStore::builder().build(
         PgPoolOptions::new()
             .acquire_timeout(Duration::from_millis(500))
             .connect_lazy_with(url.parse::<PgConnectOptions>().unwrap()),
     );
+    tokio::spawn(background);
     let error = lazy.award(&grant(member(1), 5, t0())).await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Unavailable);
     assert_no_secret(&error, secret);
@@ -651,7 +644,7 @@ async fn the_pool_recovers_when_the_server_comes_back() {
     let pool = PgPoolOptions::new()
         .max_connections(4)
         .acquire_timeout(Duration::from_secs(1));
-    let store = PostgresStore::connect_with(relayed, pool).await.unwrap();
+    let store = common::connect(relayed, pool).await;
     let id = member(3);
     store.award(&grant(id, 10, t0())).await.unwrap();
 
@@ -746,4 +739,52 @@ async fn deep_leaderboard_pages_are_exact() {
             .collect();
         assert_eq!(got, want, "limit {limit}, offset {offset}");
     }
+}
+
+/// Background work is explicit: a batched store whose `Background` was dropped refuses
+/// awards with an error that says why (no silent fallback, no hang); an unbatched one
+/// needs no background for awards; and a spawned background ends with the last store.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn background_work_runs_only_where_the_embedder_spawns_it() {
+    let Some(options) = common::server().await else {
+        return;
+    };
+    let schema = common::fresh_schema(&options).await;
+    let options = options.options([("search_path", schema.as_str())]);
+
+    let (orphan, background) = PostgresStore::builder()
+        .connect_with(options.clone(), PostgresStore::pool_options())
+        .await
+        .unwrap();
+    drop(background);
+    let error = orphan.award(&grant(member(1), 5, t0())).await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Internal, "{error:?}");
+    assert!(error.to_string().contains("Background"), "{error}");
+    assert_eq!(xp_of(&orphan, member(1)).await, 0, "nothing was applied");
+
+    let (unbatched, background) = PostgresStore::builder()
+        .without_award_batching()
+        .connect_with(options.clone(), PostgresStore::pool_options())
+        .await
+        .unwrap();
+    drop(background);
+    unbatched.award(&grant(member(1), 5, t0())).await.unwrap();
+    assert_eq!(xp_of(&unbatched, member(1)).await, 5);
+
+    let (store, background) = PostgresStore::builder()
+        .award_workers(3)
+        .connect_with(options, PostgresStore::pool_options())
+        .await
+        .unwrap();
+    let running = tokio::spawn(background);
+    let clone = store.clone();
+    clone.award(&grant(member(2), 7, t0())).await.unwrap();
+    drop(store);
+    clone.award(&grant(member(2), 7, t0())).await.unwrap();
+    assert_eq!(xp_of(&clone, member(2)).await, 14);
+    drop(clone);
+    tokio::time::timeout(Duration::from_secs(5), running)
+        .await
+        .expect("the background ends once the last store is dropped")
+        .unwrap();
 }

@@ -6,7 +6,9 @@ use std::sync::Once;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use leveling_storage_postgres::{PgConnectOptions, PgPoolOptions, PostgresStore};
+use leveling_storage_postgres::{
+    PgConnectOptions, PgPoolOptions, PostgresStore, PostgresStoreBuilder,
+};
 use sqlx::{Connection, PgConnection};
 
 /// The server the tests use unless `TEST_DATABASE_URL` says otherwise.
@@ -98,22 +100,46 @@ pub async fn fresh_schema(options: &PgConnectOptions) -> String {
     name
 }
 
-/// A migrated store in a new schema with a pool of `connections`, or `None` to skip.
-pub async fn store_with(connections: u32) -> Option<PostgresStore> {
+/// A migrated store built by `builder` in a new schema with a pool of `connections`, its
+/// background work spawned on the test's runtime; or `None` to skip.
+pub async fn store_built(builder: PostgresStoreBuilder, connections: u32) -> Option<PostgresStore> {
     let options = server().await?;
     let schema = fresh_schema(&options).await;
     let options = options.options([("search_path", schema.as_str())]);
     let pool = PgPoolOptions::new()
         .max_connections(connections)
         .acquire_timeout(Duration::from_secs(30));
-    Some(
-        PostgresStore::connect_with(options, pool)
-            .await
-            .expect("connect and migrate the test store"),
-    )
+    let (store, background) = builder
+        .connect_with(options, pool)
+        .await
+        .expect("connect and migrate the test store");
+    tokio::spawn(background);
+    Some(store)
+}
+
+/// A migrated store with default options in a new schema with a pool of `connections`,
+/// or `None` to skip.
+pub async fn store_with(connections: u32) -> Option<PostgresStore> {
+    store_built(PostgresStore::builder(), connections).await
 }
 
 /// A migrated store in a new schema, or `None` to skip.
 pub async fn fresh_store() -> Option<PostgresStore> {
     store_with(6).await
+}
+
+/// A migrated store that sends every award on its own, or `None` to skip.
+pub async fn fresh_unbatched_store() -> Option<PostgresStore> {
+    store_built(PostgresStore::builder().without_award_batching(), 6).await
+}
+
+/// Connects a store (default options) to `options` with `pool`, its background work
+/// spawned on the test's runtime.
+pub async fn connect(options: PgConnectOptions, pool: PgPoolOptions) -> PostgresStore {
+    let (store, background) = PostgresStore::builder()
+        .connect_with(options, pool)
+        .await
+        .expect("connect and migrate the test store");
+    tokio::spawn(background);
+    store
 }

@@ -1,0 +1,85 @@
+//! The store handle and what it offers besides the storage traits: migrations, the pool,
+//! folding rank counts on demand.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use leveling_core::{Error, Result};
+use sqlx::migrate::Migrator;
+
+use crate::batcher::Batcher;
+use crate::errors::classify;
+use crate::{Background, PgPool, PgPoolOptions, PostgresStoreBuilder, maintenance};
+
+/// The embedded migrations (`storage-postgres/migrations`).
+static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+
+/// A [`Storage`](leveling_core::Storage) on PostgreSQL. Cheap to clone (a pool handle and
+/// the award queue).
+///
+/// Built by [`PostgresStore::connect`] or [`PostgresStore::builder`], always next to its
+/// [`Background`]: the future that runs the award workers (which send queued awards to
+/// the database in batches) and folds rank counts every 500 ms. The store spawns nothing
+/// itself; spawn the background on your runtime. It ends when the last clone of the
+/// store is dropped.
+#[derive(Clone, Debug)]
+pub struct PostgresStore {
+    pub(crate) pool: PgPool,
+    /// The award queue (see `batcher`); `None` when batching is off.
+    pub(crate) batcher: Option<Batcher>,
+    /// Dropped with the last clone, which ends the rank folding.
+    pub(crate) _alive: Arc<()>,
+}
+
+impl PostgresStore {
+    /// Connects to `url` with the default options and runs the embedded migrations:
+    /// `PostgresStore::builder().connect(url)` (see
+    /// [`PostgresStoreBuilder::connect`]). Spawn the returned [`Background`].
+    ///
+    /// ```no_run
+    /// use leveling_storage_postgres::PostgresStore;
+    ///
+    /// # async fn run() -> leveling_core::Result<()> {
+    /// let (store, background) =
+    ///     PostgresStore::connect("postgres://postgres@127.0.0.1:5432/test").await?;
+    /// tokio::spawn(background);
+    /// # Ok(()) }
+    /// ```
+    pub async fn connect(url: &str) -> Result<(Self, Background)> {
+        Self::builder().connect(url).await
+    }
+
+    /// Options (award batching, worker count), then a constructor.
+    pub fn builder() -> PostgresStoreBuilder {
+        PostgresStoreBuilder::default()
+    }
+
+    /// The pool settings [`connect`](Self::connect) uses: up to 16 connections, and a
+    /// request waits at most 5 s for one (then fails as unavailable).
+    pub fn pool_options() -> PgPoolOptions {
+        PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(5))
+    }
+
+    /// Applies the embedded migrations that are not applied yet.
+    pub async fn migrate(&self) -> Result<()> {
+        MIGRATOR.run(&self.pool).await.map_err(|error| match error {
+            sqlx::migrate::MigrateError::Execute(error) => classify("running migrations", error),
+            error => Error::internal("running migrations failed", error),
+        })
+    }
+
+    /// Folds the rank-bucket moves appended by awards and admin changes into the
+    /// per-bucket counts; returns how many bucket groups changed. Reads are exact before
+    /// and after (they add both tables); folding keeps them short. The store's
+    /// [`Background`] calls this every 500 ms.
+    pub async fn compact_rank_counts(&self) -> Result<u64> {
+        maintenance::fold_rank_counts(&self.pool).await
+    }
+
+    /// The underlying pool.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
