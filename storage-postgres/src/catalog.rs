@@ -48,21 +48,12 @@ impl UnlockRow {
         Ok(Unlock {
             tool: ToolId::new(self.tool)
                 .map_err(|e| Error::internal("unlocks: a stored id is invalid", e))?,
-            reason: unlock_reason(&self.reason)?,
+            reason: self
+                .reason
+                .parse::<UnlockReason>()
+                .map_err(|e| Error::internal("unlocks: unknown reason", e))?,
             at: self.unlocked_at,
         })
-    }
-}
-
-/// A stored unlock reason (`UnlockReason::as_str`) back to the enum.
-fn unlock_reason(stored: &str) -> Result<UnlockReason> {
-    match stored {
-        "level" => Ok(UnlockReason::Level),
-        "grant" => Ok(UnlockReason::Grant),
-        _ => Err(Error::Internal {
-            message: "unlocks: unknown reason".into(),
-            source: None,
-        }),
     }
 }
 

@@ -7,7 +7,9 @@ use leveling_core::storage::{
     AdjustRequest, Adjusted, Adjustment, AwardRequest, HistoryEntry, MAX_XP, Member, Standing,
     StoredAward, XpStore,
 };
-use leveling_core::{Day, Error, GuildId, MemberId, Page, PageRequest, Result, Streak, UserId};
+use leveling_core::{
+    Day, Error, GuildId, MemberId, Page, PageRequest, Result, Source, Streak, UserId,
+};
 
 use crate::codec::{clamp_i64, decode_id, encode_id, to_u64};
 use crate::errors::db_error;
@@ -74,7 +76,7 @@ impl HistoryRow {
             amount: self.amount,
             source: self
                 .source
-                .parse()
+                .parse::<Source>()
                 .map_err(|e| Error::internal("history: unknown source", e))?,
             xp_before: to_u64(self.xp_before, "xp")?,
             xp_after: to_u64(self.xp_after, "xp")?,
