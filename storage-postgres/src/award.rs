@@ -2,9 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use leveling_core::storage::{AwardOutcome, AwardRequest, Granted, MAX_XP, StoredAward};
-use leveling_core::{DailyClaim, Day, Error, Streak};
-use sqlx::postgres::PgRow;
-use sqlx::{PgPool, Row};
+use leveling_core::{DailyClaim, Day, Error, Result, Streak};
+use sqlx::PgPool;
 
 use crate::codec::{clamp_i64, encode_id, parse_u64_text, to_u64};
 use crate::sql;
@@ -22,7 +21,7 @@ pub(crate) type Attempt = Option<StoredAward>;
 pub(crate) async fn apply(
     pool: &PgPool,
     requests: &[&AwardRequest],
-) -> Result<Vec<leveling_core::Result<Attempt>>, sqlx::Error> {
+) -> std::result::Result<Vec<Result<Attempt>>, sqlx::Error> {
     let n = requests.len();
     let mut guild = Vec::with_capacity(n);
     let mut user = Vec::with_capacity(n);
@@ -57,7 +56,7 @@ pub(crate) async fn apply(
         now.push(request.now);
         source.push(request.source.as_str());
     }
-    let rows = sqlx::query(sql::AWARD)
+    let rows: Vec<AwardRow> = sqlx::query_as(sql::AWARD)
         .bind(guild)
         .bind(user)
         .bind(slot)
@@ -80,60 +79,75 @@ pub(crate) async fn apply(
         )));
     }
     Ok(rows
-        .iter()
+        .into_iter()
         .zip(requests)
-        .map(|(row, request)| {
-            outcome(row, request).map_err(|error| match error {
-                sqlx::Error::Decode(source) => match source.downcast::<Error>() {
-                    Ok(error) => *error,
-                    Err(source) => Error::internal("award: bad data from the database", source),
-                },
-                error => Error::internal("award: bad data from the database", error),
-            })
-        })
+        .map(|(row, request)| row.outcome(request))
         .collect())
 }
 
-/// Reads one request's row of the statement.
-fn outcome(row: &PgRow, request: &AwardRequest) -> Result<Attempt, sqlx::Error> {
-    let internal = |e: Error| sqlx::Error::Decode(Box::new(e));
-    let daily = request.daily;
+/// One request's row of [`sql::AWARD`]. Which group of columns is set says what
+/// happened: `key_*` a replayed idempotency key, `granted_*` a grant, neither a refusal
+/// (`cur_*`: the member as the statement's snapshot saw it).
+#[derive(sqlx::FromRow)]
+struct AwardRow {
+    key_xp_before: Option<i64>,
+    key_xp_after: Option<i64>,
+    key_amount: Option<i64>,
+    key_claim_days: Option<i64>,
+    /// Text: a `numeric` that may not fit `i64`.
+    key_bonus: Option<String>,
+    key_streak_bonus: Option<String>,
+    granted_before: Option<i64>,
+    granted_after: Option<i64>,
+    granted_amount: Option<i64>,
+    granted_claim_days: Option<i64>,
+    cur_xp: Option<i64>,
+    cur_until: Option<DateTime<Utc>>,
+    cur_streak_day: Option<i64>,
+}
 
-    if let Some(before) = row.try_get::<Option<i64>, _>("key_xp_before")? {
-        let claim = match row.try_get::<Option<i64>, _>("key_claim_days")? {
-            None => None,
-            Some(days) => {
-                let bonus: Option<String> = row.try_get("key_bonus")?;
-                let streak_bonus: Option<String> = row.try_get("key_streak_bonus")?;
-                Some(DailyClaim {
+/// A column the statement sets together with the one that chose the branch.
+fn present(value: Option<i64>, what: &str) -> Result<u64> {
+    to_u64(
+        value.ok_or_else(|| Error::Internal {
+            message: format!("award: the statement returned no {what}"),
+            source: None,
+        })?,
+        what,
+    )
+}
+
+impl AwardRow {
+    /// What the row says happened to `request`.
+    fn outcome(self, request: &AwardRequest) -> Result<Attempt> {
+        let daily = request.daily;
+
+        if let Some(before) = self.key_xp_before {
+            let claim = match self.key_claim_days {
+                None => None,
+                Some(days) => Some(DailyClaim {
                     streak_days: u32::try_from(days).unwrap_or(u32::MAX),
-                    bonus: parse_u64_text(bonus.as_deref().unwrap_or("0"), "bonus")
-                        .map_err(internal)?,
+                    bonus: parse_u64_text(self.key_bonus.as_deref().unwrap_or("0"), "bonus")?,
                     streak_bonus: parse_u64_text(
-                        streak_bonus.as_deref().unwrap_or("0"),
+                        self.key_streak_bonus.as_deref().unwrap_or("0"),
                         "streak bonus",
-                    )
-                    .map_err(internal)?,
-                })
-            }
-        };
-        let granted = Granted {
-            xp_before: to_u64(before, "xp").map_err(internal)?,
-            xp_after: to_u64(row.try_get("key_xp_after")?, "xp").map_err(internal)?,
-            amount: to_u64(row.try_get("key_amount")?, "amount").map_err(internal)?,
-            daily: claim,
-        };
-        return Ok(Some(StoredAward {
-            outcome: AwardOutcome::Granted(granted),
-            replayed: true,
-        }));
-    }
+                    )?,
+                }),
+            };
+            let granted = Granted {
+                xp_before: to_u64(before, "xp")?,
+                xp_after: present(self.key_xp_after, "xp")?,
+                amount: present(self.key_amount, "amount")?,
+                daily: claim,
+            };
+            return Ok(Some(StoredAward {
+                outcome: AwardOutcome::Granted(granted),
+                replayed: true,
+            }));
+        }
 
-    if let Some(before) = row.try_get::<Option<i64>, _>("granted_before")? {
-        let claim = row
-            .try_get::<Option<i64>, _>("granted_claim_days")?
-            .zip(daily)
-            .map(|(days, rule)| {
+        if let Some(before) = self.granted_before {
+            let claim = self.granted_claim_days.zip(daily).map(|(days, rule)| {
                 let streak_days = u32::try_from(days).unwrap_or(u32::MAX);
                 DailyClaim {
                     streak_days,
@@ -143,43 +157,41 @@ fn outcome(row: &PgRow, request: &AwardRequest) -> Result<Attempt, sqlx::Error> 
                         .saturating_mul(u64::from(streak_days.min(rule.cap_days))),
                 }
             });
-        let granted = Granted {
-            xp_before: to_u64(before, "xp").map_err(internal)?,
-            xp_after: to_u64(row.try_get("granted_after")?, "xp").map_err(internal)?,
-            amount: to_u64(row.try_get("granted_amount")?, "amount").map_err(internal)?,
-            daily: claim,
-        };
-        return Ok(Some(StoredAward {
-            outcome: AwardOutcome::Granted(granted),
-            replayed: false,
-        }));
-    }
+            let granted = Granted {
+                xp_before: to_u64(before, "xp")?,
+                xp_after: present(self.granted_after, "xp")?,
+                amount: present(self.granted_amount, "amount")?,
+                daily: claim,
+            };
+            return Ok(Some(StoredAward {
+                outcome: AwardOutcome::Granted(granted),
+                replayed: false,
+            }));
+        }
 
-    // Refused. The reason comes from the statement's snapshot; when the snapshot would
-    // have granted, the row changed under us (a concurrent award): try again.
-    let xp =
-        to_u64(row.try_get::<Option<i64>, _>("cur_xp")?.unwrap_or(0), "xp").map_err(internal)?;
-    let until: Option<DateTime<Utc>> = row.try_get("cur_until")?;
-    if let Some(until) = until.filter(|until| *until > request.now) {
-        let remaining = (until - request.now).to_std().unwrap_or_default();
-        return Ok(Some(StoredAward {
-            outcome: AwardOutcome::Cooldown { remaining, xp },
-            replayed: false,
-        }));
+        // Refused. The reason comes from the statement's snapshot; when the snapshot would
+        // have granted, the row changed under us (a concurrent award): try again.
+        let xp = to_u64(self.cur_xp.unwrap_or(0), "xp")?;
+        if let Some(until) = self.cur_until.filter(|until| *until > request.now) {
+            let remaining = (until - request.now).to_std().unwrap_or_default();
+            return Ok(Some(StoredAward {
+                outcome: AwardOutcome::Cooldown { remaining, xp },
+                replayed: false,
+            }));
+        }
+        let can_claim = daily.is_some_and(|rule| {
+            rule.claim(Streak {
+                last_claim: self.cur_streak_day.map(Day),
+                days: 0,
+            })
+            .is_some()
+        });
+        if request.amount == 0 && !can_claim {
+            return Ok(Some(StoredAward {
+                outcome: AwardOutcome::AlreadyClaimed { xp },
+                replayed: false,
+            }));
+        }
+        Ok(None)
     }
-    let streak_day: Option<i64> = row.try_get("cur_streak_day")?;
-    let can_claim = daily.is_some_and(|rule| {
-        rule.claim(Streak {
-            last_claim: streak_day.map(Day),
-            days: 0,
-        })
-        .is_some()
-    });
-    if request.amount == 0 && !can_claim {
-        return Ok(Some(StoredAward {
-            outcome: AwardOutcome::AlreadyClaimed { xp },
-            replayed: false,
-        }));
-    }
-    Ok(None)
 }
