@@ -1,7 +1,7 @@
 //! # leveling-storage-postgres
 //!
-//! The production [`Storage`](leveling_core::Storage) for [`leveling_core`]: PostgreSQL through sqlx, with the
-//! schema embedded as migrations.
+//! The production [`Storage`](leveling_core::Storage) for [`leveling_core`]: PostgreSQL
+//! through sqlx, with the schema embedded as migrations.
 //!
 //! - **One round trip per award.** Idempotency lookup, cooldown check, daily / streak
 //!   claim, XP add, history rows, cooldown restart and idempotency key are one SQL
@@ -11,9 +11,9 @@
 //!   share that statement and its commit, each still all-or-nothing
 //!   ([`PostgresStoreBuilder::without_award_batching`] turns that off).
 //! - **Cheap exact rank.** A per-guild count of members per XP bucket
-//!   (`floor(4·√(xp + 16384)) − 512`), fed by the same statements (appended moves, folded in
-//!   the background), turns a member's position into a short sum plus a count within one
-//!   bucket; see the crate README for the design and the figures.
+//!   (`floor(4·√(xp + 16384)) − 512`), fed by the same statements (appended moves, folded
+//!   by the store's [`Background`]), turns a member's position into a short sum plus a
+//!   count within one bucket; see the crate README for the design and the figures.
 //! - **Background work is yours to spawn.** Every constructor returns the store and its
 //!   [`Background`]: one future that runs the award workers and folds the rank counts
 //!   every 500 ms, and completes once the last clone of the store is dropped. The store
