@@ -1,5 +1,7 @@
 //! Discord bench: messages per second through the message-XP path (the bot's handler, the
-//! engine and the memory store), without any network.
+//! engine and the memory store), without any network: the Discord side is wired as an
+//! embedder wires it ([`Discord::new`], its jobs spawned), with announcements off and no
+//! tier roles, so its jobs never call Discord.
 //!
 //! `cargo bench --bench discord`. Figures are in `adapter-discord/README.md`.
 
@@ -9,8 +11,8 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use leveling::memory::MemoryStore;
 use leveling::{ActivityRule, Leveling, Rules};
-use leveling_discord::serenity::all::{Message, UserId};
-use leveling_discord::{Handler, Settings};
+use leveling_discord::serenity::all::{Http, Message, UserId};
+use leveling_discord::{Announce, Discord, Handler, Settings};
 
 const GUILD: u64 = 1;
 
@@ -34,11 +36,18 @@ fn message(user: u64) -> Message {
     .unwrap()
 }
 
-fn handler(rules: Rules) -> Handler {
-    Handler::new(
-        Leveling::builder(MemoryStore::new()).rules(rules).build(),
-        Settings::default(),
-    )
+/// A wired Discord side on `rt`, its jobs running there; announcements off, no tier roles.
+fn handler(rt: &tokio::runtime::Runtime, rules: Rules) -> Handler {
+    let settings = Settings {
+        announce: Announce::Off,
+        ..Settings::default()
+    };
+    let discord = Discord::new(Leveling::builder(MemoryStore::new()).rules(rules), settings);
+    let handler = discord.handler().clone();
+    // Never used for a request: nothing is announced and no role is configured.
+    let http = std::sync::Arc::new(Http::new("bench-no-token"));
+    rt.spawn(discord.jobs(http));
+    handler
 }
 
 fn bench_messages(c: &mut Criterion) {
@@ -48,7 +57,7 @@ fn bench_messages(c: &mut Criterion) {
     group.measurement_time(Duration::from_secs(5));
 
     // A member's first message: profile sync write, award, daily bonus and streak.
-    let fresh = handler(Rules::default());
+    let fresh = handler(&rt, Rules::default());
     let template = message(1);
     let mut next_user = 1_000_000u64;
     group.bench_function("first_message_of_a_member", |b| {
@@ -79,7 +88,7 @@ fn bench_messages(c: &mut Criterion) {
         },
         ..Rules::default()
     };
-    let steady = handler(no_cooldown);
+    let steady = handler(&rt, no_cooldown);
     let members: Vec<Message> = (1..=10_000).map(message).collect();
     rt.block_on(async {
         for m in &members {
@@ -95,7 +104,7 @@ fn bench_messages(c: &mut Criterion) {
     });
 
     // Busy chat with the seed's 60 s cooldown: most messages are refused by the store.
-    let seed = handler(Rules::default());
+    let seed = handler(&rt, Rules::default());
     rt.block_on(async {
         for m in &members {
             seed.on_message(m).await.unwrap();

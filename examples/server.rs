@@ -67,23 +67,22 @@ async fn main() -> ExitCode {
 async fn run(config: Config) -> Result<(), String> {
     let (events, sink) = SocketIoEvents::new();
     let builder = store(&config).await?.sink(sink).sink(LogSink);
-    // The Discord announcer is a sink too: level-ups from the API reach Discord as well.
-    let (builder, announcements) = match &config.discord {
-        Some(_) => {
-            let (sink, queue) = leveling_discord::announcements();
-            (builder.sink(sink), Some(queue))
+    // The Discord bot registers its announcer as a sink too (after the two above), so
+    // level-ups from the API reach Discord as well.
+    let (leveling, bot) = match config.discord.clone() {
+        Some(discord) => {
+            let bot = leveling_discord::Bot::new(builder, discord);
+            (bot.leveling().clone(), Some(bot))
         }
-        None => (builder, None),
+        None => (builder.build(), None),
     };
-    let leveling = builder.build();
     seed_tools(&leveling, &config).await?;
 
     // `true` once anything asks the whole server to stop: a signal, or the bot failing.
     let (stop, stopped) = watch::channel(false);
-    let bot = match (config.discord, announcements) {
-        (Some(discord), Some(queue)) => {
+    let bot = match bot {
+        Some(bot) => {
             tracing::info!("Discord bot: starting");
-            let bot = leveling_discord::Bot::new(leveling.clone(), discord).announcements(queue);
             let (stop, mut stopped) = (stop.clone(), stopped.clone());
             Some(tokio::spawn(async move {
                 let result = bot
@@ -97,7 +96,7 @@ async fn run(config: Config) -> Result<(), String> {
                 result
             }))
         }
-        _ => {
+        None => {
             tracing::info!("Discord bot: off (set DISCORD_TOKEN to run it beside the API)");
             None
         }

@@ -3,8 +3,8 @@
 //! the HTTP API is announced on Discord.
 //!
 //! The wiring is `examples/server.rs`'s, with the in-memory store: one [`Leveling`] with
-//! the Socket.IO sink ([`SocketIoEvents`]) and the Discord announcer sink
-//! ([`leveling_discord::announcements`]); the real [`Bot`] (serenity + poise) connected to
+//! the Socket.IO sink ([`SocketIoEvents`]) and the Discord announcer sink (registered by
+//! [`Bot::new`]); the real [`Bot`] (serenity + poise) connected to
 //! adapter-discord's fake Discord (REST + gateway on 127.0.0.1, reused from
 //! `adapter-discord/tests/fake_discord/`); the [`Api`] router with its Socket.IO layer
 //! served on an ephemeral port; and a real Socket.IO client (`rust_socketio`, WebSocket
@@ -52,26 +52,22 @@ impl Server {
     async fn start() -> Self {
         let fake = FakeDiscord::start().await;
 
-        // As in examples/server.rs: the Socket.IO sink, LogSink, then the Discord announcer.
+        // As in examples/server.rs: the Socket.IO sink, LogSink, then the bot (which
+        // registers the Discord announcer).
         let (events, socket_sink) = SocketIoEvents::new();
-        let (announce_sink, announcements) = leveling_discord::announcements();
-        let leveling = Leveling::builder(MemoryStore::new())
+        let builder = Leveling::builder(MemoryStore::new())
             .sink(socket_sink)
-            .sink(LogSink)
-            .sink(announce_sink)
-            .build();
+            .sink(LogSink);
 
         let mut config = DiscordConfig::new(TOKEN);
         config.api_url = Some(fake.api_url.clone());
         config.settings.announce = Announce::Channel(ChannelId::new(ANNOUNCE));
+        let bot = Bot::new(builder, config);
+        let leveling = bot.leveling().clone();
         let (stop_bot, stopped) = oneshot::channel::<()>();
-        let bot = tokio::spawn(
-            Bot::new(leveling.clone(), config)
-                .announcements(announcements)
-                .run(async move {
-                    stopped.await.ok();
-                }),
-        );
+        let bot = tokio::spawn(bot.run(async move {
+            stopped.await.ok();
+        }));
 
         let app = Api::new(leveling.clone())
             .api_key(ApiKey::new(KEY))

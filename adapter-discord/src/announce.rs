@@ -2,13 +2,18 @@
 //! turned into tier roles.
 //!
 //! [`AnnouncementSink`] is an [`EventSink`] registered on the engine: it only queues the
-//! event (the award path never waits for Discord). A task started by the
-//! [`Bot`](crate::Bot) (or by [`run_announcer`] in an embedder's bot) takes the events
-//! from [`Announcements`] and makes the REST calls, once per event.
+//! event (the award path never waits for Discord). A job — part of the
+//! [`Jobs`](crate::Jobs) of [`Discord`](crate::Discord) (or [`run_announcer`], spawned by
+//! hand) — takes the events from [`Announcements`] and makes the REST calls, once per
+//! event.
+//!
+//! A member whose guild or user id is 0 is not in a Discord guild (guild 0 is the HTTP
+//! API's default when no guild is configured): their level changes make no Discord call.
 
+use std::num::NonZeroU64;
 use std::sync::Arc;
 
-use leveling_core::{BoxError, Event, EventSink, LevelDown, LevelUp, Leveling};
+use leveling_core::{BoxError, Event, EventSink, LevelDown, LevelUp, Leveling, MemberId};
 use serenity::all::{
     ChannelId, CreateAllowedMentions, CreateMessage, GuildId, Http, RoleId, UserId,
 };
@@ -108,13 +113,15 @@ pub struct AnnouncementSink {
 }
 
 /// The task side: the queued level changes ([`Event::LevelUp`], [`Event::LevelDown`]).
-/// Give it to [`Bot::announcements`](crate::Bot::announcements) or [`run_announcer`].
+/// [`Discord::new`](crate::Discord::new) makes the pair and runs the queue in its
+/// [`Jobs`](crate::Jobs); by hand, give it to [`run_announcer`].
 #[derive(Debug)]
 pub struct Announcements {
     rx: mpsc::Receiver<Event>,
 }
 
-/// A connected sink and queue (capacity [`QUEUE_CAPACITY`]).
+/// A connected sink and queue (capacity [`QUEUE_CAPACITY`]): the manual route, which
+/// [`Discord::new`](crate::Discord::new) takes for you.
 ///
 /// ```
 /// use leveling_core::Leveling;
@@ -152,7 +159,7 @@ impl Announcements {
 
 /// Announces every queued level-up and applies tier roles (and takes them back after a
 /// level-down), until the queue closes. Failures (missing permissions, a deleted channel)
-/// are logged and skipped.
+/// are logged and skipped. [`Discord::jobs`](crate::Discord::jobs) runs it for you.
 pub async fn run_announcer(
     http: Arc<Http>,
     mut announcements: Announcements,
@@ -168,8 +175,34 @@ pub async fn run_announcer(
     }
 }
 
+/// The Discord guild and user of a member; `None` when either id is 0 (not a Discord
+/// guild, such as the HTTP API's default guild 0): nothing to call Discord about.
+///
+/// ```
+/// use leveling_core::MemberId;
+/// use leveling_discord::announce::discord_member;
+/// use serenity::all::{GuildId, UserId};
+///
+/// assert_eq!(discord_member(MemberId::new(5, 7)), Some((GuildId::new(5), UserId::new(7))));
+/// assert_eq!(discord_member(MemberId::new(0, 7)), None);
+/// ```
+pub fn discord_member(member: MemberId) -> Option<(GuildId, UserId)> {
+    let guild = NonZeroU64::new(member.guild.get())?;
+    let user = NonZeroU64::new(member.user.get())?;
+    Some((GuildId::from(guild), UserId::from(user)))
+}
+
+/// [`discord_member`], logging (at debug) the event it skips.
+fn discord_member_or_skip(member: MemberId, what: &str) -> Option<(GuildId, UserId)> {
+    let ids = discord_member(member);
+    if ids.is_none() {
+        tracing::debug!(%member, "{what} of a member outside any Discord guild: no Discord call");
+    }
+    ids
+}
+
 /// Applies the tier roles of a level-down (no announcement): the new tier's role comes,
-/// the higher tiers' roles go.
+/// the higher tiers' roles go. Nothing for a member outside any Discord guild.
 pub async fn handle_level_down(
     http: &Http,
     leveling: &Leveling,
@@ -179,13 +212,13 @@ pub async fn handle_level_down(
     if !down.tier_changed || settings.tier_roles.is_empty() {
         return;
     }
-    let guild = GuildId::new(down.member.guild.get().max(1));
-    let user = UserId::new(down.member.user.get().max(1));
+    let Some((guild, user)) = discord_member_or_skip(down.member, "a level-down") else {
+        return;
+    };
     let above: Vec<&str> = leveling
         .progression()
         .tiers()
-        .iter()
-        .filter(|tier| tier.min_level > down.tier.min_level)
+        .above(&down.tier)
         .map(|tier| tier.name.as_str())
         .collect();
     let Some(roles) = member_roles(http, guild, user).await else {
@@ -202,10 +235,12 @@ pub async fn handle_level_down(
     .await;
 }
 
-/// Announces one level-up and applies its tier roles.
+/// Announces one level-up and applies its tier roles. Nothing for a member outside any
+/// Discord guild.
 pub async fn handle_level_up(http: &Http, leveling: &Leveling, settings: &Settings, up: &LevelUp) {
-    let guild = GuildId::new(up.member.guild.get().max(1));
-    let user = UserId::new(up.member.user.get().max(1));
+    let Some((guild, user)) = discord_member_or_skip(up.member, "a level-up") else {
+        return;
+    };
     if let Some(channel) = announcement_channel(settings.announce, up.channel) {
         let username = match leveling.user(up.member.user).await {
             Ok(profile) => profile.map(|p| p.display_name.unwrap_or(p.username)),

@@ -1,36 +1,33 @@
-//! The ready-made bot: a poise framework with our commands and event handling, a voice
-//! ticker and the announcer, on one serenity client.
+//! The ready-made bot: [`Discord`] on a poise framework with our commands and event
+//! handling, its jobs (the announcer and the voice ticker) and one serenity client.
 
 use std::future::Future;
 use std::sync::Arc;
 
-use leveling_core::Leveling;
+use leveling_core::{Leveling, LevelingBuilder};
 use serenity::all::{ClientBuilder, Http, HttpBuilder};
 
-use crate::announce::{Announcements, run_announcer};
-use crate::{DiscordConfig, Error, Handler, award_command, commands};
+use crate::{Discord, DiscordConfig, Error, Handler};
 
-/// A standalone leveling bot.
+/// A standalone leveling bot: [`Discord`] on its own poise framework and serenity client,
+/// its jobs run for as long as the bot runs.
 ///
 /// ```no_run
-/// # async fn demo(store: impl leveling_core::Storage) -> Result<(), Box<dyn std::error::Error>> {
+/// # async fn demo(store: leveling_storage_memory::MemoryStore) -> Result<(), Box<dyn std::error::Error>> {
 /// use leveling_core::Leveling;
 /// use leveling_discord::{Bot, DiscordConfig};
 ///
 /// let Some(config) = DiscordConfig::from_env()? else { return Ok(()) };
-/// let (sink, announcements) = leveling_discord::announcements();
-/// let leveling = Leveling::builder(store).sink(sink).build();
-/// Bot::new(leveling, config)
-///     .announcements(announcements)
-///     .run(std::future::pending()) // or a ctrl-c / SIGTERM future
+/// let bot = Bot::new(Leveling::builder(store), config);
+/// let leveling = bot.leveling().clone(); // for the HTTP API, say
+/// bot.run(std::future::pending()) // or a ctrl-c / SIGTERM future
 ///     .await?;
 /// # Ok(()) }
 /// ```
 #[derive(Debug)]
 pub struct Bot {
-    leveling: Leveling,
+    discord: Discord,
     config: DiscordConfig,
-    announcements: Option<Announcements>,
 }
 
 /// The REST client for a configuration: through `api_url` when set (with serenity's rate
@@ -44,59 +41,42 @@ pub fn http_client(config: &DiscordConfig) -> Http {
 }
 
 impl Bot {
-    /// A bot awarding through `leveling`.
-    pub fn new(leveling: Leveling, config: DiscordConfig) -> Self {
+    /// A bot on the engine `builder` makes, with `config.settings`: the announcement sink
+    /// is registered on the engine ([`Discord::new`]), so level-ups from any source are
+    /// announced once the bot runs.
+    pub fn new(builder: LevelingBuilder, config: DiscordConfig) -> Self {
         Self {
-            leveling,
+            discord: Discord::new(builder, config.settings.clone()),
             config,
-            announcements: None,
         }
     }
 
-    /// Announces (and applies tier roles for) the level-ups queued by the
-    /// [`AnnouncementSink`](crate::AnnouncementSink) registered on the engine. Without it,
-    /// the bot announces nothing.
-    pub fn announcements(mut self, announcements: Announcements) -> Self {
-        self.announcements = Some(announcements);
-        self
+    /// The engine (share it with the HTTP API or your own code).
+    pub fn leveling(&self) -> &Leveling {
+        self.discord.leveling()
+    }
+
+    /// The bot's event handler.
+    pub fn handler(&self) -> &Handler {
+        self.discord.handler()
     }
 
     /// Checks the token (`GET /users/@me`), connects and runs until `shutdown` completes
-    /// (then closes the gateway cleanly) or the client stops with an error.
-    /// [`Error::Login`] when Discord (or the REST proxy) rejects the token or cannot be
-    /// reached.
+    /// (then closes the gateway cleanly) or the client stops with an error; the
+    /// [`Jobs`](crate::Jobs) run meanwhile. [`Error::Login`] when Discord (or the REST
+    /// proxy) rejects the token or cannot be reached.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send) -> Result<(), Error> {
-        let Self {
-            leveling,
-            config,
-            announcements,
-        } = self;
-        let settings = config.settings.clone();
-        let handler = Handler::new(leveling.clone(), settings.clone());
-        let register = config.register_commands;
-        let setup_handler = handler.clone();
-        let framework = poise::Framework::builder()
-            .options(poise::FrameworkOptions {
-                commands: commands::<Handler, Error>(),
-                prefix_options: poise::PrefixFrameworkOptions {
-                    prefix: Some(settings.prefix.clone().into()),
-                    mention_as_prefix: true,
-                    ..Default::default()
-                },
-                pre_command: |ctx| Box::pin(award_command(ctx)),
-                event_handler: |framework, event| {
-                    Box::pin(async move {
-                        framework.user_data.on_event(framework.serenity_context, event).await;
-                        Ok(())
-                    })
-                },
-                on_error: |error| {
-                    Box::pin(async move {
-                        tracing::warn!(error = %describe(&error), "a Discord command failed");
-                    })
-                },
-                ..Default::default()
+        let Self { discord, config } = self;
+        let mut options = discord.framework_options::<Handler, Error>();
+        options.on_error = |error| {
+            Box::pin(async move {
+                tracing::warn!(error = %describe(&error), "a Discord command failed");
             })
+        };
+        let register = config.register_commands;
+        let setup_handler = discord.handler().clone();
+        let framework = poise::Framework::builder()
+            .options(options)
             .setup(move |ctx, ready, framework| {
                 Box::pin(async move {
                     tracing::info!(bot = %ready.user.name, guilds = ready.guilds.len(), "Discord bot connected");
@@ -113,25 +93,26 @@ impl Bot {
         let http = http_client(&config);
         // Fail fast on a rejected token or an unreachable REST URL: serenity would
         // otherwise fall back to Discord's own gateway URL and retry forever.
-        let me = http
-            .get_current_user()
-            .await
-            .map_err(|error| Error::Login(Box::new(error)))?;
+        let me = match http.get_current_user().await {
+            Ok(me) => me,
+            Err(error) => {
+                discord.abandon();
+                return Err(Error::Login(Box::new(error)));
+            }
+        };
         tracing::info!(bot = %me.name, "Discord token accepted");
-        let mut client = ClientBuilder::new_with_http(http, config.intents)
+        let mut client = match ClientBuilder::new_with_http(http, config.intents)
             .framework(framework)
             .await
-            .map_err(Error::from)?;
+        {
+            Ok(client) => client,
+            Err(error) => {
+                discord.abandon();
+                return Err(Error::from(error));
+            }
+        };
         let mut tasks = tokio::task::JoinSet::new();
-        if let Some(announcements) = announcements {
-            tasks.spawn(run_announcer(
-                Arc::clone(&client.http),
-                announcements,
-                leveling,
-                settings,
-            ));
-        }
-        tasks.spawn(handler.run_voice_ticker());
+        tasks.spawn(discord.jobs(Arc::clone(&client.http)));
         let shards = Arc::clone(&client.shard_manager);
         let result = tokio::select! {
             result = client.start() => result.map_err(Error::from),

@@ -5,7 +5,7 @@
 // generated function undocumented; every item here is documented in the source.
 #![allow(missing_docs)]
 
-use leveling_core::{ErrorKind, MemberId, PageRequest};
+use leveling_core::{AdminNote, ErrorKind, MemberId, PageRequest, UserId};
 use poise::CreateReply;
 use serenity::all::{Permissions, RoleId, User};
 
@@ -15,7 +15,10 @@ use crate::{Error, HasHandler};
 type Ctx<'a, U, E> = poise::Context<'a, U, E>;
 
 /// Every command: `/rank`, `/leaderboard`, `/levels`, `!xp`, and the admin commands
-/// `/addxp`, `/setlevel`, `/resetxp`, `/botstats`.
+/// `/addxp user amount [reason]`, `/setlevel user level [reason]`, `/resetxp user [reason]`
+/// (recorded in the history with the admin as actor and the reason) and `/botstats`.
+///
+/// [`Discord::framework_options`](crate::Discord::framework_options) starts from these.
 ///
 /// ```
 /// let commands = leveling_discord::commands::<leveling_discord::Handler, leveling_discord::Error>();
@@ -212,12 +215,13 @@ impl AdminChange {
     }
 }
 
-/// The body of every admin change: the permission check, the change with the invoker as
-/// actor, and the reply.
+/// The body of every admin change: the permission check, the change recorded with the
+/// invoker as actor and the reason given (if any), and the reply.
 async fn admin_change<U: HasHandler, E: From<Error> + Send + Sync + 'static>(
     ctx: Ctx<'_, U, E>,
     user: User,
     change: AdminChange,
+    reason: Option<String>,
 ) -> Result<(), E> {
     if !admin_check(ctx).await? {
         return Ok(());
@@ -227,11 +231,14 @@ async fn admin_change<U: HasHandler, E: From<Error> + Send + Sync + 'static>(
     };
     let leveling = ctx.data().handler().leveling();
     let member = MemberId::new(guild.get(), user.id.get());
-    let actor = Some(ctx.author().id.get().into());
+    let mut note = AdminNote::by(UserId(ctx.author().id.get()));
+    if let Some(reason) = reason {
+        note = note.reason(reason);
+    }
     let result = match change {
-        AdminChange::Add(amount) => leveling.add_xp(member, amount, actor).await,
-        AdminChange::SetLevel(level) => leveling.set_level(member, level, actor).await,
-        AdminChange::Reset => leveling.reset(member, actor).await,
+        AdminChange::Add(amount) => leveling.add_xp(member, amount, note).await,
+        AdminChange::SetLevel(level) => leveling.set_level(member, level, note).await,
+        AdminChange::Reset => leveling.reset(member, note).await,
     };
     match result {
         Ok(done) => {
@@ -254,8 +261,9 @@ pub async fn addxp<U: HasHandler, E: From<Error> + Send + Sync + 'static>(
     ctx: Ctx<'_, U, E>,
     #[description = "The member"] user: User,
     #[description = "XP to add (negative removes)"] amount: i64,
+    #[description = "Why (kept in the history)"] reason: Option<String>,
 ) -> Result<(), E> {
-    admin_change(ctx, user, AdminChange::Add(amount)).await
+    admin_change(ctx, user, AdminChange::Add(amount), reason).await
 }
 
 /// Sets a member's level (XP to the start of that level). Admin only.
@@ -264,8 +272,9 @@ pub async fn setlevel<U: HasHandler, E: From<Error> + Send + Sync + 'static>(
     ctx: Ctx<'_, U, E>,
     #[description = "The member"] user: User,
     #[description = "The new level"] level: u32,
+    #[description = "Why (kept in the history)"] reason: Option<String>,
 ) -> Result<(), E> {
-    admin_change(ctx, user, AdminChange::SetLevel(level)).await
+    admin_change(ctx, user, AdminChange::SetLevel(level), reason).await
 }
 
 /// Resets a member's XP and streak. Admin only.
@@ -273,8 +282,9 @@ pub async fn setlevel<U: HasHandler, E: From<Error> + Send + Sync + 'static>(
 pub async fn resetxp<U: HasHandler, E: From<Error> + Send + Sync + 'static>(
     ctx: Ctx<'_, U, E>,
     #[description = "The member"] user: User,
+    #[description = "Why (kept in the history)"] reason: Option<String>,
 ) -> Result<(), E> {
-    admin_change(ctx, user, AdminChange::Reset).await
+    admin_change(ctx, user, AdminChange::Reset, reason).await
 }
 
 /// Uptime, guilds, members tracked, XP awarded, gateway latency. Admin only.

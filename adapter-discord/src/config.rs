@@ -55,14 +55,23 @@ impl TierRoles {
         self
     }
 
-    /// Reads `Tier=role_id` pairs separated by commas (`"Member=123,Elite=456"`).
+    /// Reads `Tier=role_id` pairs separated by commas (`"Member=123,Elite=456"`). A role id
+    /// of 0 is an error: no Discord id is 0.
+    ///
+    /// ```
+    /// use leveling_discord::TierRoles;
+    ///
+    /// let error = TierRoles::parse("Member=0").unwrap_err();
+    /// assert!(error.contains("0 is not a Discord id"), "{error}");
+    /// ```
     pub fn parse(spec: &str) -> Result<Self, String> {
         let mut roles = Self::new();
         for pair in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let (tier, role) = pair
                 .split_once('=')
                 .ok_or_else(|| format!("expected Tier=role_id, got {pair:?}"))?;
-            let role = parse_id(role.trim()).ok_or_else(|| format!("bad role id in {pair:?}"))?;
+            let role =
+                parse_id(role.trim()).map_err(|why| format!("bad role id in {pair:?}: {why}"))?;
             if tier.trim().is_empty() {
                 return Err(format!("missing tier name in {pair:?}"));
             }
@@ -241,8 +250,11 @@ impl DiscordConfig {
             settings.announce = match value.to_ascii_lowercase().as_str() {
                 "same" | "same_channel" | "channel" => Announce::SameChannel,
                 "off" | "none" | "false" => Announce::Off,
-                other => Announce::Channel(ChannelId::new(parse_id(other).ok_or_else(|| {
-                    bad("DISCORD_ANNOUNCE", "must be `same`, `off` or a channel id")
+                other => Announce::Channel(ChannelId::new(parse_id(other).map_err(|why| {
+                    bad(
+                        "DISCORD_ANNOUNCE",
+                        &format!("must be `same`, `off` or a channel id ({why})"),
+                    )
                 })?)),
             };
         }
@@ -251,10 +263,12 @@ impl DiscordConfig {
             settings.template = template;
         }
         if let Some(value) = get("DISCORD_ADMIN_ROLE_ID") {
-            settings.admin_role =
-                Some(RoleId::new(parse_id(&value).ok_or_else(|| {
-                    bad("DISCORD_ADMIN_ROLE_ID", "must be a role id")
-                })?));
+            settings.admin_role = Some(RoleId::new(parse_id(&value).map_err(|why| {
+                bad(
+                    "DISCORD_ADMIN_ROLE_ID",
+                    &format!("must be a role id ({why})"),
+                )
+            })?));
         }
         if let Some(value) = get("DISCORD_TIER_ROLES") {
             settings.tier_roles = TierRoles::parse(&value).map_err(|message| ConfigError {
@@ -286,8 +300,14 @@ impl DiscordConfig {
     }
 }
 
-fn parse_id(value: &str) -> Option<u64> {
-    value.parse::<u64>().ok().filter(|&id| id != 0)
+/// A Discord id (a snowflake): a positive integer. 0 is refused here, where ids enter the
+/// adapter, because serenity's ids cannot hold it (`RoleId::new(0)` panics).
+fn parse_id(value: &str) -> Result<u64, &'static str> {
+    match value.parse::<u64>() {
+        Ok(0) => Err("0 is not a Discord id"),
+        Ok(id) => Ok(id),
+        Err(_) => Err("not a number"),
+    }
 }
 
 fn parse_bool(value: &str) -> Option<bool> {
@@ -363,12 +383,33 @@ mod tests {
             ("DISCORD_TIER_ROLES", "Member"),
             ("DISCORD_TIER_ROLES_KEEP_LOWER", "maybe"),
             ("DISCORD_VOICE_TICK_SECS", "0"),
+            ("DISCORD_ANNOUNCE", "0"),
+            ("DISCORD_ADMIN_ROLE_ID", "0"),
+            ("DISCORD_TIER_ROLES", "Member=5,Elite=0"),
         ] {
             let error =
                 DiscordConfig::from_lookup(env(&[("DISCORD_TOKEN", "sekrit"), (variable, value)]))
                     .unwrap_err();
             assert_eq!(error.variable, variable);
             assert!(!error.to_string().contains("sekrit"));
+        }
+    }
+
+    #[test]
+    fn an_id_of_zero_is_a_clear_error_not_a_panic() {
+        for (variable, value) in [
+            ("DISCORD_ANNOUNCE", "0"),
+            ("DISCORD_ADMIN_ROLE_ID", "0"),
+            ("DISCORD_TIER_ROLES", "Member=0"),
+        ] {
+            let error =
+                DiscordConfig::from_lookup(env(&[("DISCORD_TOKEN", "t"), (variable, value)]))
+                    .unwrap_err();
+            assert_eq!(error.variable, variable);
+            assert!(
+                error.message.contains("0 is not a Discord id"),
+                "{variable}: {error}"
+            );
         }
     }
 }

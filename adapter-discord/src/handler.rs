@@ -2,10 +2,14 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use leveling_core::chrono::{DateTime, Utc};
 use leveling_core::{Award, AwardResult, Leveling, MemberId, NewUser};
-use serenity::all::{Context, FullEvent, Guild, GuildId, Message, User, UserId, VoiceState};
+use serenity::all::{
+    Context, EventHandler, FullEvent, Guild, GuildId, GuildMemberUpdateEvent, Member, Message,
+    UnavailableGuild, User, UserId, VoiceState,
+};
 
 use crate::voice::{VoiceMember, VoiceTracker};
 use crate::{Error, Settings};
@@ -13,9 +17,11 @@ use crate::{Error, Settings};
 /// The bot's shared state and its event handling: message XP (bots, webhooks and DMs
 /// ignored; the cooldown lives in the store), voice XP, profile sync. Cheap to clone.
 ///
-/// Embedding: call [`Handler::on_event`] from your poise `event_handler` (or your
-/// serenity `EventHandler`'s `message` / `voice_state_update` / `guild_create`), and run
-/// [`Handler::run_voice_ticker`] beside your client.
+/// Made by [`Discord::new`](crate::Discord::new). In a poise framework, call
+/// [`Handler::on_event`] from your `event_handler` (or use
+/// [`Discord::framework_options`](crate::Discord::framework_options), which does); with a
+/// plain serenity client, register it as the [`EventHandler`] it is. Either way, spawn the
+/// [`Jobs`](crate::Jobs) beside your client.
 #[derive(Clone)]
 pub struct Handler {
     inner: Arc<Inner>,
@@ -27,7 +33,8 @@ struct Inner {
     voice: Mutex<VoiceTracker>,
     /// The profile last written per user, so profile sync writes only on a change.
     profiles: Mutex<HashMap<UserId, ProfileKey>>,
-    started: Instant,
+    /// When the handler was made, by the engine's clock.
+    started: DateTime<Utc>,
 }
 
 #[derive(Clone, PartialEq, Eq)]
@@ -60,16 +67,28 @@ impl HasHandler for Handler {
 
 impl Handler {
     /// A handler awarding through `leveling`.
+    ///
+    /// Prefer [`Discord::new`](crate::Discord::new), which also registers the announcer on
+    /// the engine and hands out the background jobs; this is the manual route.
+    ///
+    /// Time (voice minutes, uptime) is the engine's [`Clock`](leveling_core::Clock), so a
+    /// [`ManualClock`](leveling_core::ManualClock) controls voice XP in tests.
     pub fn new(leveling: Leveling, settings: Settings) -> Self {
+        let started = leveling.clock().now();
         Self {
             inner: Arc::new(Inner {
                 leveling,
                 settings,
                 voice: Mutex::new(VoiceTracker::new()),
                 profiles: Mutex::new(HashMap::new()),
-                started: Instant::now(),
+                started,
             }),
         }
+    }
+
+    /// Now, by the engine's clock.
+    fn now(&self) -> DateTime<Utc> {
+        self.inner.leveling.clock().now()
     }
 
     /// The engine.
@@ -82,13 +101,22 @@ impl Handler {
         &self.inner.settings
     }
 
-    /// Time since the handler was made.
+    /// Time since the handler was made (by the engine's clock).
     pub fn uptime(&self) -> Duration {
-        self.inner.started.elapsed()
+        (self.now() - self.inner.started)
+            .to_std()
+            .unwrap_or(Duration::ZERO)
     }
 
-    /// Handles one gateway event; failures are logged, never returned (an event handler
-    /// has nobody to return them to).
+    /// Handles one gateway event: `Message` (message XP, profile sync),
+    /// `VoiceStateUpdate` (voice XP, profile sync), `GuildCreate` (the AFK channel and the
+    /// voice states a guild starts with), `GuildDelete` (forgets the guild's voice states)
+    /// and `GuildMemberUpdate` (profile sync); other events are ignored. Failures are
+    /// logged, never returned (an event handler has nobody to return them to).
+    ///
+    /// Call it from your poise `event_handler` (the one of
+    /// [`Discord::framework_options`](crate::Discord::framework_options) does). A plain
+    /// serenity client registers the handler itself: it is an [`EventHandler`].
     pub async fn on_event(&self, ctx: &Context, event: &FullEvent) {
         let result = match event {
             FullEvent::Message { new_message } => self.on_message(new_message).await.map(drop),
@@ -169,12 +197,13 @@ impl Handler {
             muted: state.self_mute || state.mute,
             deafened: state.self_deaf || state.deaf,
         });
-        lock(&self.inner.voice).update(guild, state.user_id, member, Instant::now());
+        let now = self.now();
+        lock(&self.inner.voice).update(guild, state.user_id, member, now);
     }
 
     /// Records a guild's AFK channel and the voice states it starts with.
     pub fn on_guild_create(&self, guild: &Guild) {
-        let now = Instant::now();
+        let now = self.now();
         let mut voice = lock(&self.inner.voice);
         voice.set_afk_channel(
             guild.id,
@@ -199,11 +228,12 @@ impl Handler {
         lock(&self.inner.voice).eligible_now(guild)
     }
 
-    /// Pays every whole eligible voice minute banked so far.
+    /// Pays every whole eligible voice minute (of [`Settings::voice_tick`]) banked up to
+    /// now, by the engine's clock: one award per member.
     pub async fn pay_voice(&self) -> Vec<AwardResult> {
         let max = self.inner.leveling.rules().max_voice_minutes;
-        let payouts =
-            lock(&self.inner.voice).tick(Instant::now(), self.inner.settings.voice_tick, max);
+        let now = self.now();
+        let payouts = lock(&self.inner.voice).tick(now, self.inner.settings.voice_tick, max);
         let mut results = Vec::with_capacity(payouts.len());
         for payout in payouts {
             let member = MemberId::new(payout.guild.get(), payout.user.get());
@@ -216,7 +246,9 @@ impl Handler {
         results
     }
 
-    /// Pays voice XP every [`Settings::voice_tick`], forever (spawn it; abort to stop).
+    /// Pays voice XP every [`Settings::voice_tick`] of real time, forever (spawn it; abort
+    /// to stop). What it pays is [`pay_voice`](Self::pay_voice)'s: whole minutes by the
+    /// engine's clock. [`Discord::jobs`](crate::Discord::jobs) runs it for you.
     pub async fn run_voice_ticker(self) {
         let mut interval = tokio::time::interval(self.inner.settings.voice_tick);
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -260,6 +292,49 @@ impl Handler {
         }
         profiles.insert(user.id, key);
         Ok(())
+    }
+}
+
+/// For a plain serenity client (no poise): register the handler with
+/// `ClientBuilder::event_handler` and it gets every event it needs — `message`,
+/// `voice_state_update`, `guild_create`, `guild_delete` and `guild_member_update` — each
+/// handled as by [`Handler::on_event`]. serenity runs every registered handler, so yours
+/// keep working beside it.
+#[serenity::async_trait]
+impl EventHandler for Handler {
+    async fn message(&self, ctx: Context, new_message: Message) {
+        self.on_event(&ctx, &FullEvent::Message { new_message })
+            .await;
+    }
+
+    async fn voice_state_update(&self, ctx: Context, old: Option<VoiceState>, new: VoiceState) {
+        self.on_event(&ctx, &FullEvent::VoiceStateUpdate { old, new })
+            .await;
+    }
+
+    async fn guild_create(&self, ctx: Context, guild: Guild, is_new: Option<bool>) {
+        self.on_event(&ctx, &FullEvent::GuildCreate { guild, is_new })
+            .await;
+    }
+
+    async fn guild_delete(&self, ctx: Context, incomplete: UnavailableGuild, full: Option<Guild>) {
+        self.on_event(&ctx, &FullEvent::GuildDelete { incomplete, full })
+            .await;
+    }
+
+    async fn guild_member_update(
+        &self,
+        ctx: Context,
+        old_if_available: Option<Member>,
+        new: Option<Member>,
+        event: GuildMemberUpdateEvent,
+    ) {
+        let event = FullEvent::GuildMemberUpdate {
+            old_if_available,
+            new,
+            event,
+        };
+        self.on_event(&ctx, &event).await;
     }
 }
 

@@ -7,22 +7,28 @@
 //!
 //! Two ways to use it:
 //!
-//! - **Standalone**: [`Bot::new`]`(leveling, config).run(shutdown)`, with the
-//!   configuration from [`DiscordConfig::from_env`].
-//! - **Embedded** in your own poise framework: add [`commands()`](crate::commands()) to your commands, call
-//!   [`award_command`] from `pre_command` and [`Handler::on_event`] from `event_handler`,
-//!   spawn [`Handler::run_voice_ticker`] and [`run_announcer`]; your data type implements
-//!   [`HasHandler`].
+//! - **Standalone**: [`Bot::new`]`(Leveling::builder(store), config).run(shutdown)`, with
+//!   the configuration from [`DiscordConfig::from_env`].
+//! - **Embedded** in your own client: [`Discord::new`] wires the handler, the announcer
+//!   and the voice ticker onto the engine; give its [`Handler`] to your poise framework
+//!   ([`Discord::framework_options`], your data type [`HasHandler`]) or register it as a
+//!   plain serenity [`EventHandler`](serenity::all::EventHandler); spawn
+//!   [`Discord::jobs`]. Both paths are spelled out, compiled, on [`Discord`].
 //!
-//! Level-ups reach Discord through an [`AnnouncementSink`] registered on the engine, so
-//! level-ups from any source (the HTTP API included) are announced, and tier roles
-//! applied, exactly once.
+//! Level-ups reach Discord through an [`AnnouncementSink`] that [`Discord::new`] registers
+//! on the engine, so level-ups from any source (the HTTP API included) are announced, and
+//! tier roles applied, exactly once. A member of guild 0 (the HTTP API's default guild
+//! when none is configured) is in no Discord guild: their level-ups make no Discord call.
+//!
+//! Time is the engine's [`Clock`](leveling_core::Clock): with a
+//! [`ManualClock`](leveling_core::ManualClock), voice minutes are paid exactly as the
+//! clock moves.
 //!
 //! ## Embedding in your poise bot
 //!
 //! ```no_run
 //! use leveling_core::Leveling;
-//! use leveling_discord::{Handler, HasHandler, Settings, poise};
+//! use leveling_discord::{Discord, DiscordConfig, Handler, HasHandler, Settings, poise};
 //!
 //! struct Data {
 //!     leveling: Handler,
@@ -37,54 +43,33 @@
 //!
 //! type Error = Box<dyn std::error::Error + Send + Sync>;
 //!
-//! # async fn demo(store: impl leveling_core::Storage, token: String) -> Result<(), Error> {
-//! let (sink, announcements) = leveling_discord::announcements();
-//! let leveling = Leveling::builder(store).sink(sink).build();
-//! let handler = Handler::new(leveling.clone(), Settings::default());
-//!
-//! let mut commands = Vec::new(); // your commands
-//! commands.extend(leveling_discord::commands::<Data, Error>());
-//! let setup_handler = handler.clone();
+//! # async fn demo(store: leveling_storage_memory::MemoryStore, token: String) -> Result<(), Error> {
+//! let discord = Discord::new(Leveling::builder(store), Settings::default());
+//! let options = discord.framework_options::<Data, Error>(); // + your commands
+//! let handler = discord.handler().clone();
 //! let framework = poise::Framework::builder()
-//!     .options(poise::FrameworkOptions {
-//!         commands,
-//!         pre_command: |ctx| Box::pin(leveling_discord::award_command(ctx)),
-//!         event_handler: |framework, event| {
-//!             Box::pin(async move {
-//!                 let handler = &framework.user_data.leveling;
-//!                 handler.on_event(framework.serenity_context, event).await;
-//!                 Ok(())
-//!             })
-//!         },
-//!         ..Default::default()
-//!     })
+//!     .options(options)
 //!     .setup(move |ctx, _ready, framework| {
 //!         Box::pin(async move {
 //!             poise::builtins::register_globally(ctx, &framework.options().commands).await?;
-//!             Ok(Data { leveling: setup_handler })
+//!             Ok(Data { leveling: handler })
 //!         })
 //!     })
 //!     .build();
 //! let mut client = leveling_discord::serenity::all::ClientBuilder::new(
 //!     token,
-//!     leveling_discord::DiscordConfig::default_intents(),
+//!     DiscordConfig::default_intents(),
 //! )
 //! .framework(framework)
 //! .await?;
-//! tokio::spawn(handler.clone().run_voice_ticker());
-//! tokio::spawn(leveling_discord::run_announcer(
-//!     client.http.clone(),
-//!     announcements,
-//!     leveling,
-//!     handler.settings().clone(),
-//! ));
+//! tokio::spawn(discord.jobs(client.http.clone()));
 //! client.start().await?;
 //! # Ok(()) }
 //! ```
 //!
-//! With a plain serenity client, forward `message`, `voice_state_update` and
-//! `guild_create` to [`Handler::on_message`], [`Handler::on_voice_state`] and
-//! [`Handler::on_guild_create`].
+//! With a plain serenity client, register `discord.handler().clone()` with
+//! `ClientBuilder::event_handler` (it handles every event it needs) and spawn
+//! [`Discord::jobs`] the same way.
 //!
 //! ## Environment ([`DiscordConfig::from_env`])
 //!
@@ -107,6 +92,7 @@ pub mod announce;
 mod bot;
 pub mod commands;
 mod config;
+mod discord;
 mod handler;
 pub mod replies;
 pub mod roles;
@@ -116,6 +102,7 @@ pub use announce::{AnnouncementSink, Announcements, announcements, run_announcer
 pub use bot::{Bot, http_client};
 pub use commands::{award_command, commands};
 pub use config::{Announce, ConfigError, DEFAULT_TEMPLATE, DiscordConfig, Settings, TierRoles};
+pub use discord::{Discord, Jobs};
 pub use handler::{Handler, HasHandler};
 /// The poise this crate is built on (build your framework with it).
 pub use poise;

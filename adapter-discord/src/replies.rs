@@ -48,7 +48,8 @@ pub fn progress_bar(fraction: f64, width: usize) -> String {
 }
 
 /// `/rank` and `!xp`: level, tier, XP into the level, a progress bar and the rank
-/// position; `progress` is `None` for a member who never earned XP.
+/// position; `progress` is `None` for a member who never earned XP. The percent is
+/// [`Progress::percent`](leveling_core::Progress::percent) in whole percent, floored.
 ///
 /// ```
 /// use leveling_discord::replies::rank;
@@ -78,8 +79,10 @@ pub fn rank(name: &str, progress: Option<&MemberProgress>) -> Reply {
         ),
         None => "maximum level reached".to_owned(),
     };
+    // The core's rule (floored to hundredths, 100 only at the maximum level), shown in
+    // whole percent, floored again: one XP short of a level is 99%, never 100%.
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    let percent = (p.fraction() * 100.0).floor() as u32;
+    let percent = p.percent().floor() as u32;
     Reply::public(format!(
         "**{}** — rank {position}\nLevel **{}** · Tier **{}** · {} XP total\n`{}` {percent}%\n{next}",
         escape(name),
@@ -305,6 +308,30 @@ mod tests {
         assert!(reply.content.contains("Level **100** · Tier **Master**"));
         assert!(reply.content.contains("maximum level reached"));
         assert!(reply.content.contains("████████████████████"));
+    }
+
+    #[test]
+    fn rank_card_percent_at_the_edges() {
+        let percent_line = |xp| {
+            rank("x", Some(&progress(xp, Some(1))))
+                .content
+                .lines()
+                .nth(2)
+                .unwrap()
+                .to_owned()
+        };
+        // Level 1 starts at 150 XP, level 2 at 500: one XP short shows 99% (99.71).
+        assert_eq!(percent_line(150), format!("`{}` 0%", progress_bar(0.0, 20)));
+        assert!(percent_line(499).ends_with(" 99%"), "{}", percent_line(499));
+        assert!(percent_line(499).contains('░'));
+        // Level 99 → 100 spans 19,950 XP: one short is 99.99%, shown as 99%, bar not full.
+        let p = Progression::default().progress(1_004_999);
+        assert_eq!(p.percent(), 99.99);
+        let line = percent_line(1_004_999);
+        assert!(line.ends_with(" 99%"), "{line}");
+        assert!(line.contains('░'), "a cell short of full: {line}");
+        // 100 only at the maximum level.
+        assert!(percent_line(1_005_000).ends_with(" 100%"));
     }
 
     #[test]

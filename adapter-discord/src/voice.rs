@@ -5,10 +5,15 @@
 //! the server), not in the guild's AFK channel, and at least one other eligible human is
 //! in the same channel. Eligible time accrues continuously and is paid in whole minutes
 //! at every tick, so a restart loses at most one minute.
+//!
+//! Sans-IO: every method takes the time it should act at (the engine's
+//! [`Clock`](leveling_core::Clock), through the [`Handler`](crate::Handler)); nothing here
+//! reads a clock or sleeps.
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use leveling_core::chrono::{DateTime, Utc};
 use serenity::all::{ChannelId, GuildId, UserId};
 
 /// One member's voice state, as far as eligibility goes.
@@ -71,7 +76,7 @@ struct Tracked {
     /// `None` once the member left (kept until their banked minutes are paid).
     state: Option<VoiceMember>,
     last_channel: ChannelId,
-    eligible_since: Option<Instant>,
+    eligible_since: Option<DateTime<Utc>>,
     banked: Duration,
 }
 
@@ -83,17 +88,18 @@ struct GuildVoice {
 
 impl GuildVoice {
     /// Banks the eligible time up to `now`.
-    fn settle(&mut self, now: Instant) {
+    fn settle(&mut self, now: DateTime<Utc>) {
         for tracked in self.members.values_mut() {
             if let Some(since) = tracked.eligible_since.as_mut() {
-                tracked.banked += now.saturating_duration_since(*since);
+                // A clock set back banks nothing (rather than a negative span).
+                tracked.banked += (now - *since).to_std().unwrap_or(Duration::ZERO);
                 *since = now;
             }
         }
     }
 
     /// Recomputes who is eligible from `now` on.
-    fn reevaluate(&mut self, now: Instant) {
+    fn reevaluate(&mut self, now: DateTime<Utc>) {
         let states: Vec<VoiceMember> = self.members.values().filter_map(|t| t.state).collect();
         let eligible = eligible(&states, self.afk_channel);
         for (user, tracked) in &mut self.members {
@@ -123,7 +129,7 @@ impl VoiceTracker {
         &mut self,
         guild: GuildId,
         afk_channel: Option<ChannelId>,
-        now: Instant,
+        now: DateTime<Utc>,
     ) {
         let voice = self.guilds.entry(guild).or_default();
         voice.settle(now);
@@ -137,7 +143,7 @@ impl VoiceTracker {
         guild: GuildId,
         user: UserId,
         state: Option<VoiceMember>,
-        now: Instant,
+        now: DateTime<Utc>,
     ) {
         let voice = self.guilds.entry(guild).or_default();
         voice.settle(now);
@@ -188,7 +194,12 @@ impl VoiceTracker {
 
     /// Banks eligible time up to `now` and takes the whole minutes (of length `minute`,
     /// at most `max_minutes` per member) to pay; forgets members who left once paid.
-    pub fn tick(&mut self, now: Instant, minute: Duration, max_minutes: u32) -> Vec<VoicePayout> {
+    pub fn tick(
+        &mut self,
+        now: DateTime<Utc>,
+        minute: Duration,
+        max_minutes: u32,
+    ) -> Vec<VoicePayout> {
         let minute = minute.max(Duration::from_millis(1));
         let mut payouts = Vec::new();
         for (guild, voice) in &mut self.guilds {
@@ -221,8 +232,14 @@ impl VoiceTracker {
 mod tests {
     use super::*;
 
+    use leveling_core::chrono::TimeZone;
+
     const G: GuildId = GuildId::new(1);
     const MIN: Duration = Duration::from_secs(60);
+
+    fn start() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap()
+    }
 
     fn member(user: u64, channel: u64) -> VoiceMember {
         VoiceMember {
@@ -254,7 +271,7 @@ mod tests {
 
     #[test]
     fn pays_whole_eligible_minutes_only() {
-        let t0 = Instant::now();
+        let t0 = start();
         let mut tracker = VoiceTracker::new();
         tracker.update(G, UserId::new(1), Some(member(1, 10)), t0);
         // Alone for two minutes: nothing.
@@ -289,7 +306,7 @@ mod tests {
 
     #[test]
     fn leaving_and_afk_stop_the_clock() {
-        let t0 = Instant::now();
+        let t0 = start();
         let mut tracker = VoiceTracker::new();
         tracker.update(G, UserId::new(1), Some(member(1, 10)), t0);
         tracker.update(G, UserId::new(2), Some(member(2, 10)), t0);
@@ -310,7 +327,7 @@ mod tests {
 
     #[test]
     fn a_late_tick_is_capped() {
-        let t0 = Instant::now();
+        let t0 = start();
         let mut tracker = VoiceTracker::new();
         tracker.update(G, UserId::new(1), Some(member(1, 10)), t0);
         tracker.update(G, UserId::new(2), Some(member(2, 10)), t0);

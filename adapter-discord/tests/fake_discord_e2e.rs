@@ -10,11 +10,13 @@ use fake_discord::{
     APP_ID, FakeDiscord, TOKEN, interaction_json, member_json, message_json, user_json,
     voice_state_json,
 };
-use leveling_core::{ActivityRule, Leveling, ManualClock, MemberId, PageRequest, Rules, Source};
-use leveling_discord::{Announce, Bot, DiscordConfig, Settings, TierRoles};
+use leveling_core::{
+    ActivityRule, Award, Leveling, ManualClock, MemberId, PageRequest, Rules, Source,
+};
+use leveling_discord::{Announce, Bot, DiscordConfig, Handler, Settings, TierRoles};
 use leveling_storage_memory::MemoryStore;
 use serde_json::{Value, json};
-use serenity::all::{ChannelId, GatewayIntents, RoleId};
+use serenity::all::{ChannelId, GatewayIntents, GuildId, RoleId, UserId};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -26,6 +28,8 @@ const MANAGE_GUILD: u64 = 1 << 5;
 struct Harness {
     fake: FakeDiscord,
     leveling: Leveling,
+    /// The running bot's handler (its voice tracker, for the voice test).
+    handler: Handler,
     clock: ManualClock,
     shutdown: Option<oneshot::Sender<()>>,
     bot: Option<JoinHandle<Result<(), leveling_discord::Error>>>,
@@ -36,12 +40,9 @@ impl Harness {
         let fake = FakeDiscord::start().await;
         // Noon, so the tests' few minutes of clock never cross a day boundary.
         let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap());
-        let (sink, announcements) = leveling_discord::announcements();
-        let leveling = Leveling::builder(MemoryStore::new())
+        let builder = Leveling::builder(MemoryStore::new())
             .rules(rules)
-            .clock(clock.clone())
-            .sink(sink)
-            .build();
+            .clock(clock.clone());
         let mut config = DiscordConfig::new(TOKEN);
         config.api_url = Some(fake.api_url.clone());
         // No privileged intents needed by the tests.
@@ -50,17 +51,16 @@ impl Harness {
             | GatewayIntents::GUILD_VOICE_STATES;
         config.settings = settings;
         let (tx, rx) = oneshot::channel::<()>();
-        let bot = tokio::spawn(
-            Bot::new(leveling.clone(), config)
-                .announcements(announcements)
-                .run(async move {
-                    rx.await.ok();
-                }),
-        );
+        let bot = Bot::new(builder, config);
+        let (leveling, handler) = (bot.leveling().clone(), bot.handler().clone());
+        let bot = tokio::spawn(bot.run(async move {
+            rx.await.ok();
+        }));
         fake.wait_ready().await;
         Self {
             fake,
             leveling,
+            handler,
             clock,
             shutdown: Some(tx),
             bot: Some(bot),
@@ -92,6 +92,36 @@ impl Harness {
             "MESSAGE_CREATE",
             message_json(id, CHANNEL, guild, &user, content),
         );
+    }
+
+    /// Polls until the members eligible for voice XP are `users` (up to 10 s).
+    async fn wait_voice_eligible(&self, users: &[u64]) {
+        let want: Vec<UserId> = users.iter().map(|&u| UserId::new(u)).collect();
+        for _ in 0..200 {
+            if self.handler.voice_eligible(GuildId::new(GUILD)) == want {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!(
+            "voice eligible: {:?}, expected {want:?}",
+            self.handler.voice_eligible(GuildId::new(GUILD))
+        );
+    }
+
+    /// The voice awards of `user`, newest first: XP per award.
+    async fn voice_payments(&self, user: u64) -> Vec<i64> {
+        let history = self
+            .leveling
+            .history(MemberId::new(GUILD, user), PageRequest::first(100))
+            .await
+            .expect("history");
+        history
+            .items
+            .iter()
+            .filter(|entry| entry.source == Source::Voice)
+            .map(|entry| entry.amount)
+            .collect()
     }
 
     async fn sources(&self, user: u64) -> Vec<Source> {
@@ -401,16 +431,19 @@ async fn admin_commands_are_refused_without_manage_server_or_the_admin_role() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn voice_earns_per_minute_only_while_eligible() {
+async fn voice_pays_exactly_the_eligible_minutes_of_the_clock() {
+    // The ticker runs every 100 ms of real time, and a paid "minute" is 100 ms of the
+    // engine's (manual) clock: what is paid follows the clock alone, so every figure is exact.
+    const TICK: Duration = Duration::from_millis(100);
+    let minute = TimeDelta::from_std(TICK).unwrap();
     let settings = Settings {
-        voice_tick: Duration::from_millis(300),
+        voice_tick: TICK,
         ..Settings::default()
     };
     let h = Harness::start(settings, seed_rules()).await;
-    let voice_awards =
-        |sources: Vec<Source>| sources.iter().filter(|s| **s == Source::Voice).count();
+    let a_few_ticks = || tokio::time::sleep(TICK * 4);
 
-    // Alone (with a bot): nothing.
+    // 41 alone with a bot (49), then a second human (42): both eligible.
     h.fake.dispatch(
         "VOICE_STATE_UPDATE",
         voice_state_json(GUILD, 41, Some(VOICE), false, false),
@@ -419,53 +452,63 @@ async fn voice_earns_per_minute_only_while_eligible() {
         "VOICE_STATE_UPDATE",
         voice_state_json(GUILD, 49, Some(VOICE), false, true),
     );
-    tokio::time::sleep(Duration::from_millis(1_000)).await;
-    assert_eq!(h.xp(41).await, 0);
-    assert_eq!(h.xp(49).await, 0);
-
-    // A second human: both earn, minute after minute.
     h.fake.dispatch(
         "VOICE_STATE_UPDATE",
         voice_state_json(GUILD, 42, Some(VOICE), false, false),
     );
-    tokio::time::sleep(Duration::from_millis(1_400)).await;
-    let first = voice_awards(h.sources(41).await);
-    assert!(first >= 2, "several paid minutes, got {first}");
-    assert!(voice_awards(h.sources(42).await) >= 2);
+    h.wait_voice_eligible(&[41, 42]).await;
+    // Ticks without the clock moving pay nothing.
+    a_few_ticks().await;
+    assert_eq!((h.xp(41).await, h.xp(42).await), (0, 0));
+
+    // Three minutes: each paid 3 × 10 XP in one award, plus the day's bonus (50 + 10).
+    h.clock.advance(minute * 3);
+    h.wait_xp(41, 90).await;
+    h.wait_xp(42, 90).await;
+    a_few_ticks().await;
+    assert_eq!((h.xp(41).await, h.xp(42).await), (90, 90), "paid once");
+    assert_eq!(h.voice_payments(41).await, vec![30]);
     assert!(
         h.sources(41).await.contains(&Source::Daily),
         "voice is activity: it claims the daily bonus"
     );
 
-    // Member 42 mutes: neither is eligible any more (41 would be alone).
+    // A minute and a half: one minute paid, half a minute banked.
+    h.clock.advance(minute * 3 / 2);
+    h.wait_xp(41, 100).await;
+    h.wait_xp(42, 100).await;
+
+    // 42 mutes: neither is eligible (41 would be alone); ten minutes pay nothing.
     h.fake.dispatch(
         "VOICE_STATE_UPDATE",
         voice_state_json(GUILD, 42, Some(VOICE), true, false),
     );
-    tokio::time::sleep(Duration::from_millis(700)).await;
-    let (xp41, xp42) = (h.xp(41).await, h.xp(42).await);
-    tokio::time::sleep(Duration::from_millis(1_200)).await;
-    assert_eq!(
-        (h.xp(41).await, h.xp(42).await),
-        (xp41, xp42),
-        "no XP while ineligible"
-    );
+    h.wait_voice_eligible(&[]).await;
+    h.clock.advance(minute * 10);
+    a_few_ticks().await;
+    assert_eq!((h.xp(41).await, h.xp(42).await), (100, 100));
 
-    // Unmuted again: paid again; then 42 leaves and payments stop.
+    // Unmuted: the banked half minute and half a minute more make one paid minute.
     h.fake.dispatch(
         "VOICE_STATE_UPDATE",
         voice_state_json(GUILD, 42, Some(VOICE), false, false),
     );
-    tokio::time::sleep(Duration::from_millis(1_000)).await;
-    assert!(h.xp(41).await > xp41);
+    h.wait_voice_eligible(&[41, 42]).await;
+    h.clock.advance(minute / 2);
+    h.wait_xp(41, 110).await;
+    h.wait_xp(42, 110).await;
+    assert_eq!(h.voice_payments(41).await, vec![10, 10, 30]);
+
+    // 42 leaves: payments stop.
     h.fake.dispatch(
         "VOICE_STATE_UPDATE",
         voice_state_json(GUILD, 42, None, false, false),
     );
-    tokio::time::sleep(Duration::from_millis(700)).await;
-    let xp41 = h.xp(41).await;
-    tokio::time::sleep(Duration::from_millis(1_000)).await;
-    assert_eq!(h.xp(41).await, xp41);
+    h.wait_voice_eligible(&[]).await;
+    h.clock.advance(minute * 5);
+    a_few_ticks().await;
+    assert_eq!((h.xp(41).await, h.xp(42).await), (110, 110));
+    assert_eq!(h.voice_payments(42).await, vec![10, 10, 30]);
     assert_eq!(h.xp(49).await, 0, "bots never earn");
     h.stop().await;
 }
@@ -576,6 +619,133 @@ async fn tier_roles_follow_level_ups_from_any_source_and_admin_level_downs() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn level_changes_outside_any_discord_guild_make_no_discord_call() {
+    const BASIC: u64 = 7101;
+    const MEMBER: u64 = 7102;
+    const ANNOUNCE: u64 = 611;
+    let settings = Settings {
+        announce: Announce::Channel(ChannelId::new(ANNOUNCE)),
+        tier_roles: TierRoles::new()
+            .with("Basic", RoleId::new(BASIC))
+            .with("Member", RoleId::new(MEMBER)),
+        ..Settings::default()
+    };
+    let h = Harness::start(settings, seed_rules()).await;
+
+    // An API-style grant in guild 0 (the HTTP API's default guild): level 11, tier Member;
+    // then an admin reset drops the member to Basic. Neither is a Discord guild's event.
+    let outside = MemberId::new(0, 51);
+    h.leveling
+        .award(Award::grant(outside, 12_650))
+        .await
+        .unwrap();
+    h.leveling.reset(outside, None).await.unwrap();
+
+    // The same level-up in a real guild, queued after them: once its calls are made, the
+    // announcer has handled (and skipped) the guild-0 events.
+    h.fake.set_roles(GUILD, 52, &[]);
+    h.leveling
+        .award(Award::grant(MemberId::new(GUILD, 52), 12_650))
+        .await
+        .unwrap();
+    h.fake
+        .wait_for("the real guild's announcement", is_message_to(ANNOUNCE))
+        .await;
+    h.fake
+        .wait_for("the real guild's Member role", |r| {
+            r.method == "PUT"
+                && r.path == format!("/api/v10/guilds/{GUILD}/members/52/roles/{MEMBER}")
+        })
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Every call about a guild or a channel (start-up calls are about the application).
+    let calls: Vec<String> = h
+        .fake
+        .matching(|r| r.path.contains("/guilds/") || r.path.contains("/channels/"))
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert_eq!(
+        calls,
+        vec![
+            format!("POST /api/v10/channels/{ANNOUNCE}/messages"),
+            format!("GET /api/v10/guilds/{GUILD}/members/52"),
+            format!("PUT /api/v10/guilds/{GUILD}/members/52/roles/{MEMBER}"),
+        ],
+        "no call for guild 0 (nor for guild 1)"
+    );
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_changes_record_the_reason_with_the_admin() {
+    let h = Harness::start(Settings::default(), seed_rules()).await;
+    let admin = || member_json(33, "fay", &[], Some(MANAGE_GUILD));
+    let target = json!({"users": {"32": user_json(32, "dee", false)}});
+    let user = json!({"name": "user", "type": 6, "value": "32"});
+    let commands = [
+        (
+            4101,
+            "addxp",
+            json!([user, {"name": "amount", "type": 4, "value": 500}, {"name": "reason", "type": 3, "value": "event prize"}]),
+        ),
+        (
+            4102,
+            "setlevel",
+            json!([user, {"name": "level", "type": 4, "value": 3}, {"name": "reason", "type": 3, "value": "migrated from the old bot"}]),
+        ),
+        (4103, "resetxp", json!([user])),
+    ];
+    for (id, command, options) in commands {
+        h.fake.dispatch(
+            "INTERACTION_CREATE",
+            interaction_json(
+                id,
+                GUILD,
+                CHANNEL,
+                admin(),
+                command,
+                options,
+                target.clone(),
+            ),
+        );
+        let done = h.fake.wait_for(command, callback_of(id)).await;
+        assert!(
+            done.body["data"]["content"]
+                .as_str()
+                .is_some_and(|c| c.starts_with('✅')),
+            "{command}: {:?}",
+            done.body
+        );
+    }
+    let history = h
+        .leveling
+        .history(MemberId::new(GUILD, 32), PageRequest::first(10))
+        .await
+        .unwrap();
+    let rows: Vec<_> = history
+        .items
+        .iter()
+        .map(|e| (e.source, e.actor, e.reason.as_deref(), e.xp_after))
+        .collect();
+    // Newest first: the reset (no reason given), /setlevel 3 (1,050 XP), /addxp 500.
+    assert_eq!(
+        rows,
+        vec![
+            (Source::Admin, Some(33.into()), None, 0),
+            (
+                Source::Admin,
+                Some(33.into()),
+                Some("migrated from the old bot"),
+                1_050
+            ),
+            (Source::Admin, Some(33.into()), Some("event prize"), 500),
+        ]
+    );
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_dispatches_do_not_crash_the_bot() {
     let h = Harness::start(
         Settings {
@@ -618,10 +788,9 @@ async fn malformed_dispatches_do_not_crash_the_bot() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rejected_token_stops_the_bot_with_an_error_that_does_not_show_it() {
     let fake = FakeDiscord::start().await;
-    let leveling = Leveling::builder(MemoryStore::new()).build();
     let mut config = DiscordConfig::new("wrong-secret-token");
     config.api_url = Some(fake.api_url.clone());
-    let run = Bot::new(leveling, config).run(std::future::pending());
+    let run = Bot::new(Leveling::builder(MemoryStore::new()), config).run(std::future::pending());
     let result = tokio::time::timeout(Duration::from_secs(15), run)
         .await
         .unwrap_or_else(|_| {
