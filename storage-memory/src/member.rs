@@ -211,6 +211,10 @@ mod tests {
         }
         assert_eq!(state.keys.len(), 3);
         state.award(&keyed("late", 25), window);
-        assert_eq!(state.keys.len(), 2, "k0 and k1 expired; k2 and late are live");
+        assert_eq!(
+            state.keys.len(),
+            2,
+            "k0 and k1 expired; k2 and late are live"
+        );
     }
 }
