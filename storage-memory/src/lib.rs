@@ -34,7 +34,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use chrono::{DateTime, Utc};
+use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use leveling_core::storage::DEFAULT_IDEMPOTENCY_WINDOW;
 use leveling_core::{GuildId, MemberId, PageRequest, Tool, Unlock, UserId, UserProfile};
 
 use member::{MemberState, RankKey};
@@ -77,6 +80,7 @@ pub struct MemoryStore {
     users: RwLock<BTreeMap<UserId, UserProfile>>,
     tools: RwLock<Vec<Tool>>,
     unlocks: Mutex<HashMap<MemberId, Vec<Unlock>>>,
+    idempotency_window: TimeDelta,
 }
 
 impl Default for MemoryStore {
@@ -99,6 +103,10 @@ fn write<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
     lock.write().unwrap_or_else(PoisonError::into_inner)
 }
 
+fn window_delta(window: Duration) -> TimeDelta {
+    TimeDelta::from_std(window).unwrap_or(TimeDelta::MAX)
+}
+
 fn page_bounds(page: PageRequest, total: usize) -> (usize, usize) {
     let offset = usize::try_from(page.offset())
         .unwrap_or(usize::MAX)
@@ -116,7 +124,23 @@ impl MemoryStore {
             users: RwLock::default(),
             tools: RwLock::default(),
             unlocks: Mutex::default(),
+            idempotency_window: window_delta(DEFAULT_IDEMPOTENCY_WINDOW),
         }
+    }
+
+    /// How long an idempotency key replays its first grant (default
+    /// [`DEFAULT_IDEMPOTENCY_WINDOW`], 24 h). A member's expired keys are dropped at their
+    /// next keyed award, so the store holds at most one window of keys per member.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use leveling_storage_memory::MemoryStore;
+    ///
+    /// let store = MemoryStore::new().idempotency_window(Duration::from_secs(3600));
+    /// ```
+    pub fn idempotency_window(mut self, window: Duration) -> Self {
+        self.idempotency_window = window_delta(window);
+        self
     }
 
     fn shard(&self, id: MemberId) -> MutexGuard<'_, Members> {

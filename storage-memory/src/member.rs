@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use leveling_core::storage::{
     AdjustRequest, Adjusted, Adjustment, AwardOutcome, AwardRequest, Granted, HistoryEntry, MAX_XP,
     Member, StoredAward,
@@ -33,8 +33,8 @@ pub(crate) struct MemberState {
     cooldown_until: [Option<DateTime<Utc>>; Source::ALL.len()],
     /// Oldest first.
     pub(crate) history: Vec<HistoryEntry>,
-    /// Granted awards by idempotency key.
-    keys: HashMap<String, AwardOutcome>,
+    /// Granted awards by idempotency key, with when they were granted.
+    keys: HashMap<String, (AwardOutcome, DateTime<Utc>)>,
 }
 
 impl MemberState {
@@ -66,21 +66,25 @@ impl MemberState {
         }
     }
 
-    /// Applies an award by the rules of [`AwardOutcome`].
-    pub(crate) fn award(&mut self, request: &AwardRequest) -> StoredAward {
-        if let Some(outcome) = request
-            .idempotency_key
-            .as_ref()
-            .and_then(|k| self.keys.get(k))
-        {
-            return StoredAward {
-                outcome: outcome.clone(),
-                replayed: true,
-            };
+    /// Applies an award by the rules of [`AwardOutcome`]; keys granted `window` or more
+    /// before the award are forgotten.
+    pub(crate) fn award(&mut self, request: &AwardRequest, window: TimeDelta) -> StoredAward {
+        if let Some(key) = &request.idempotency_key {
+            // Every keyed award sweeps the member's expired keys, so a member holds at
+            // most the keys of one window.
+            let oldest_live = request.now - window;
+            self.keys.retain(|_, (_, at)| *at > oldest_live);
+            if let Some((outcome, _)) = self.keys.get(key) {
+                return StoredAward {
+                    outcome: outcome.clone(),
+                    replayed: true,
+                };
+            }
         }
         let outcome = self.decide(request);
         if let (AwardOutcome::Granted(_), Some(key)) = (&outcome, &request.idempotency_key) {
-            self.keys.insert(key.clone(), outcome.clone());
+            self.keys
+                .insert(key.clone(), (outcome.clone(), request.now));
         }
         StoredAward {
             outcome,
@@ -182,5 +186,35 @@ impl MemberState {
             xp_before: before,
             xp_after: self.xp,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use leveling_core::testing::cases::{grant, t0};
+    use leveling_core::{MemberId, storage::AwardRequest};
+
+    use super::*;
+
+    /// The store's memory is bounded: a member keeps the keys of one window, not every
+    /// key it was ever given.
+    #[test]
+    fn expired_keys_are_dropped_at_the_next_keyed_award() {
+        let window = TimeDelta::hours(24);
+        let mut state = MemberState::new(t0());
+        let keyed = |key: &str, hours| AwardRequest {
+            idempotency_key: Some(key.into()),
+            ..grant(MemberId::new(1, 2), 5, t0() + TimeDelta::hours(hours))
+        };
+        for (i, hours) in [0, 1, 2].into_iter().enumerate() {
+            state.award(&keyed(&format!("k{i}"), hours), window);
+        }
+        assert_eq!(state.keys.len(), 3);
+        state.award(&keyed("late", 25), window);
+        assert_eq!(
+            state.keys.len(),
+            2,
+            "k0 and k1 expired; k2 and late are live"
+        );
     }
 }

@@ -12,7 +12,9 @@ use crate::{MemoryStore, lock, page_bounds, read};
 #[async_trait]
 impl XpStore for MemoryStore {
     async fn award(&self, request: &AwardRequest) -> Result<StoredAward> {
-        Ok(self.update(request.member, request.now, |state| state.award(request)))
+        Ok(self.update(request.member, request.now, |state| {
+            state.award(request, self.idempotency_window)
+        }))
     }
 
     async fn adjust(&self, request: &AdjustRequest) -> Result<Adjusted> {

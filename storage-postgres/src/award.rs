@@ -11,6 +11,17 @@ use crate::sql;
 /// Cooldowns are capped at about 1,000 years, so `now + cooldown` stays a valid time.
 const MAX_COOLDOWN_MICROS: i64 = 1_000 * 366 * 86_400 * 1_000_000;
 
+/// How long a granted award's idempotency key replays it, in microseconds (the unit the
+/// statement compares times in).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct KeyWindow(pub(crate) i64);
+
+impl KeyWindow {
+    pub(crate) fn new(window: std::time::Duration) -> Self {
+        Self(i64::try_from(window.as_micros()).unwrap_or(i64::MAX))
+    }
+}
+
 /// What one request of a statement came to: `None` when it lost a race and must be tried
 /// again (its snapshot would have granted, the locked row refused).
 pub(crate) type Attempt = Option<StoredAward>;
@@ -21,6 +32,7 @@ pub(crate) type Attempt = Option<StoredAward>;
 pub(crate) async fn apply(
     pool: &PgPool,
     requests: &[&AwardRequest],
+    window: KeyWindow,
 ) -> std::result::Result<Vec<Result<Attempt>>, sqlx::Error> {
     let n = requests.len();
     let mut guild = Vec::with_capacity(n);
@@ -70,6 +82,7 @@ pub(crate) async fn apply(
         .bind(key)
         .bind(now)
         .bind(source)
+        .bind(window.0)
         .fetch_all(pool)
         .await?;
     if rows.len() != n {

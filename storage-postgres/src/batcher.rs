@@ -27,7 +27,7 @@ use leveling_core::{Error, MemberId, Result};
 use sqlx::PgPool;
 use tokio::sync::{Mutex, mpsc, oneshot};
 
-use crate::award;
+use crate::award::{self, KeyWindow};
 use crate::errors::is_unavailable;
 
 /// The most awards in one statement.
@@ -62,10 +62,14 @@ fn workers_gone() -> Error {
 impl Batcher {
     /// The queue and `workers` workers (at least one) serving it, as one future for the
     /// store's [`Background`](crate::Background).
-    pub(crate) fn new(pool: PgPool, workers: usize) -> (Self, impl Future<Output = ()> + Send) {
+    pub(crate) fn new(
+        pool: PgPool,
+        workers: usize,
+        window: KeyWindow,
+    ) -> (Self, impl Future<Output = ()> + Send) {
         let (queue, jobs) = mpsc::unbounded_channel();
         let jobs = Arc::new(Mutex::new(jobs));
-        let workers = (0..workers.max(1)).map(|_| work(pool.clone(), jobs.clone()));
+        let workers = (0..workers.max(1)).map(|_| work(pool.clone(), jobs.clone(), window));
         (Self { queue }, join_all(workers).map(drop))
     }
 
@@ -85,7 +89,7 @@ impl Batcher {
     }
 }
 
-async fn work(pool: PgPool, jobs: Arc<Mutex<mpsc::UnboundedReceiver<Job>>>) {
+async fn work(pool: PgPool, jobs: Arc<Mutex<mpsc::UnboundedReceiver<Job>>>, window: KeyWindow) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     let mut members: HashSet<MemberId> = HashSet::with_capacity(MAX_BATCH);
     loop {
@@ -109,13 +113,13 @@ async fn work(pool: PgPool, jobs: Arc<Mutex<mpsc::UnboundedReceiver<Job>>>) {
         for job in theirs {
             let _ = job.reply.send(None);
         }
-        run(&pool, mine).await;
+        run(&pool, mine, window).await;
     }
 }
 
-async fn run(pool: &PgPool, jobs: Vec<Job>) {
+async fn run(pool: &PgPool, jobs: Vec<Job>, window: KeyWindow) {
     let requests: Vec<&AwardRequest> = jobs.iter().map(|job| &job.request).collect();
-    match award::apply(pool, &requests).await {
+    match award::apply(pool, &requests, window).await {
         Ok(attempts) => {
             for (job, attempt) in jobs.into_iter().zip(attempts) {
                 let reply = match attempt {

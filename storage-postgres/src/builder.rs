@@ -3,10 +3,13 @@
 
 use std::str::FromStr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures_util::FutureExt;
+use leveling_core::storage::DEFAULT_IDEMPOTENCY_WINDOW;
 use leveling_core::{Error, Result};
 
+use crate::award::KeyWindow;
 use crate::batcher::Batcher;
 use crate::errors::db_error;
 use crate::{Background, PgConnectOptions, PgPool, PgPoolOptions, PostgresStore, maintenance};
@@ -36,12 +39,14 @@ const AWARD_WORKERS: usize = 2;
 #[derive(Clone, Debug)]
 pub struct PostgresStoreBuilder {
     award_workers: usize,
+    idempotency_window: Duration,
 }
 
 impl Default for PostgresStoreBuilder {
     fn default() -> Self {
         Self {
             award_workers: AWARD_WORKERS,
+            idempotency_window: DEFAULT_IDEMPOTENCY_WINDOW,
         }
     }
 }
@@ -57,6 +62,15 @@ impl PostgresStoreBuilder {
     #[must_use]
     pub fn award_workers(mut self, workers: usize) -> Self {
         self.award_workers = workers;
+        self
+    }
+
+    /// How long an idempotency key replays its first grant (default
+    /// [`DEFAULT_IDEMPOTENCY_WINDOW`], 24 h). The [`Background`] deletes expired keys
+    /// every ten minutes, so the table holds about one window of keys.
+    #[must_use]
+    pub fn idempotency_window(mut self, window: Duration) -> Self {
+        self.idempotency_window = window;
         self
     }
 
@@ -101,17 +115,20 @@ impl PostgresStoreBuilder {
     /// apply `storage-postgres/migrations` yourself) before using the store.
     pub fn build(self, pool: PgPool) -> (PostgresStore, Background) {
         let alive = Arc::new(());
-        let folding = maintenance::fold_until_dropped(pool.clone(), Arc::downgrade(&alive));
+        let key_window = KeyWindow::new(self.idempotency_window);
+        let folding =
+            maintenance::fold_until_dropped(pool.clone(), Arc::downgrade(&alive), key_window);
         let (batcher, background) = if self.award_workers == 0 {
             (None, Background::new(folding))
         } else {
-            let (batcher, workers) = Batcher::new(pool.clone(), self.award_workers);
+            let (batcher, workers) = Batcher::new(pool.clone(), self.award_workers, key_window);
             let work = futures_util::future::join(workers, folding).map(drop);
             (Some(batcher), Background::new(work))
         };
         let store = PostgresStore {
             pool,
             batcher,
+            key_window,
             _alive: alive,
         };
         (store, background)

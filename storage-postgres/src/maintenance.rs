@@ -1,5 +1,5 @@
-//! Rank-count maintenance: folding the bucket moves that awards append into the
-//! per-bucket counts, and vacuuming the three tables a rank reads.
+//! Maintenance: folding the bucket moves that awards append into the per-bucket counts,
+//! vacuuming the three tables a rank reads, and deleting expired idempotency keys.
 //!
 //! Ranks are exact without it (readers add the unfolded moves in the same snapshot); it
 //! keeps the moves table short, so a rank stays a bounded read.
@@ -10,12 +10,27 @@ use std::time::Duration;
 use leveling_core::Result;
 use sqlx::PgPool;
 
+use crate::award::KeyWindow;
 use crate::errors::db_error;
 use crate::sql;
 
 /// How often the maintenance loop folds. Short enough that the moves table holds a
 /// fraction of a second of awards; long enough that a fold is rarely empty.
 pub(crate) const FOLD_EVERY: Duration = Duration::from_millis(500);
+
+/// How often the loop deletes expired idempotency keys: a key lives its window and at
+/// most this much longer (awards ignore it once expired either way).
+pub(crate) const PURGE_KEYS_EVERY: Duration = Duration::from_secs(600);
+
+/// Deletes the keys older than `window`; returns how many.
+pub(crate) async fn purge_expired_keys(pool: &PgPool, window: KeyWindow) -> Result<u64> {
+    let done = sqlx::query(sql::PURGE_EXPIRED_KEYS)
+        .bind(window.0)
+        .execute(pool)
+        .await
+        .map_err(db_error("deleting expired idempotency keys"))?;
+    Ok(done.rows_affected())
+}
 
 /// Folds every appended move in one transaction; returns how many bucket groups changed.
 pub(crate) async fn fold_rank_counts(pool: &PgPool) -> Result<u64> {
@@ -40,15 +55,25 @@ pub(crate) async fn fold_rank_counts(pool: &PgPool) -> Result<u64> {
     Ok(done.rows_affected())
 }
 
-/// Folds every [`FOLD_EVERY`] until the last clone of the store is gone (`alive` has no
-/// strong count left) or the pool is closed.
-pub(crate) async fn fold_until_dropped(pool: PgPool, alive: Weak<()>) {
+/// Folds every [`FOLD_EVERY`] (and deletes expired keys every [`PURGE_KEYS_EVERY`])
+/// until the last clone of the store is gone (`alive` has no strong count left) or the
+/// pool is closed.
+pub(crate) async fn fold_until_dropped(pool: PgPool, alive: Weak<()>, window: KeyWindow) {
     let mut tick = tokio::time::interval(FOLD_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_purge: Option<tokio::time::Instant> = None;
     loop {
         tick.tick().await;
         if alive.strong_count() == 0 || pool.is_closed() {
             break;
+        }
+        if last_purge.is_none_or(|at| at.elapsed() >= PURGE_KEYS_EVERY) {
+            last_purge = Some(tokio::time::Instant::now());
+            match purge_expired_keys(&pool, window).await {
+                Ok(0) => {}
+                Ok(deleted) => tracing::debug!(deleted, "deleted expired idempotency keys"),
+                Err(error) => tracing::debug!(%error, "deleting expired idempotency keys failed"),
+            }
         }
         if let Err(error) = fold_rank_counts(&pool).await {
             // Not fatal: reads add the unfolded rows; the next tick tries again.

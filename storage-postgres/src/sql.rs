@@ -49,7 +49,8 @@ macro_rules! claimed_streak {
 /// $3 source slot (`Source::index() + 1`), $4 amount (≤ MAX_XP), $5 cooldown in µs (NULL:
 /// none), $6 today (NULL: no daily claim), $7 daily bonus (text, u64), $8 streak bonus per
 /// day (text, u64), $9 streak cap days, $10 reason, $11 idempotency key, $12 now,
-/// $13 source name. A batch holds each member at most once.
+/// $13 source name; and one scalar, $14 the idempotency window in µs (a key older than
+/// that is ignored). A batch holds each member at most once.
 ///
 /// Concurrency (READ COMMITTED): the member row is the lock. `INSERT … ON CONFLICT DO
 /// UPDATE … WHERE` evaluates the cooldown and the daily claim on the latest committed
@@ -77,6 +78,7 @@ prior_key AS (
     SELECT r.ord, k.xp_before, k.xp_after, k.amount, k.claim_days, k.bonus, k.streak_bonus
     FROM req AS r
     JOIN idempotency_keys AS k ON k.guild = r.guild AND k.user_id = r.user_id AND k.key = r.key
+    WHERE k.created_at > r.at - $14::bigint * interval '1 microsecond'
 ),
 cur AS (
     SELECT r.ord, m.xp, m.cooldown_until[r.slot] AS until, m.streak_day
@@ -449,3 +451,16 @@ SELECT (SELECT count(*) FROM members) AS members,
        (SELECT count(*) FROM users) AS users,
        (SELECT COALESCE(sum(xp), 0)::text FROM members) AS total_xp
 "#;
+
+/// Deletes one member's key when it has expired, so a new grant can take it: $1 guild,
+/// $2 user, $3 key, $4 the award's time, $5 the window in µs.
+pub(crate) const DELETE_EXPIRED_KEY: &str = "DELETE FROM idempotency_keys \
+    WHERE guild = $1 AND user_id = $2 AND key = $3 \
+    AND created_at <= $4 - $5::bigint * interval '1 microsecond'";
+
+/// Deletes every expired key: $1 the window in µs. "Expired" is measured from the newest
+/// key, not the database's clock: awards carry the engine's clock, and a key is dead once
+/// a key a whole window newer exists (the index on `created_at` makes the max cheap).
+pub(crate) const PURGE_EXPIRED_KEYS: &str = "DELETE FROM idempotency_keys \
+    WHERE created_at <= (SELECT max(created_at) FROM idempotency_keys) \
+        - $1::bigint * interval '1 microsecond'";

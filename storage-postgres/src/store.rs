@@ -7,6 +7,7 @@ use std::time::Duration;
 use leveling_core::{Error, Result};
 use sqlx::migrate::Migrator;
 
+use crate::award::KeyWindow;
 use crate::batcher::Batcher;
 use crate::errors::classify;
 use crate::{Background, PgPool, PgPoolOptions, PostgresStoreBuilder, maintenance};
@@ -27,6 +28,8 @@ pub struct PostgresStore {
     pub(crate) pool: PgPool,
     /// The award queue (see `batcher`); `None` when batching is off.
     pub(crate) batcher: Option<Batcher>,
+    /// How long idempotency keys replay their grant.
+    pub(crate) key_window: KeyWindow,
     /// Dropped with the last clone, which ends the rank folding.
     pub(crate) _alive: Arc<()>,
 }
@@ -76,6 +79,12 @@ impl PostgresStore {
     /// [`Background`] calls this every 500 ms.
     pub async fn compact_rank_counts(&self) -> Result<u64> {
         maintenance::fold_rank_counts(&self.pool).await
+    }
+
+    /// Deletes the idempotency keys a whole window older than the newest key (awards
+    /// carry the engine's clock, not the database's); returns how many. The store's [`Background`] does this every ten minutes.
+    pub async fn purge_expired_idempotency_keys(&self) -> Result<u64> {
+        maintenance::purge_expired_keys(&self.pool, self.key_window).await
     }
 
     /// The underlying pool.

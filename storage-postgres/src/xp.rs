@@ -208,11 +208,30 @@ impl XpStore for PostgresStore {
 
 impl PostgresStore {
     /// An award on its own (a batch of one), tried again while it loses races.
+    ///
+    /// A retry of a keyed award first deletes the member's expired row for that key: the
+    /// statement ignores an expired key but cannot insert over it (the key's primary key
+    /// is what makes a concurrent duplicate fail), so the first attempt loses to it once.
     async fn award_alone(&self, request: &AwardRequest) -> Result<StoredAward> {
-        retry_races("award", request.member, || async {
-            let mut settled = award::apply(&self.pool, &[request]).await?;
-            // `Some(Err(_))` is this request's own bad data: final, not a race.
-            Ok(settled.pop().and_then(Result::transpose))
+        let mut attempts = 0u32;
+        retry_races("award", request.member, || {
+            attempts += 1;
+            let retry = attempts > 1;
+            async move {
+                if let (true, Some(key)) = (retry, &request.idempotency_key) {
+                    sqlx::query(sql::DELETE_EXPIRED_KEY)
+                        .bind(encode_id(request.member.guild.0))
+                        .bind(encode_id(request.member.user.0))
+                        .bind(key)
+                        .bind(request.now)
+                        .bind(self.key_window.0)
+                        .execute(&self.pool)
+                        .await?;
+                }
+                let mut settled = award::apply(&self.pool, &[request], self.key_window).await?;
+                // `Some(Err(_))` is this request's own bad data: final, not a race.
+                Ok(settled.pop().and_then(Result::transpose))
+            }
         })
         .await?
     }

@@ -177,7 +177,8 @@ async fn a_retried_idempotency_key_adds_nothing() {
     let tasks: Vec<_> = (0..32)
         .map(|i| {
             let (store, barrier) = (store.clone(), barrier.clone());
-            let request = keyed(t0() + TimeDelta::days(1) + TimeDelta::seconds(i));
+            // Inside the key's 24 h window, in the next day's first hour.
+            let request = keyed(t0() + TimeDelta::hours(12) + TimeDelta::seconds(i));
             tokio::spawn(async move {
                 barrier.wait().await;
                 store.award(&request).await.unwrap()
@@ -787,4 +788,57 @@ async fn background_work_runs_only_where_the_embedder_spawns_it() {
         .await
         .expect("the background ends once the last store is dropped")
         .unwrap();
+}
+
+/// Concurrent retries of a key whose window has passed: exactly one makes a new grant
+/// (taking the expired key's row), the others replay it; the background's purge deletes
+/// what has expired.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_expired_key_is_taken_by_exactly_one_concurrent_retry_and_purged() {
+    let Some(store) = common::fresh_store().await else {
+        return;
+    };
+    let store = Arc::new(store);
+    let id = member(9);
+    let keyed = |now: DateTime<Utc>| AwardRequest {
+        idempotency_key: Some("order-9".into()),
+        ..grant(id, 10, now)
+    };
+    assert!(!store.award(&keyed(t0())).await.unwrap().replayed);
+    let barrier = Arc::new(Barrier::new(16));
+    let tasks: Vec<_> = (0..16)
+        .map(|i| {
+            let (store, barrier) = (store.clone(), barrier.clone());
+            let request = keyed(t0() + TimeDelta::hours(25) + TimeDelta::seconds(i));
+            tokio::spawn(async move {
+                barrier.wait().await;
+                store.award(&request).await.unwrap()
+            })
+        })
+        .collect();
+    let mut fresh = 0;
+    for task in tasks {
+        if !task.await.unwrap().replayed {
+            fresh += 1;
+        }
+    }
+    assert_eq!(
+        fresh, 1,
+        "one retry takes the expired key, the others replay it"
+    );
+    assert_eq!(xp_of(&store, id).await, 20);
+    assert_eq!(history_len(&store, id).await, 2);
+    // The purge measures from the newest key: nothing is a window older yet.
+    assert_eq!(store.purge_expired_idempotency_keys().await.unwrap(), 0);
+    let later = AwardRequest {
+        idempotency_key: Some("order-10".into()),
+        ..grant(id, 10, t0() + TimeDelta::hours(50))
+    };
+    store.award(&later).await.unwrap();
+    assert_eq!(store.purge_expired_idempotency_keys().await.unwrap(), 1);
+    let left: Vec<String> = sqlx::query_scalar("SELECT key FROM idempotency_keys")
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(left, ["order-10"]);
 }

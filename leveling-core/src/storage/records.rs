@@ -10,6 +10,12 @@ use crate::{DailyClaim, DailyRule, MemberId, Source, Streak, UserId};
 /// The most XP a member can hold: stores saturate here (it is PostgreSQL's `BIGINT` max).
 pub const MAX_XP: u64 = i64::MAX as u64;
 
+/// How long a store keeps an idempotency key by default: a retry within 24 h of the
+/// first grant replays it; after that the key is forgotten (stores purge expired keys,
+/// so they never grow without bound) and the same key makes a new award. Every store
+/// takes another window as a setting.
+pub const DEFAULT_IDEMPOTENCY_WINDOW: Duration = Duration::from_secs(24 * 60 * 60);
+
 /// One award for the store to apply atomically: cooldown check, XP add, daily claim,
 /// history rows and idempotency key, all or nothing.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -26,7 +32,8 @@ pub struct AwardRequest {
     pub daily: Option<DailyRule>,
     /// A note for the history row.
     pub reason: Option<String>,
-    /// A repeat with the same key (per member) returns the first grant and adds nothing.
+    /// A repeat with the same key (per member), within the store's idempotency window,
+    /// returns the first grant and adds nothing.
     pub idempotency_key: Option<String>,
     /// The time of the award.
     pub now: DateTime<Utc>,
@@ -35,8 +42,9 @@ pub struct AwardRequest {
 /// What a store did with an [`AwardRequest`].
 ///
 /// The rules, which every store must follow (the conformance suite checks them):
-/// 1. A key already used by a granted award of the member → that award's outcome, with
-///    `replayed: true`, and nothing changes.
+/// 1. A key used by a granted award of the member less than the store's idempotency
+///    window ago ([`DEFAULT_IDEMPOTENCY_WINDOW`] unless configured) → that award's
+///    outcome, with `replayed: true`, and nothing changes. An older key is forgotten.
 /// 2. A cooldown for (member, source) that ends after `now` → [`AwardOutcome::Cooldown`].
 /// 3. The daily claim is made when `daily` is set and the member has not claimed on
 ///    `daily.today` ([`DailyRule::claim`]).

@@ -7,7 +7,8 @@ use std::time::Duration;
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 
 use crate::storage::{
-    AdjustRequest, Adjustment, AwardOutcome, AwardRequest, Granted, MAX_XP, Storage,
+    AdjustRequest, Adjustment, AwardOutcome, AwardRequest, DEFAULT_IDEMPOTENCY_WINDOW, Granted,
+    MAX_XP, Storage,
 };
 use crate::{
     DailyClaim, DailyRule, DayBoundary, Error, GuildId, MemberId, NewUser, PageRequest, Source,
@@ -373,6 +374,32 @@ pub async fn idempotency_key_replays_the_first_grant(store: impl Storage) {
             .total,
         1
     );
+}
+
+/// A retry inside the default window (24 h) replays; once the window has passed the key
+/// is forgotten and the same key makes a new award.
+pub async fn idempotency_keys_expire_after_the_window(store: impl Storage) {
+    let id = member(23);
+    let window = TimeDelta::from_std(DEFAULT_IDEMPOTENCY_WINDOW).unwrap();
+    let keyed = |now| AwardRequest {
+        idempotency_key: Some("order-7".into()),
+        ..grant(id, 40, now)
+    };
+    assert!(!store.award(&keyed(t0())).await.unwrap().replayed);
+    let inside = store.award(&keyed(t0() + window - secs(1))).await.unwrap();
+    assert!(
+        inside.replayed,
+        "a retry one second before the window ends replays"
+    );
+    assert_eq!(xp_of(&store, id).await, 40);
+    let after = store.award(&keyed(t0() + window)).await.unwrap();
+    assert!(!after.replayed, "the key is forgotten when the window ends");
+    assert_eq!(granted(&after.outcome).xp_after, 80);
+    // The new grant holds the key for a window of its own.
+    let again = store.award(&keyed(t0() + window + secs(60))).await.unwrap();
+    assert!(again.replayed);
+    assert_eq!(again.outcome, after.outcome);
+    assert_eq!(xp_of(&store, id).await, 80);
 }
 
 /// Keys are scoped per member; a refused award does not use its key.

@@ -34,6 +34,7 @@ macro_rules! storage_conformance {
             refused_award_creates_nothing,
             idempotency_key_replays_the_first_grant,
             idempotency_keys_are_per_member_and_only_granted_awards_use_them,
+            idempotency_keys_expire_after_the_window,
             xp_saturates_at_max_xp,
             concurrent_awards_add_up_exactly,
             concurrent_cooldown_lets_exactly_one_through,
