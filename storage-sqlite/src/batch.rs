@@ -1,0 +1,380 @@
+//! One batch of writes inside the writer's transaction: what each write is, and how a
+//! batch loads its members, applies the rules in order and writes the result back with
+//! a handful of statements, whatever its size.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use leveling_core::storage::{
+    AdjustRequest, Adjusted, AwardOutcome, AwardRequest, Granted, StoredAward,
+};
+use leveling_core::{
+    Day, Error, MemberId, NewUser, Result, Streak, Tool, ToolId, UnlockReason, UserId, UserPatch,
+    UserProfile,
+};
+use serde_json::{Value, json};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, SqliteConnection};
+
+use crate::codec::{bucket, dec, enc, group, micros, time, xp_i64, xp_u64};
+use crate::rules::{HistoryRow, State};
+use crate::sql;
+
+/// A write for the writer.
+#[derive(Debug)]
+pub(crate) enum Op {
+    Award(AwardRequest),
+    Adjust(AdjustRequest),
+    UpsertUser(NewUser, DateTime<Utc>),
+    UpdateUser(UserId, UserPatch, DateTime<Utc>),
+    CreateTool(Tool),
+    RecordUnlock(MemberId, ToolId, UnlockReason, DateTime<Utc>),
+}
+
+/// What a write came to.
+#[derive(Debug)]
+pub(crate) enum Done {
+    Award(StoredAward),
+    Adjusted(Adjusted),
+    Upserted(UserProfile, bool),
+    Updated(Option<UserProfile>),
+    Created,
+    Unlocked(bool),
+}
+
+/// Applies `ops` in order on `conn`, inside a transaction the caller opened. An `Err` in
+/// the vector is that write's own refusal (a taken tool id); an `Err` outside means a
+/// statement failed and the transaction must be rolled back.
+pub(crate) async fn apply(
+    conn: &mut SqliteConnection,
+    ops: &[&Op],
+) -> std::result::Result<Vec<Result<Done>>, sqlx::Error> {
+    let mut results: Vec<Option<Result<Done>>> = ops.iter().map(|_| None).collect();
+    members(conn, ops, &mut results).await?;
+    for (op, result) in ops.iter().zip(results.iter_mut()) {
+        if result.is_none() {
+            *result = Some(other(conn, op).await?);
+        }
+    }
+    Ok(results.into_iter().flatten().collect())
+}
+
+/// The awards and admin changes of the batch.
+async fn members(
+    conn: &mut SqliteConnection,
+    ops: &[&Op],
+    results: &mut [Option<Result<Done>>],
+) -> std::result::Result<(), sqlx::Error> {
+    let mut ids: Vec<MemberId> = Vec::new();
+    let mut keyed: Vec<(MemberId, &str)> = Vec::new();
+    for op in ops {
+        match op {
+            Op::Award(request) => {
+                ids.push(request.member);
+                if let Some(key) = &request.idempotency_key {
+                    keyed.push((request.member, key));
+                }
+            }
+            Op::Adjust(request) => ids.push(request.member),
+            _ => {}
+        }
+    }
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let mut states = load_members(conn, &ids).await?;
+    let mut keys = load_keys(conn, &keyed).await?;
+    let mut history = Vec::new();
+    let mut new_keys: Vec<(MemberId, String, Granted, i64)> = Vec::new();
+    for (op, result) in ops.iter().zip(results.iter_mut()) {
+        match op {
+            Op::Award(request) => {
+                let id = request.member;
+                if let Some(key) = &request.idempotency_key
+                    && let Some(granted) = keys.get(&(id, key.clone()))
+                {
+                    *result = Some(Ok(Done::Award(StoredAward {
+                        outcome: AwardOutcome::Granted(granted.clone()),
+                        replayed: true,
+                    })));
+                    continue;
+                }
+                let state = states
+                    .entry(id)
+                    .or_insert_with(|| State::new(micros(request.now)));
+                let stored = state.award(id, request, &mut history);
+                if let (AwardOutcome::Granted(granted), Some(key)) =
+                    (&stored.outcome, &request.idempotency_key)
+                {
+                    keys.insert((id, key.clone()), granted.clone());
+                    new_keys.push((id, key.clone(), granted.clone(), micros(request.now)));
+                }
+                *result = Some(Ok(Done::Award(stored)));
+            }
+            Op::Adjust(request) => {
+                let id = request.member;
+                let state = states
+                    .entry(id)
+                    .or_insert_with(|| State::new(micros(request.now)));
+                *result = Some(Ok(Done::Adjusted(state.adjust(id, request, &mut history))));
+            }
+            _ => {}
+        }
+    }
+    save(conn, &states, &history, &new_keys).await
+}
+
+async fn load_members(
+    conn: &mut SqliteConnection,
+    ids: &[MemberId],
+) -> std::result::Result<HashMap<MemberId, State>, sqlx::Error> {
+    let unique: HashSet<MemberId> = ids.iter().copied().collect();
+    let wanted: Vec<Value> = unique
+        .iter()
+        .map(|id| json!([enc(id.guild.0), enc(id.user.0)]))
+        .collect();
+    let rows = sqlx::query(sql::LOAD_MEMBERS)
+        .bind(Value::Array(wanted).to_string())
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut states = HashMap::with_capacity(unique.len());
+    for row in rows {
+        let id = MemberId::new(dec(row.try_get("guild")?), dec(row.try_get("user_id")?));
+        states.insert(id, state(&row)?);
+    }
+    Ok(states)
+}
+
+fn corrupt(what: &str) -> sqlx::Error {
+    sqlx::Error::Decode(format!("the database holds a malformed {what}").into())
+}
+
+fn state(row: &SqliteRow) -> std::result::Result<State, sqlx::Error> {
+    let cooldowns: String = row.try_get("cooldowns")?;
+    let streak_days: i64 = row.try_get("streak_days")?;
+    let streak_day: Option<i64> = row.try_get("streak_day")?;
+    Ok(State {
+        xp: xp_u64(row.try_get("xp")?).map_err(|_| corrupt("XP total"))?,
+        reached_at: row.try_get("xp_reached_at")?,
+        streak: Streak {
+            last_claim: streak_day.map(Day),
+            days: u32::try_from(streak_days).unwrap_or(u32::MAX),
+        },
+        cooldowns: serde_json::from_str::<BTreeMap<String, i64>>(&cooldowns)
+            .map_err(|_| corrupt("cooldown list"))?,
+        stored_bucket: Some(row.try_get("bucket")?),
+        dirty: false,
+    })
+}
+
+async fn load_keys(
+    conn: &mut SqliteConnection,
+    keyed: &[(MemberId, &str)],
+) -> std::result::Result<HashMap<(MemberId, String), Granted>, sqlx::Error> {
+    if keyed.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let wanted: Vec<Value> = keyed
+        .iter()
+        .map(|(id, key)| json!([enc(id.guild.0), enc(id.user.0), key]))
+        .collect();
+    let rows = sqlx::query(sql::LOAD_KEYS)
+        .bind(Value::Array(wanted).to_string())
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut keys = HashMap::with_capacity(rows.len());
+    for row in rows {
+        let id = MemberId::new(dec(row.try_get("guild")?), dec(row.try_get("user_id")?));
+        let outcome: String = row.try_get("outcome")?;
+        let granted: Granted =
+            serde_json::from_str(&outcome).map_err(|_| corrupt("idempotency key outcome"))?;
+        keys.insert((id, row.try_get("key")?), granted);
+    }
+    Ok(keys)
+}
+
+/// Writes the batch back: changed members, history rows, keys and bucket moves, one
+/// statement each.
+async fn save(
+    conn: &mut SqliteConnection,
+    states: &HashMap<MemberId, State>,
+    history: &[HistoryRow],
+    new_keys: &[(MemberId, String, Granted, i64)],
+) -> std::result::Result<(), sqlx::Error> {
+    let mut members = Vec::new();
+    let mut buckets: HashMap<(i64, i64), i64> = HashMap::new();
+    let mut groups: HashMap<(i64, i64), i64> = HashMap::new();
+    for (id, state) in states.iter().filter(|(_, state)| state.dirty) {
+        let guild = enc(id.guild.0);
+        let now = bucket(state.xp);
+        if state.stored_bucket != Some(now) {
+            *buckets.entry((guild, now)).or_default() += 1;
+            *groups.entry((guild, group(now))).or_default() += 1;
+            if let Some(before) = state.stored_bucket {
+                *buckets.entry((guild, before)).or_default() -= 1;
+                *groups.entry((guild, group(before))).or_default() -= 1;
+            }
+        }
+        let cooldowns = serde_json::to_string(&state.cooldowns).unwrap_or_else(|_| "{}".into());
+        members.push(json!([
+            guild,
+            enc(id.user.0),
+            xp_i64(state.xp),
+            state.reached_at,
+            state.streak.last_claim.map(|day| day.0),
+            i64::from(state.streak.days),
+            cooldowns,
+            now,
+        ]));
+    }
+    if !members.is_empty() {
+        execute(conn, sql::SAVE_MEMBERS, members).await?;
+    }
+    if !history.is_empty() {
+        let rows = history
+            .iter()
+            .map(|h| {
+                json!([
+                    enc(h.member.guild.0),
+                    enc(h.member.user.0),
+                    h.amount,
+                    h.source.as_str(),
+                    xp_i64(h.xp_before),
+                    xp_i64(h.xp_after),
+                    h.actor.map(|actor| enc(actor.0)),
+                    h.reason,
+                    h.at,
+                ])
+            })
+            .collect();
+        execute(conn, sql::SAVE_HISTORY, rows).await?;
+    }
+    if !new_keys.is_empty() {
+        let mut rows = Vec::with_capacity(new_keys.len());
+        for (id, key, granted, at) in new_keys {
+            let outcome = serde_json::to_string(granted)
+                .map_err(|_| sqlx::Error::Encode("an award outcome".into()))?;
+            rows.push(json!([enc(id.guild.0), enc(id.user.0), key, outcome, at]));
+        }
+        execute(conn, sql::SAVE_KEYS, rows).await?;
+    }
+    for (statement, moves) in [(sql::MOVE_BUCKETS, buckets), (sql::MOVE_GROUPS, groups)] {
+        let rows: Vec<Value> = moves
+            .into_iter()
+            .filter(|(_, delta)| *delta != 0)
+            .map(|((guild, at), delta)| json!([guild, at, delta]))
+            .collect();
+        if !rows.is_empty() {
+            execute(conn, statement, rows).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn execute(
+    conn: &mut SqliteConnection,
+    statement: &'static str,
+    rows: Vec<Value>,
+) -> std::result::Result<(), sqlx::Error> {
+    sqlx::query(statement)
+        .bind(Value::Array(rows).to_string())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+pub(crate) fn user_profile(row: &SqliteRow) -> Result<UserProfile> {
+    let context = crate::error::decode("reading a user");
+    Ok(UserProfile {
+        id: UserId(dec(row.try_get("id").map_err(&context)?)),
+        username: row.try_get("username").map_err(&context)?,
+        display_name: row.try_get("display_name").map_err(&context)?,
+        avatar_url: row.try_get("avatar_url").map_err(&context)?,
+        created_at: time(row.try_get("created_at").map_err(&context)?)?,
+        updated_at: time(row.try_get("updated_at").map_err(&context)?)?,
+    })
+}
+
+/// The writes that are not awards: one or two statements each.
+async fn other(
+    conn: &mut SqliteConnection,
+    op: &Op,
+) -> std::result::Result<Result<Done>, sqlx::Error> {
+    Ok(match op {
+        Op::UpsertUser(user, now) => {
+            let existed = sqlx::query(sql::USER_EXISTS)
+                .bind(enc(user.id.0))
+                .fetch_optional(&mut *conn)
+                .await?
+                .is_some();
+            let row = sqlx::query(sql::UPSERT_USER)
+                .bind(enc(user.id.0))
+                .bind(&user.username)
+                .bind(user.display_name.as_deref())
+                .bind(user.avatar_url.as_deref())
+                .bind(micros(*now))
+                .fetch_one(&mut *conn)
+                .await?;
+            user_profile(&row).map(|profile| Done::Upserted(profile, !existed))
+        }
+        Op::UpdateUser(id, patch, now) => {
+            let row = sqlx::query(sql::UPDATE_USER)
+                .bind(enc(id.0))
+                .bind(patch.username.as_deref())
+                .bind(patch.display_name.is_some())
+                .bind(patch.display_name.clone().flatten())
+                .bind(patch.avatar_url.is_some())
+                .bind(patch.avatar_url.clone().flatten())
+                .bind(micros(*now))
+                .fetch_optional(&mut *conn)
+                .await?;
+            row.as_ref()
+                .map(user_profile)
+                .transpose()
+                .map(Done::Updated)
+        }
+        Op::CreateTool(tool) => {
+            let inserted = sqlx::query(sql::CREATE_TOOL)
+                .bind(tool.id.as_str())
+                .bind(&tool.name)
+                .bind(&tool.description)
+                .bind(&tool.tier)
+                .bind(i64::from(tool.required_level))
+                .bind(tool.url.as_deref())
+                .fetch_optional(&mut *conn)
+                .await?;
+            match inserted {
+                Some(_) => Ok(Done::Created),
+                None => Err(Error::Conflict(format!("tool {} already exists", tool.id))),
+            }
+        }
+        Op::RecordUnlock(id, tool, reason, at) => {
+            let known = sqlx::query(sql::TOOL_EXISTS)
+                .bind(tool.as_str())
+                .fetch_optional(&mut *conn)
+                .await?
+                .is_some();
+            if !known {
+                return Ok(Err(Error::NotFound(format!("tool {tool}"))));
+            }
+            let inserted = sqlx::query(sql::RECORD_UNLOCK)
+                .bind(enc(id.guild.0))
+                .bind(enc(id.user.0))
+                .bind(tool.as_str())
+                .bind(reason.as_str())
+                .bind(micros(*at))
+                .fetch_optional(&mut *conn)
+                .await?;
+            Ok(Done::Unlocked(inserted.is_some()))
+        }
+        Op::Award(_) | Op::Adjust(_) => unreachable_write(),
+    })
+}
+
+/// Awards and admin changes are settled by `members` before `other` runs.
+fn unreachable_write() -> Result<Done> {
+    Err(Error::Internal {
+        message: "a member write reached the wrong path".into(),
+        source: None,
+    })
+}

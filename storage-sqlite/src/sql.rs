@@ -1,0 +1,170 @@
+//! The SQL statements. Every value is a bind parameter; nothing is formatted in. The
+//! writer's batch statements take their rows as one JSON array (`json_each(?1)`), so a
+//! batch of any size is one statement of fixed text (prepared once).
+
+// --- The writer's batch statements -----------------------------------------------------
+
+/// The members of a batch: `?1` = `[[guild, user], …]`.
+pub(crate) const LOAD_MEMBERS: &str = "
+SELECT m.guild, m.user_id, m.xp, m.xp_reached_at, m.streak_day, m.streak_days, m.cooldowns, m.bucket
+FROM json_each(?1) AS j
+JOIN members AS m ON m.guild = j.value ->> 0 AND m.user_id = j.value ->> 1";
+
+/// The keys a batch asks about: `?1` = `[[guild, user, key], …]`.
+pub(crate) const LOAD_KEYS: &str = "
+SELECT k.guild, k.user_id, k.key, k.outcome
+FROM json_each(?1) AS j
+JOIN idempotency_keys AS k
+  ON k.guild = j.value ->> 0 AND k.user_id = j.value ->> 1 AND k.key = j.value ->> 2";
+
+/// Writes the members a batch changed:
+/// `?1` = `[[guild, user, xp, reached_at, streak_day, streak_days, cooldowns, bucket], …]`.
+pub(crate) const SAVE_MEMBERS: &str = "
+INSERT INTO members (guild, user_id, xp, xp_reached_at, streak_day, streak_days, cooldowns, bucket)
+SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7
+FROM json_each(?1) WHERE true
+ON CONFLICT (guild, user_id) DO UPDATE SET
+    xp = excluded.xp,
+    xp_reached_at = excluded.xp_reached_at,
+    streak_day = excluded.streak_day,
+    streak_days = excluded.streak_days,
+    cooldowns = excluded.cooldowns,
+    bucket = excluded.bucket";
+
+/// Appends history rows in the array's order:
+/// `?1` = `[[guild, user, amount, source, before, after, actor, reason, at], …]`.
+pub(crate) const SAVE_HISTORY: &str = "
+INSERT INTO xp_history (guild, user_id, amount, source, xp_before, xp_after, actor, reason, created_at)
+SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6,
+       value ->> 7, value ->> 8
+FROM json_each(?1) ORDER BY key";
+
+/// Records granted keys: `?1` = `[[guild, user, key, outcome, at], …]`.
+pub(crate) const SAVE_KEYS: &str = "
+INSERT INTO idempotency_keys (guild, user_id, key, outcome, created_at)
+SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4
+FROM json_each(?1)";
+
+/// Adds to bucket counts: `?1` = `[[guild, bucket, delta], …]`.
+pub(crate) const MOVE_BUCKETS: &str = "
+INSERT INTO rank_buckets (guild, bucket, members)
+SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?1) WHERE true
+ON CONFLICT (guild, bucket) DO UPDATE SET members = members + excluded.members";
+
+/// Adds to group counts: `?1` = `[[guild, group, delta], …]`.
+pub(crate) const MOVE_GROUPS: &str = "
+INSERT INTO rank_groups (guild, grp, members)
+SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?1) WHERE true
+ON CONFLICT (guild, grp) DO UPDATE SET members = members + excluded.members";
+
+// --- The writer's other statements -----------------------------------------------------
+
+pub(crate) const USER_EXISTS: &str = "SELECT 1 FROM users WHERE id = ?1";
+
+/// `?1` id, `?2` username, `?3` display name, `?4` avatar, `?5` now.
+pub(crate) const UPSERT_USER: &str = "
+INSERT INTO users (id, username, display_name, avatar_url, created_at, updated_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?5)
+ON CONFLICT (id) DO UPDATE SET
+    username = excluded.username,
+    display_name = coalesce(excluded.display_name, display_name),
+    avatar_url = coalesce(excluded.avatar_url, avatar_url),
+    updated_at = excluded.updated_at
+RETURNING id, username, display_name, avatar_url, created_at, updated_at";
+
+/// `?1` id, `?2` username (NULL: keep), `?3` set display name, `?4` display name,
+/// `?5` set avatar, `?6` avatar, `?7` now.
+pub(crate) const UPDATE_USER: &str = "
+UPDATE users SET
+    username = coalesce(?2, username),
+    display_name = CASE WHEN ?3 THEN ?4 ELSE display_name END,
+    avatar_url = CASE WHEN ?5 THEN ?6 ELSE avatar_url END,
+    updated_at = ?7
+WHERE id = ?1
+RETURNING id, username, display_name, avatar_url, created_at, updated_at";
+
+pub(crate) const CREATE_TOOL: &str = "
+INSERT INTO tools (id, name, description, tier, required_level, url)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+ON CONFLICT (id) DO NOTHING
+RETURNING id";
+
+pub(crate) const TOOL_EXISTS: &str = "SELECT 1 FROM tools WHERE id = ?1";
+
+pub(crate) const RECORD_UNLOCK: &str = "
+INSERT INTO tool_unlocks (guild, user_id, tool, reason, unlocked_at)
+VALUES (?1, ?2, ?3, ?4, ?5)
+ON CONFLICT DO NOTHING
+RETURNING 1";
+
+// --- Reads -----------------------------------------------------------------------------
+
+pub(crate) const MEMBER: &str = "
+SELECT xp, xp_reached_at, streak_day, streak_days FROM members WHERE guild = ?1 AND user_id = ?2";
+
+/// A member's position in one snapshot: the groups above theirs, the buckets above
+/// theirs in their group, and the members ahead of them in their bucket (an index range
+/// of about 80 members at 1M).
+pub(crate) const RANK: &str = "
+SELECT 1
+     + (SELECT coalesce(sum(g.members), 0) FROM rank_groups AS g
+        WHERE g.guild = m.guild AND g.grp > (m.bucket >> 7))
+     + (SELECT coalesce(sum(b.members), 0) FROM rank_buckets AS b
+        WHERE b.guild = m.guild AND b.bucket > m.bucket AND b.bucket < (((m.bucket >> 7) + 1) << 7))
+     + (SELECT count(*) FROM members AS o
+        WHERE o.guild = m.guild AND o.bucket = m.bucket
+          AND (o.xp > m.xp OR (o.xp = m.xp AND (o.xp_reached_at, o.user_id) < (m.xp_reached_at, m.user_id))))
+FROM members AS m
+WHERE m.guild = ?1 AND m.user_id = ?2";
+
+/// A guild's member count, from the group counts (no scan of the guild).
+pub(crate) const GUILD_MEMBERS: &str =
+    "SELECT coalesce(sum(members), 0) FROM rank_groups WHERE guild = ?1";
+
+/// A leaderboard page from bucket `?2` down: `?3` limit, `?4` offset within that range.
+pub(crate) const LEADERBOARD: &str = "
+SELECT m.user_id, m.xp, u.username
+FROM members AS m
+LEFT JOIN users AS u ON u.id = m.user_id
+WHERE m.guild = ?1 AND m.bucket <= ?2
+ORDER BY m.bucket DESC, m.xp DESC, m.xp_reached_at, m.user_id
+LIMIT ?3 OFFSET ?4";
+
+/// A guild's group counts, highest first (to start a deep page at its bucket).
+pub(crate) const GROUPS_DESC: &str =
+    "SELECT grp, members FROM rank_groups WHERE guild = ?1 AND members <> 0 ORDER BY grp DESC";
+
+/// One group's bucket counts, highest first.
+pub(crate) const BUCKETS_DESC: &str = "
+SELECT bucket, members FROM rank_buckets
+WHERE guild = ?1 AND bucket >= (?2 << 7) AND bucket < ((?2 + 1) << 7) AND members <> 0
+ORDER BY bucket DESC";
+
+pub(crate) const HISTORY_COUNT: &str =
+    "SELECT count(*) FROM xp_history WHERE guild = ?1 AND user_id = ?2";
+
+pub(crate) const HISTORY: &str = "
+SELECT amount, source, xp_before, xp_after, actor, reason, created_at
+FROM xp_history WHERE guild = ?1 AND user_id = ?2
+ORDER BY id DESC LIMIT ?3 OFFSET ?4";
+
+pub(crate) const USER: &str = "SELECT id, username, display_name, avatar_url, created_at, updated_at FROM users WHERE id = ?1";
+
+pub(crate) const USER_COUNT: &str = "SELECT count(*) FROM users";
+
+pub(crate) const USERS: &str = "
+SELECT id, username, display_name, avatar_url, created_at, updated_at
+FROM users ORDER BY id LIMIT ?1 OFFSET ?2";
+
+pub(crate) const TOOLS: &str = "
+SELECT id, name, description, tier, required_level, url FROM tools ORDER BY required_level, id";
+
+pub(crate) const UNLOCKS: &str =
+    "SELECT tool, reason, unlocked_at FROM tool_unlocks WHERE guild = ?1 AND user_id = ?2";
+
+/// Totals; the XP sum in two halves, so it cannot overflow `INTEGER`.
+pub(crate) const STATS: &str = "
+SELECT (SELECT count(*) FROM members) AS members,
+       (SELECT count(*) FROM users) AS users,
+       (SELECT coalesce(sum(xp >> 32), 0) FROM members) AS xp_high,
+       (SELECT coalesce(sum(xp & 4294967295), 0) FROM members) AS xp_low";
