@@ -1,0 +1,508 @@
+//! SQLite-specific behaviour: contention through the one writer, exactness of the rank
+//! counts, everything back after a reopen, files that are not leveling databases, two
+//! stores (as two processes would) on one file.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use leveling_core::storage::{
+    AdjustRequest, Adjustment, AwardOutcome, AwardRequest, CatalogStore, ProfileStore, StatusStore,
+    XpStore,
+};
+use leveling_core::testing::cases::{grant, message, t0};
+use leveling_core::{
+    ErrorKind, GuildId, MemberId, NewUser, PageRequest, Source, Tool, ToolId, UnlockReason, UserId,
+};
+use leveling_storage_sqlite::{Durability, SqliteOptions, SqliteStore};
+use tokio::sync::Barrier;
+
+const GUILD: GuildId = GuildId(1);
+
+fn member(user: u64) -> MemberId {
+    MemberId::new(GUILD, user)
+}
+
+async fn xp_of(store: &SqliteStore, id: MemberId) -> u64 {
+    store.member(id).await.unwrap().map_or(0, |m| m.xp)
+}
+
+async fn history_len(store: &SqliteStore, id: MemberId) -> u64 {
+    store
+        .history(id, PageRequest::first(1))
+        .await
+        .unwrap()
+        .total
+}
+
+/// The bucket and group counts equal a recount of the members table.
+async fn assert_counts_exact(store: &SqliteStore) {
+    let buckets_off: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM (
+             SELECT r.guild, r.bucket, r.n, b.members FROM
+               (SELECT guild, bucket, count(*) AS n FROM members GROUP BY 1, 2) AS r
+               LEFT JOIN rank_buckets AS b ON b.guild = r.guild AND b.bucket = r.bucket
+             WHERE b.members IS NOT r.n
+             UNION ALL
+             SELECT b.guild, b.bucket, 0, b.members FROM rank_buckets AS b
+             WHERE b.members <> 0 AND NOT EXISTS
+               (SELECT 1 FROM members AS m WHERE m.guild = b.guild AND m.bucket = b.bucket))",
+    )
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        buckets_off, 0,
+        "bucket counts drifted from the members table"
+    );
+    let groups_off: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM
+           (SELECT guild, bucket >> 7 AS grp, count(*) AS n FROM members GROUP BY 1, 2) AS r
+           FULL JOIN rank_groups AS g ON g.guild = r.guild AND g.grp = r.grp
+         WHERE coalesce(r.n, 0) <> coalesce(g.members, 0)",
+    )
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    assert_eq!(groups_off, 0, "group counts drifted from the members table");
+}
+
+/// 32 tasks × 1,000 awards, one in eight to a member every task shares: every XP and
+/// every history row is there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn thirty_two_tasks_times_a_thousand_awards_add_up_exactly() {
+    let (store, _dir) = common::fresh().await;
+    let store = Arc::new(store);
+    let shared = member(1);
+    let tasks: Vec<_> = (0..32u64)
+        .map(|task| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                for i in 0..1_000u64 {
+                    let id = if i % 8 == 0 {
+                        shared
+                    } else {
+                        member(100 + task)
+                    };
+                    let outcome = store.award(&grant(id, 3, t0())).await.unwrap().outcome;
+                    assert!(matches!(outcome, AwardOutcome::Granted(_)));
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    assert_eq!(xp_of(&store, shared).await, 32 * 125 * 3);
+    assert_eq!(history_len(&store, shared).await, 32 * 125);
+    for task in 0..32 {
+        assert_eq!(xp_of(&store, member(100 + task)).await, 875 * 3);
+    }
+    let stats = store.stats().await.unwrap();
+    assert_eq!((stats.members, stats.total_xp), (33, 32_000 * 3));
+    assert_counts_exact(&store).await;
+}
+
+/// 100 message awards of one new member released at once: one granted, 99 refused with
+/// the cooldown, 75 XP.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_hundred_simultaneous_messages_grant_exactly_one() {
+    let (store, _dir) = common::fresh().await;
+    let store = Arc::new(store);
+    let barrier = Arc::new(Barrier::new(100));
+    let id = member(7);
+    let tasks: Vec<_> = (0..100)
+        .map(|_| {
+            let (store, barrier) = (store.clone(), barrier.clone());
+            tokio::spawn(async move {
+                barrier.wait().await;
+                store.award(&message(id, t0())).await.unwrap().outcome
+            })
+        })
+        .collect();
+    let mut granted = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            AwardOutcome::Granted(_) => granted += 1,
+            AwardOutcome::Cooldown { remaining, xp } => {
+                assert_eq!((remaining, xp), (Duration::from_secs(60), 75));
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(granted, 1);
+    assert_eq!(xp_of(&store, id).await, 75);
+    assert_eq!(history_len(&store, id).await, 3);
+}
+
+/// 32 retries of one keyed message at once: applied once, every answer the same grant
+/// (claim included), 31 of them replays.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_retries_of_one_key_award_once() {
+    let (store, _dir) = common::fresh().await;
+    let store = Arc::new(store);
+    let barrier = Arc::new(Barrier::new(32));
+    let id = member(8);
+    let tasks: Vec<_> = (0..32)
+        .map(|_| {
+            let (store, barrier) = (store.clone(), barrier.clone());
+            tokio::spawn(async move {
+                let request = AwardRequest {
+                    idempotency_key: Some("retry-me".into()),
+                    ..message(id, t0())
+                };
+                barrier.wait().await;
+                store.award(&request).await.unwrap()
+            })
+        })
+        .collect();
+    let mut outcomes = Vec::new();
+    for task in tasks {
+        outcomes.push(task.await.unwrap());
+    }
+    assert_eq!(outcomes.iter().filter(|o| !o.replayed).count(), 1);
+    assert!(outcomes.iter().all(|o| o.outcome == outcomes[0].outcome));
+    let AwardOutcome::Granted(granted) = &outcomes[0].outcome else {
+        panic!("expected a grant");
+    };
+    assert_eq!(
+        (granted.xp_after, granted.daily.map(|d| d.streak_days)),
+        (75, Some(1))
+    );
+    assert_eq!(xp_of(&store, id).await, 75);
+}
+
+/// Close the store, open the file again: members, streaks, cooldowns, history, users,
+/// tools, grants and idempotency keys are all there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reopened_store_has_everything() {
+    let dir = common::TempDir::new();
+    let path = dir.file("leveling.db");
+    let id = member(9);
+    let keyed = AwardRequest {
+        idempotency_key: Some("order-1".into()),
+        ..message(id, t0())
+    };
+    let tool = Tool {
+        id: ToolId::new("poll").unwrap(),
+        name: "Polls".into(),
+        description: "make polls".into(),
+        tier: "Basic".into(),
+        required_level: 0,
+        url: None,
+    };
+    let user = NewUser {
+        id: UserId(9),
+        username: "ada".into(),
+        display_name: Some("Ada".into()),
+        avatar_url: None,
+    };
+    let (first, board, history, profile) = {
+        let store = SqliteStore::open(&path).await.unwrap();
+        let first = store.award(&keyed).await.unwrap();
+        store.award(&grant(member(10), 500, t0())).await.unwrap();
+        store
+            .adjust(&AdjustRequest {
+                member: member(11),
+                adjustment: Adjustment::Set(10_500),
+                actor: Some(UserId(900)),
+                reason: Some("import".into()),
+                now: t0(),
+            })
+            .await
+            .unwrap();
+        store.upsert_user(&user, t0()).await.unwrap();
+        store.create_tool(&tool).await.unwrap();
+        store
+            .record_unlock(id, &tool.id, UnlockReason::Grant, t0())
+            .await
+            .unwrap();
+        let board = store
+            .leaderboard(GUILD, PageRequest::first(10))
+            .await
+            .unwrap();
+        let history = store.history(id, PageRequest::first(10)).await.unwrap();
+        let profile = store.user(UserId(9)).await.unwrap();
+        (first, board, history, profile)
+    };
+    let store = SqliteStore::open(&path).await.unwrap();
+    assert_eq!(
+        store
+            .leaderboard(GUILD, PageRequest::first(10))
+            .await
+            .unwrap(),
+        board
+    );
+    assert_eq!(
+        store.history(id, PageRequest::first(10)).await.unwrap(),
+        history
+    );
+    assert_eq!(store.user(UserId(9)).await.unwrap(), profile);
+    assert_eq!(store.tools().await.unwrap(), vec![tool.clone()]);
+    let unlocks = store.unlocks(id).await.unwrap();
+    assert_eq!(
+        (unlocks.len(), unlocks[0].reason, unlocks[0].at),
+        (1, UnlockReason::Grant, t0())
+    );
+    let m = store.member(id).await.unwrap().unwrap();
+    assert_eq!((m.xp, m.streak.days, m.xp_reached_at), (75, 1, t0()));
+    assert_eq!(store.rank(member(11)).await.unwrap(), Some(1));
+    // The key replays the first grant; the cooldown still runs.
+    let replay = store.award(&keyed).await.unwrap();
+    assert!(replay.replayed);
+    assert_eq!(replay.outcome, first.outcome);
+    let later = message(id, t0() + chrono::TimeDelta::seconds(30));
+    assert_eq!(
+        store.award(&later).await.unwrap().outcome,
+        AwardOutcome::Cooldown {
+            remaining: Duration::from_secs(30),
+            xp: 75
+        }
+    );
+    assert_counts_exact(&store).await;
+}
+
+/// A member's rank equals its position in a brute-force sort, after random grants, admin
+/// changes, saturation and ties, in two guilds; deep leaderboard pages agree too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rank_and_deep_pages_match_a_brute_force_order() {
+    let (store, _dir) = common::fresh().await;
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for i in 0..1_500u64 {
+        let guild = GuildId(1 + next() % 2);
+        let id = MemberId::new(guild, next() % 700);
+        let now = t0() + chrono::TimeDelta::seconds((next() % 50) as i64);
+        match i % 10 {
+            0 => {
+                let adjustment = match next() % 4 {
+                    0 => Adjustment::Add(-((next() % 5_000) as i64)),
+                    1 => Adjustment::Set(next() % 3_000_000),
+                    2 => Adjustment::Reset,
+                    _ => Adjustment::Set(u64::MAX),
+                };
+                store
+                    .adjust(&AdjustRequest {
+                        member: id,
+                        adjustment,
+                        actor: None,
+                        reason: None,
+                        now,
+                    })
+                    .await
+                    .unwrap();
+            }
+            _ => {
+                // Amounts in a few values, so ties are common.
+                let amount = [10, 100, 1_000, 250_000][(next() % 4) as usize];
+                store.award(&grant(id, amount, now)).await.unwrap();
+            }
+        }
+    }
+    assert_counts_exact(&store).await;
+    for guild in [GuildId(1), GuildId(2)] {
+        let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
+            "SELECT user_id, xp, xp_reached_at FROM members WHERE guild = ?1
+             ORDER BY xp DESC, xp_reached_at, user_id",
+        )
+        .bind((guild.0 ^ (1 << 63)) as i64)
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+        let users: Vec<u64> = rows.iter().map(|r| (r.0 as u64) ^ (1 << 63)).collect();
+        for (position, &user) in users.iter().enumerate() {
+            let rank = store.rank(MemberId::new(guild, user)).await.unwrap();
+            assert_eq!(
+                rank,
+                Some(position as u64 + 1),
+                "rank of {user} in {guild:?}"
+            );
+        }
+        for offset in [0, 480, 500, 501, 555, 640, users.len() as u64 - 1, 5_000] {
+            let page = store
+                .leaderboard(guild, PageRequest::new(37, offset))
+                .await
+                .unwrap();
+            assert_eq!(page.total, users.len() as u64);
+            let got: Vec<(u64, u64)> = page.items.iter().map(|s| (s.rank, s.user.0)).collect();
+            let want: Vec<(u64, u64)> = users
+                .iter()
+                .enumerate()
+                .skip(offset as usize)
+                .take(37)
+                .map(|(i, &u)| (i as u64 + 1, u))
+                .collect();
+            assert_eq!(got, want, "page at {offset} of {guild:?}");
+        }
+    }
+}
+
+/// Ids at both ends of `u64` (guild 0 is the server's default guild) round-trip.
+#[tokio::test]
+async fn extreme_ids_round_trip() {
+    let (store, _dir) = common::fresh().await;
+    for (guild, user) in [(0, 0), (0, u64::MAX), (u64::MAX, 1)] {
+        let id = MemberId::new(guild, user);
+        store.award(&message(id, t0())).await.unwrap();
+        assert_eq!(xp_of(&store, id).await, 75);
+        assert_eq!(
+            store.rank(id).await.unwrap(),
+            Some(if user == u64::MAX { 2 } else { 1 })
+        );
+        let page = store.history(id, PageRequest::first(5)).await.unwrap();
+        assert_eq!(page.items[2].source, Source::Message);
+        let board = store
+            .leaderboard(GuildId(guild), PageRequest::first(5))
+            .await
+            .unwrap();
+        assert!(board.items.iter().any(|s| s.user == UserId(user)));
+    }
+}
+
+/// Two stores on one file, as two processes would be: each commits through the file's
+/// lock, the totals are exact and a cooldown lets one message through across both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_stores_on_one_file_stay_exact() {
+    let dir = common::TempDir::new();
+    let path = dir.file("leveling.db");
+    let a = Arc::new(SqliteStore::open(&path).await.unwrap());
+    let b = Arc::new(SqliteStore::open(&path).await.unwrap());
+    let barrier = Arc::new(Barrier::new(16));
+    let tasks: Vec<_> = (0..16u64)
+        .map(|task| {
+            let store = if task % 2 == 0 { a.clone() } else { b.clone() };
+            let barrier = barrier.clone();
+            tokio::spawn(async move {
+                barrier.wait().await;
+                let mut granted = 0;
+                for i in 0..200u64 {
+                    store.award(&grant(member(i % 40), 2, t0())).await.unwrap();
+                    let outcome = store.award(&message(member(1_000 + i % 10), t0())).await;
+                    if matches!(outcome.unwrap().outcome, AwardOutcome::Granted(_)) {
+                        granted += 1;
+                    }
+                }
+                granted
+            })
+        })
+        .collect();
+    let mut granted = 0;
+    for task in tasks {
+        granted += task.await.unwrap();
+    }
+    assert_eq!(granted, 10, "one message per member through the cooldown");
+    for i in 0..40 {
+        assert_eq!(xp_of(&a, member(i)).await, 16 * 5 * 2);
+    }
+    assert_counts_exact(&a).await;
+    assert_eq!(b.rank(member(1_000)).await.unwrap().is_some(), true);
+}
+
+/// A file that is not SQLite, or another program's database, is refused naming the path;
+/// a missing directory is reported too.
+#[tokio::test]
+async fn foreign_files_are_refused_naming_the_path() {
+    let dir = common::TempDir::new();
+    let text = dir.file("notes.txt");
+    std::fs::write(
+        &text,
+        "these are not the tables you are looking for\n".repeat(100),
+    )
+    .unwrap();
+    let error = SqliteStore::open(&text).await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::InvalidInput, "{error}");
+    assert!(error.to_string().contains("notes.txt"), "{error}");
+    assert!(
+        error.to_string().contains("not a SQLite database"),
+        "{error}"
+    );
+
+    let other = dir.file("other.db");
+    {
+        let pool = sqlx::SqlitePool::connect_with(
+            sqlx::sqlite::SqliteConnectOptions::new()
+                .filename(&other)
+                .create_if_missing(true),
+        )
+        .await
+        .unwrap();
+        sqlx::query("CREATE TABLE invoices (id INTEGER PRIMARY KEY)")
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+    }
+    let error = SqliteStore::open(&other).await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::InvalidInput, "{error}");
+    assert!(error.to_string().contains("other.db"), "{error}");
+    assert!(
+        error.to_string().contains("not a leveling database"),
+        "{error}"
+    );
+
+    let missing = dir.file("no/such/dir/leveling.db");
+    let error = SqliteStore::open(&missing).await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Unavailable, "{error}");
+    assert!(error.to_string().contains("no/such/dir"), "{error}");
+}
+
+/// Opening outside a tokio runtime is an error, not a store without its writer.
+#[test]
+fn open_outside_a_runtime_is_an_error() {
+    let dir = common::TempDir::new();
+    let error = futures::executor::block_on(SqliteStore::open(dir.file("x.db"))).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::InvalidInput);
+    assert!(error.to_string().contains("tokio runtime"), "{error}");
+}
+
+/// The settings reach the file: WAL, the durability's `synchronous`, foreign keys.
+#[tokio::test]
+async fn settings_reach_the_file() {
+    for (durability, synchronous) in [(Durability::Normal, 1), (Durability::Full, 2)] {
+        let (store, _dir) = common::fresh_with(SqliteOptions::new().durability(durability)).await;
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        let sync: i64 = sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        let keys: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert_eq!((mode.as_str(), sync, keys), ("wal", synchronous, 1));
+        store.award(&grant(member(1), 5, t0())).await.unwrap();
+        assert_eq!(store.durability(), durability);
+    }
+}
+
+/// An unlock of an unknown tool is `NotFound`, and does not fail the writes batched with it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_tool_unlock_is_not_found() {
+    let (store, _dir) = common::fresh().await;
+    let store = Arc::new(store);
+    let ghost = ToolId::new("ghost").unwrap();
+    let awards: Vec<_> = (0..20u64)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move { store.award(&grant(member(i), 1, t0())).await })
+        })
+        .collect();
+    let error = store
+        .record_unlock(member(1), &ghost, UnlockReason::Grant, t0())
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::NotFound);
+    for award in awards {
+        award.await.unwrap().unwrap();
+    }
+    assert_eq!(store.stats().await.unwrap().total_xp, 20);
+}
