@@ -4,8 +4,10 @@
 //! cargo run --release --example server        # http://localhost:8000/docs
 //! ```
 //!
-//! The in-memory store by default; `DATABASE_URL=postgres://…` switches to PostgreSQL
-//! (migrations applied at start). With `DISCORD_TOKEN` set, the Discord bot runs beside
+//! Data lives in the SQLite file `./leveling.db` by default (created when missing; it
+//! says where at start); `DATABASE_URL=sqlite://PATH` picks another file,
+//! `DATABASE_URL=postgres://…` switches to PostgreSQL (migrations applied at start), and
+//! `DATABASE_URL=memory` keeps everything in memory (lost when the server stops). With `DISCORD_TOKEN` set, the Discord bot runs beside
 //! the API on the same engine, so a level-up from Discord reaches Socket.IO clients and
 //! one from the API is announced on Discord. Settings come from the environment and `.env`; see
 //! `.env.example`. A bad setting stops start-up with one line naming the variable.
@@ -17,11 +19,12 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::process::ExitCode;
 
-use config::Config;
+use config::{Config, Database};
 use leveling_core::{ErrorKind, Leveling, LevelingBuilder, LogSink, NewTool};
 use leveling_http::{Api, AuthFailureLimit, SocketIoEvents};
 use leveling_storage_memory::MemoryStore;
 use leveling_storage_postgres::PostgresStore;
+use leveling_storage_sqlite::SqliteStore;
 use tokio::sync::watch;
 use tracing_subscriber::EnvFilter;
 
@@ -151,14 +154,25 @@ async fn run(config: Config) -> Result<(), String> {
 }
 
 async fn store(config: &Config) -> Result<LevelingBuilder, String> {
-    match &config.database_url {
-        None => {
+    match &config.database {
+        Database::Sqlite(path) => {
+            let store = SqliteStore::open(path)
+                .await
+                .map_err(|e| format!("the SQLite database is not usable: {e}"))?;
+            let shown = std::path::absolute(path).unwrap_or_else(|_| path.clone());
+            tracing::info!(
+                "store: SQLite, data in {} (kept across restarts; set DATABASE_URL to change)",
+                shown.display()
+            );
+            Ok(Leveling::builder(store))
+        }
+        Database::Memory => {
             tracing::warn!(
-                "store: in memory, so all XP is lost when the server stops; set DATABASE_URL for PostgreSQL"
+                "store: in memory (DATABASE_URL=memory), so all XP is lost when the server stops"
             );
             Ok(Leveling::builder(MemoryStore::new()))
         }
-        Some(url) => {
+        Database::Postgres(url) => {
             let (store, background) = PostgresStore::connect(url)
                 .await
                 .map_err(|e| format!("DATABASE_URL is set but the database is not usable: {e}"))?;

@@ -8,6 +8,7 @@
 //! | feature | module | crate |
 //! |---|---|---|
 //! | `memory` (default) | `memory` | `leveling-storage-memory` |
+//! | `sqlite` (default) | `sqlite` | `leveling-storage-sqlite` |
 //! | `postgres` | `postgres` | `leveling-storage-postgres` |
 //! | `http` | `http` | `leveling-http` |
 //! | `discord` | `discord` | `leveling-discord` |
@@ -31,6 +32,12 @@ pub use leveling_core::*;
 #[cfg(feature = "memory")]
 pub mod memory {
     pub use leveling_storage_memory::*;
+}
+
+/// The SQLite store: one file, bundled SQLite (feature `sqlite`).
+#[cfg(feature = "sqlite")]
+pub mod sqlite {
+    pub use leveling_storage_sqlite::*;
 }
 
 /// The PostgreSQL store (feature `postgres`).

@@ -21,14 +21,70 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
+/// Where the server keeps its data (`DATABASE_URL`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Database {
+    /// A SQLite file: `./leveling.db` when `DATABASE_URL` is unset, or `sqlite://PATH`.
+    Sqlite(PathBuf),
+    /// PostgreSQL (`postgres://…` or `postgresql://…`); the URL may hold a password.
+    Postgres(String),
+    /// The throwaway in-memory store (`DATABASE_URL=memory`): everything is lost on exit.
+    Memory,
+}
+
+/// The file the server uses when `DATABASE_URL` is unset.
+pub const DEFAULT_SQLITE_FILE: &str = "leveling.db";
+
+impl Database {
+    /// Reads `DATABASE_URL` (already trimmed of "unset or empty").
+    fn parse(raw: Option<String>) -> Result<Self, ConfigError> {
+        let Some(raw) = raw else {
+            return Ok(Database::Sqlite(PathBuf::from(DEFAULT_SQLITE_FILE)));
+        };
+        let value = raw.trim();
+        if value.eq_ignore_ascii_case("memory") {
+            return Ok(Database::Memory);
+        }
+        if value.starts_with("postgres://") || value.starts_with("postgresql://") {
+            return Ok(Database::Postgres(value.to_owned()));
+        }
+        if let Some(path) = value
+            .strip_prefix("sqlite://")
+            .or_else(|| value.strip_prefix("sqlite:"))
+        {
+            if path.is_empty() || path.contains('?') {
+                return Err(ConfigError(format!(
+                    "invalid DATABASE_URL: expected sqlite://PATH (a file path, no options), got {value:?}"
+                )));
+            }
+            return Ok(Database::Sqlite(PathBuf::from(path)));
+        }
+        // Not echoed: it may be a mistyped URL holding a password.
+        Err(ConfigError(
+            "invalid DATABASE_URL: expected sqlite://PATH, postgres://… (or postgresql://…), or memory"
+                .into(),
+        ))
+    }
+
+    /// For logs: never the PostgreSQL URL.
+    fn kind(&self) -> &'static str {
+        match self {
+            Database::Sqlite(_) => "sqlite",
+            Database::Postgres(_) => "postgres",
+            Database::Memory => "memory",
+        }
+    }
+}
+
 /// Every setting of the server. `Debug` never shows the key or the database URL.
 pub struct Config {
     /// `HOST` (default `0.0.0.0`).
     pub host: IpAddr,
     /// `PORT` (default 8000).
     pub port: u16,
-    /// `DATABASE_URL`: PostgreSQL when set, the in-memory store otherwise.
-    pub database_url: Option<String>,
+    /// `DATABASE_URL`: unset → the SQLite file `./leveling.db`; `sqlite://PATH` → that
+    /// file; `postgres://…` → PostgreSQL; `memory` → the in-memory store.
+    pub database: Database,
     /// `API_SECRET_KEY`: required by every mutating route; mutations refused without it.
     pub api_key: Option<ApiKey>,
     /// `DEFAULT_GUILD_ID` (default 0): the guild of un-scoped routes.
@@ -51,7 +107,7 @@ impl fmt::Debug for Config {
         f.debug_struct("Config")
             .field("host", &self.host)
             .field("port", &self.port)
-            .field("database", &self.database_url.as_ref().map(|_| "<set>"))
+            .field("database", &self.database.kind())
             .field("api_key", &self.api_key.as_ref().map(|_| "<set>"))
             .field("default_guild", &self.default_guild)
             .field("tools_file", &self.tools_file)
@@ -94,14 +150,7 @@ impl Config {
             IpAddr::from([0, 0, 0, 0]),
         )?;
         let port = parsed("PORT", "a port number", 8000u16)?;
-        let database_url = var("DATABASE_URL")?;
-        if let Some(url) = &database_url
-            && !(url.starts_with("postgres://") || url.starts_with("postgresql://"))
-        {
-            return Err(ConfigError(
-                "invalid DATABASE_URL: expected a postgres:// or postgresql:// URL".into(),
-            ));
-        }
+        let database = Database::parse(var("DATABASE_URL")?)?;
         let api_key = var("API_SECRET_KEY")?.and_then(ApiKey::new);
         let default_guild = GuildId(parsed(
             "DEFAULT_GUILD_ID",
@@ -135,7 +184,7 @@ impl Config {
         Ok(Self {
             host,
             port,
-            database_url,
+            database,
             api_key,
             default_guild,
             tools_file,
