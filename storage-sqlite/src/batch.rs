@@ -42,19 +42,29 @@ pub(crate) enum Done {
     Unlocked(bool),
 }
 
-/// Applies `ops` in order on `conn`, inside a transaction the caller opened. An `Err` in
-/// the vector is that write's own refusal (a taken tool id); an `Err` outside means a
-/// statement failed and the transaction must be rolled back.
-pub(crate) async fn apply(
+/// Runs `ops` in order as one transaction on `conn`: `BEGIN IMMEDIATE` … `COMMIT`. An
+/// `Err` in the vector is that write's own refusal (a taken tool id); an `Err` outside
+/// means a statement failed: the caller rolls back (the transaction may still be open).
+pub(crate) async fn transaction(
     conn: &mut SqliteConnection,
     ops: &[&Op],
 ) -> std::result::Result<Vec<Result<Done>>, sqlx::Error> {
+    let is_member = |op: &&Op| matches!(op, Op::Award(_) | Op::Adjust(_));
+    let others = ops.iter().any(|op| !is_member(op));
     let mut results: Vec<Option<Result<Done>>> = ops.iter().map(|_| None).collect();
-    members(conn, ops, &mut results).await?;
-    for (op, result) in ops.iter().zip(results.iter_mut()) {
-        if result.is_none() {
-            *result = Some(other(conn, op).await?);
+    if ops.iter().any(is_member) {
+        // Opens the transaction; commits too when nothing else follows.
+        members(conn, ops, &mut results, !others).await?;
+    } else {
+        sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+    }
+    if others {
+        for (op, result) in ops.iter().zip(results.iter_mut()) {
+            if result.is_none() {
+                *result = Some(other(conn, op).await?);
+            }
         }
+        sqlx::query("COMMIT").execute(&mut *conn).await?;
     }
     Ok(results.into_iter().flatten().collect())
 }
@@ -64,6 +74,7 @@ async fn members(
     conn: &mut SqliteConnection,
     ops: &[&Op],
     results: &mut [Option<Result<Done>>],
+    commit: bool,
 ) -> std::result::Result<(), sqlx::Error> {
     let mut ids: Vec<MemberId> = Vec::new();
     let mut keyed: Vec<(MemberId, &str)> = Vec::new();
@@ -79,11 +90,7 @@ async fn members(
             _ => {}
         }
     }
-    if ids.is_empty() {
-        return Ok(());
-    }
-    let mut states = load_members(conn, &ids).await?;
-    let mut keys = load_keys(conn, &keyed).await?;
+    let (mut states, mut keys) = begin_and_load(conn, &ids, &keyed).await?;
     let mut history = Vec::new();
     let mut new_keys: Vec<(MemberId, String, Granted, i64)> = Vec::new();
     for (op, result) in ops.iter().zip(results.iter_mut()) {
@@ -121,28 +128,45 @@ async fn members(
             _ => {}
         }
     }
-    save(conn, &states, &history, &new_keys).await
+    save(conn, &states, &history, &new_keys, commit).await
 }
 
-async fn load_members(
+type Keys = HashMap<(MemberId, String), Granted>;
+
+/// `BEGIN IMMEDIATE` and the batch's members and keys, in one round trip.
+async fn begin_and_load(
     conn: &mut SqliteConnection,
     ids: &[MemberId],
-) -> std::result::Result<HashMap<MemberId, State>, sqlx::Error> {
+    keyed: &[(MemberId, &str)],
+) -> std::result::Result<(HashMap<MemberId, State>, Keys), sqlx::Error> {
     let unique: HashSet<MemberId> = ids.iter().copied().collect();
     let wanted: Vec<Value> = unique
         .iter()
         .map(|id| json!([enc(id.guild.0), enc(id.user.0)]))
         .collect();
-    let rows = sqlx::query(sql::LOAD_MEMBERS)
+    let asked: Vec<Value> = keyed
+        .iter()
+        .map(|(id, key)| json!([enc(id.guild.0), enc(id.user.0), key]))
+        .collect();
+    let rows = sqlx::query(sql::BEGIN_AND_LOAD)
         .bind(Value::Array(wanted).to_string())
+        .bind(Value::Array(asked).to_string())
         .fetch_all(&mut *conn)
         .await?;
     let mut states = HashMap::with_capacity(unique.len());
+    let mut keys = HashMap::new();
     for row in rows {
         let id = MemberId::new(dec(row.try_get("guild")?), dec(row.try_get("user_id")?));
-        states.insert(id, state(&row)?);
+        if row.len() == 4 {
+            let outcome: String = row.try_get("outcome")?;
+            let granted: Granted =
+                serde_json::from_str(&outcome).map_err(|_| corrupt("idempotency key outcome"))?;
+            keys.insert((id, row.try_get("key")?), granted);
+        } else {
+            states.insert(id, state(&row)?);
+        }
     }
-    Ok(states)
+    Ok((states, keys))
 }
 
 fn corrupt(what: &str) -> sqlx::Error {
@@ -167,39 +191,14 @@ fn state(row: &SqliteRow) -> std::result::Result<State, sqlx::Error> {
     })
 }
 
-async fn load_keys(
-    conn: &mut SqliteConnection,
-    keyed: &[(MemberId, &str)],
-) -> std::result::Result<HashMap<(MemberId, String), Granted>, sqlx::Error> {
-    if keyed.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let wanted: Vec<Value> = keyed
-        .iter()
-        .map(|(id, key)| json!([enc(id.guild.0), enc(id.user.0), key]))
-        .collect();
-    let rows = sqlx::query(sql::LOAD_KEYS)
-        .bind(Value::Array(wanted).to_string())
-        .fetch_all(&mut *conn)
-        .await?;
-    let mut keys = HashMap::with_capacity(rows.len());
-    for row in rows {
-        let id = MemberId::new(dec(row.try_get("guild")?), dec(row.try_get("user_id")?));
-        let outcome: String = row.try_get("outcome")?;
-        let granted: Granted =
-            serde_json::from_str(&outcome).map_err(|_| corrupt("idempotency key outcome"))?;
-        keys.insert((id, row.try_get("key")?), granted);
-    }
-    Ok(keys)
-}
-
-/// Writes the batch back: changed members, history rows, keys and bucket moves, one
-/// statement each.
+/// Writes the batch back — changed members, history rows, keys and bucket moves — in one
+/// round trip, committing when `commit`.
 async fn save(
     conn: &mut SqliteConnection,
     states: &HashMap<MemberId, State>,
     history: &[HistoryRow],
     new_keys: &[(MemberId, String, Granted, i64)],
+    commit: bool,
 ) -> std::result::Result<(), sqlx::Error> {
     let mut members = Vec::new();
     let mut buckets: HashMap<(i64, i64), i64> = HashMap::new();
@@ -227,59 +226,48 @@ async fn save(
             now,
         ]));
     }
-    if !members.is_empty() {
-        execute(conn, sql::SAVE_MEMBERS, members).await?;
+    let history: Vec<Value> = history
+        .iter()
+        .map(|h| {
+            json!([
+                enc(h.member.guild.0),
+                enc(h.member.user.0),
+                h.amount,
+                h.source.as_str(),
+                xp_i64(h.xp_before),
+                xp_i64(h.xp_after),
+                h.actor.map(|actor| enc(actor.0)),
+                h.reason,
+                h.at,
+            ])
+        })
+        .collect();
+    let mut keys = Vec::with_capacity(new_keys.len());
+    for (id, key, granted, at) in new_keys {
+        let outcome = serde_json::to_string(granted)
+            .map_err(|_| sqlx::Error::Encode("an award outcome".into()))?;
+        keys.push(json!([enc(id.guild.0), enc(id.user.0), key, outcome, at]));
     }
-    if !history.is_empty() {
-        let rows = history
-            .iter()
-            .map(|h| {
-                json!([
-                    enc(h.member.guild.0),
-                    enc(h.member.user.0),
-                    h.amount,
-                    h.source.as_str(),
-                    xp_i64(h.xp_before),
-                    xp_i64(h.xp_after),
-                    h.actor.map(|actor| enc(actor.0)),
-                    h.reason,
-                    h.at,
-                ])
-            })
-            .collect();
-        execute(conn, sql::SAVE_HISTORY, rows).await?;
-    }
-    if !new_keys.is_empty() {
-        let mut rows = Vec::with_capacity(new_keys.len());
-        for (id, key, granted, at) in new_keys {
-            let outcome = serde_json::to_string(granted)
-                .map_err(|_| sqlx::Error::Encode("an award outcome".into()))?;
-            rows.push(json!([enc(id.guild.0), enc(id.user.0), key, outcome, at]));
-        }
-        execute(conn, sql::SAVE_KEYS, rows).await?;
-    }
-    for (statement, moves) in [(sql::MOVE_BUCKETS, buckets), (sql::MOVE_GROUPS, groups)] {
+    let moves = |moves: HashMap<(i64, i64), i64>| -> String {
         let rows: Vec<Value> = moves
             .into_iter()
             .filter(|(_, delta)| *delta != 0)
             .map(|((guild, at), delta)| json!([guild, at, delta]))
             .collect();
-        if !rows.is_empty() {
-            execute(conn, statement, rows).await?;
-        }
-    }
-    Ok(())
-}
-
-async fn execute(
-    conn: &mut SqliteConnection,
-    statement: &'static str,
-    rows: Vec<Value>,
-) -> std::result::Result<(), sqlx::Error> {
-    sqlx::query(statement)
-        .bind(Value::Array(rows).to_string())
-        .execute(&mut *conn)
-        .await?;
+        Value::Array(rows).to_string()
+    };
+    sqlx::query(if commit {
+        sql::SAVE_AND_COMMIT
+    } else {
+        sql::SAVE
+    })
+    .bind(Value::Array(members).to_string())
+    .bind(Value::Array(history).to_string())
+    .bind(Value::Array(keys).to_string())
+    .bind(moves(buckets))
+    .bind(moves(groups))
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 

@@ -3,59 +3,66 @@
 //! batch of any size is one statement of fixed text (prepared once).
 
 // --- The writer's batch statements -----------------------------------------------------
+//
+// A batch of awards is two round trips: `BEGIN_AND_LOAD`, then `SAVE` (or
+// `SAVE_AND_COMMIT`). Each is several statements in one query string, run in order on one
+// call. Their binds are positional (`?`, each used once, in statement order): sqlx 0.9
+// binds a numbered `?4` of a later statement in such a string as NULL.
 
-/// The members of a batch: `?1` = `[[guild, user], …]`.
-pub(crate) const LOAD_MEMBERS: &str = "
+/// Opens the transaction (the file's write lock) and loads the batch's members and the
+/// keys it asks about: the first bind = `[[guild, user], …]`, the second `[[guild, user, key], …]`.
+/// Member rows have 8 columns, key rows 4.
+pub(crate) const BEGIN_AND_LOAD: &str = "
+BEGIN IMMEDIATE;
 SELECT m.guild, m.user_id, m.xp, m.xp_reached_at, m.streak_day, m.streak_days, m.cooldowns, m.bucket
-FROM json_each(?1) AS j
-JOIN members AS m ON m.guild = j.value ->> 0 AND m.user_id = j.value ->> 1";
-
-/// The keys a batch asks about: `?1` = `[[guild, user, key], …]`.
-pub(crate) const LOAD_KEYS: &str = "
+FROM json_each(?) AS j
+JOIN members AS m ON m.guild = j.value ->> 0 AND m.user_id = j.value ->> 1;
 SELECT k.guild, k.user_id, k.key, k.outcome
-FROM json_each(?1) AS j
+FROM json_each(?) AS j
 JOIN idempotency_keys AS k
   ON k.guild = j.value ->> 0 AND k.user_id = j.value ->> 1 AND k.key = j.value ->> 2";
 
-/// Writes the members a batch changed:
-/// `?1` = `[[guild, user, xp, reached_at, streak_day, streak_days, cooldowns, bucket], …]`.
-pub(crate) const SAVE_MEMBERS: &str = "
+/// Writes a batch back; an empty array writes nothing.
+/// Binds, in order:
+/// - changed members: `[[guild, user, xp, reached_at, streak_day, streak_days, cooldowns, bucket], …]`;
+/// - history rows, inserted in the array's order:
+///   `[[guild, user, amount, source, before, after, actor, reason, at], …]`;
+/// - granted keys: `[[guild, user, key, outcome, at], …]`;
+/// - bucket moves, then group moves: `[[guild, bucket or group, delta], …]`.
+macro_rules! save {
+    () => {
+        "
 INSERT INTO members (guild, user_id, xp, xp_reached_at, streak_day, streak_days, cooldowns, bucket)
 SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7
-FROM json_each(?1) WHERE true
+FROM json_each(?) WHERE true
 ON CONFLICT (guild, user_id) DO UPDATE SET
     xp = excluded.xp,
     xp_reached_at = excluded.xp_reached_at,
     streak_day = excluded.streak_day,
     streak_days = excluded.streak_days,
     cooldowns = excluded.cooldowns,
-    bucket = excluded.bucket";
-
-/// Appends history rows in the array's order:
-/// `?1` = `[[guild, user, amount, source, before, after, actor, reason, at], …]`.
-pub(crate) const SAVE_HISTORY: &str = "
+    bucket = excluded.bucket;
 INSERT INTO xp_history (guild, user_id, amount, source, xp_before, xp_after, actor, reason, created_at)
 SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6,
        value ->> 7, value ->> 8
-FROM json_each(?1) ORDER BY key";
-
-/// Records granted keys: `?1` = `[[guild, user, key, outcome, at], …]`.
-pub(crate) const SAVE_KEYS: &str = "
+FROM json_each(?) ORDER BY key;
 INSERT INTO idempotency_keys (guild, user_id, key, outcome, created_at)
 SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4
-FROM json_each(?1)";
-
-/// Adds to bucket counts: `?1` = `[[guild, bucket, delta], …]`.
-pub(crate) const MOVE_BUCKETS: &str = "
+FROM json_each(?);
 INSERT INTO rank_buckets (guild, bucket, members)
-SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?1) WHERE true
-ON CONFLICT (guild, bucket) DO UPDATE SET members = members + excluded.members";
-
-/// Adds to group counts: `?1` = `[[guild, group, delta], …]`.
-pub(crate) const MOVE_GROUPS: &str = "
+SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?) WHERE true
+ON CONFLICT (guild, bucket) DO UPDATE SET members = members + excluded.members;
 INSERT INTO rank_groups (guild, grp, members)
-SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?1) WHERE true
-ON CONFLICT (guild, grp) DO UPDATE SET members = members + excluded.members";
+SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?) WHERE true
+ON CONFLICT (guild, grp) DO UPDATE SET members = members + excluded.members"
+    };
+}
+
+/// [`save!`], the transaction stays open (other writes of the batch follow).
+pub(crate) const SAVE: &str = save!();
+
+/// [`save!`], then `COMMIT`: a batch of awards alone.
+pub(crate) const SAVE_AND_COMMIT: &str = concat!(save!(), ";\nCOMMIT");
 
 // --- The writer's other statements -----------------------------------------------------
 

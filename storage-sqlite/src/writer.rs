@@ -6,7 +6,7 @@
 //! queue to one task. The task takes the oldest write and every write already waiting
 //! (up to [`SqliteOptions::max_batch`](crate::SqliteOptions::max_batch)), opens
 //! `BEGIN IMMEDIATE` (the file's write lock, which also orders this process against any
-//! other process on the file), applies them in order ([`batch::apply`]), commits, and
+//! other process on the file), applies them in order ([`batch::transaction`]), commits, and
 //! only then answers each caller. Under light load a batch is one write and nothing
 //! waits; under load the commit (and, with [`Durability::Full`](crate::Durability::Full),
 //! its `fsync`) is shared.
@@ -124,22 +124,15 @@ fn clone_error(error: &sqlx::Error) -> sqlx::Error {
     }
 }
 
-/// One transaction: `BEGIN IMMEDIATE`, the writes, `COMMIT`; rolled back on any failure.
+/// One transaction ([`batch::transaction`]), rolled back on any failure.
 async fn transaction(
     conn: &mut SqliteConnection,
     ops: &[&Op],
 ) -> std::result::Result<Vec<Result<Done>>, sqlx::Error> {
-    sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
-    let applied = match batch::apply(conn, ops).await {
-        Ok(results) => sqlx::query("COMMIT")
-            .execute(&mut *conn)
-            .await
-            .map(|_| results),
-        Err(error) => Err(error),
-    };
+    let applied = batch::transaction(conn, ops).await;
     if applied.is_err() {
-        // SQLite may have rolled back already (a full disk, an I/O error): ignore "no
-        // transaction is active".
+        // SQLite may have rolled back already (a full disk, an I/O error), or the
+        // transaction never began: ignore "no transaction is active".
         let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
     }
     applied
