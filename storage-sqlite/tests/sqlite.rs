@@ -401,7 +401,7 @@ async fn two_stores_on_one_file_stay_exact() {
         assert_eq!(xp_of(&a, member(i)).await, 16 * 5 * 2);
     }
     assert_counts_exact(&a).await;
-    assert_eq!(b.rank(member(1_000)).await.unwrap().is_some(), true);
+    assert!(b.rank(member(1_000)).await.unwrap().is_some());
 }
 
 /// A file that is not SQLite, or another program's database, is refused naming the path;
