@@ -73,7 +73,8 @@ CREATE TABLE xp_history (
 CREATE INDEX xp_history_member ON xp_history (guild, user_id, id);
 
 -- Granted awards by idempotency key, per member, with the outcome a retry gets back
--- (the `Granted` value as JSON).
+-- (the `Granted` value as JSON). A key older than the store's idempotency window is
+-- forgotten; keyed awards purge expired keys (by created_at).
 CREATE TABLE idempotency_keys (
     guild INTEGER NOT NULL,
     user_id INTEGER NOT NULL,
@@ -83,6 +84,8 @@ CREATE TABLE idempotency_keys (
     PRIMARY KEY (guild, user_id, key),
     FOREIGN KEY (guild, user_id) REFERENCES members (guild, user_id)
 ) WITHOUT ROWID;
+
+CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
 
 CREATE TABLE tools (
     id TEXT PRIMARY KEY,

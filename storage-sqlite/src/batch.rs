@@ -48,13 +48,14 @@ pub(crate) enum Done {
 pub(crate) async fn transaction(
     conn: &mut SqliteConnection,
     ops: &[&Op],
+    window: i64,
 ) -> std::result::Result<Vec<Result<Done>>, sqlx::Error> {
     let is_member = |op: &&Op| matches!(op, Op::Award(_) | Op::Adjust(_));
     let others = ops.iter().any(|op| !is_member(op));
     let mut results: Vec<Option<Result<Done>>> = ops.iter().map(|_| None).collect();
     if ops.iter().any(is_member) {
         // Opens the transaction; commits too when nothing else follows.
-        members(conn, ops, &mut results, !others).await?;
+        members(conn, ops, &mut results, window, !others).await?;
     } else {
         sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
     }
@@ -69,11 +70,12 @@ pub(crate) async fn transaction(
     Ok(results.into_iter().flatten().collect())
 }
 
-/// The awards and admin changes of the batch.
+/// The awards and admin changes of the batch; `window` is the idempotency window (µs).
 async fn members(
     conn: &mut SqliteConnection,
     ops: &[&Op],
     results: &mut [Option<Result<Done>>],
+    window: i64,
     commit: bool,
 ) -> std::result::Result<(), sqlx::Error> {
     let mut ids: Vec<MemberId> = Vec::new();
@@ -91,14 +93,18 @@ async fn members(
         }
     }
     let (mut states, mut keys) = begin_and_load(conn, &ids, &keyed).await?;
+    // The newest keyed award's time: keys older than a window before it are purged.
+    let mut latest: Option<i64> = None;
     let mut history = Vec::new();
     let mut new_keys: Vec<(MemberId, String, Granted, i64)> = Vec::new();
     for (op, result) in ops.iter().zip(results.iter_mut()) {
         match op {
             Op::Award(request) => {
                 let id = request.member;
+                let now = micros(request.now);
                 if let Some(key) = &request.idempotency_key
-                    && let Some(granted) = keys.get(&(id, key.clone()))
+                    && let Some((granted, at)) = keys.get(&(id, key.clone()))
+                    && now.saturating_sub(*at) < window
                 {
                     *result = Some(Ok(Done::Award(StoredAward {
                         outcome: AwardOutcome::Granted(granted.clone()),
@@ -113,8 +119,9 @@ async fn members(
                 if let (AwardOutcome::Granted(granted), Some(key)) =
                     (&stored.outcome, &request.idempotency_key)
                 {
-                    keys.insert((id, key.clone()), granted.clone());
-                    new_keys.push((id, key.clone(), granted.clone(), micros(request.now)));
+                    keys.insert((id, key.clone()), (granted.clone(), now));
+                    new_keys.push((id, key.clone(), granted.clone(), now));
+                    latest = latest.max(Some(now));
                 }
                 *result = Some(Ok(Done::Award(stored)));
             }
@@ -128,10 +135,12 @@ async fn members(
             _ => {}
         }
     }
-    save(conn, &states, &history, &new_keys, commit).await
+    let cutoff = latest.map(|now| now.saturating_sub(window));
+    save(conn, &states, &history, &new_keys, cutoff, commit).await
 }
 
-type Keys = HashMap<(MemberId, String), Granted>;
+/// Keys by (member, key): the grant and when it was made (µs).
+type Keys = HashMap<(MemberId, String), (Granted, i64)>;
 
 /// `BEGIN IMMEDIATE` and the batch's members and keys, in one round trip.
 async fn begin_and_load(
@@ -157,11 +166,14 @@ async fn begin_and_load(
     let mut keys = HashMap::new();
     for row in rows {
         let id = MemberId::new(dec(row.try_get("guild")?), dec(row.try_get("user_id")?));
-        if row.len() == 4 {
+        if row.len() == 5 {
             let outcome: String = row.try_get("outcome")?;
             let granted: Granted =
                 serde_json::from_str(&outcome).map_err(|_| corrupt("idempotency key outcome"))?;
-            keys.insert((id, row.try_get("key")?), granted);
+            keys.insert(
+                (id, row.try_get("key")?),
+                (granted, row.try_get("created_at")?),
+            );
         } else {
             states.insert(id, state(&row)?);
         }
@@ -198,6 +210,7 @@ async fn save(
     states: &HashMap<MemberId, State>,
     history: &[HistoryRow],
     new_keys: &[(MemberId, String, Granted, i64)],
+    cutoff: Option<i64>,
     commit: bool,
 ) -> std::result::Result<(), sqlx::Error> {
     let mut members = Vec::new();
@@ -264,6 +277,7 @@ async fn save(
     .bind(Value::Array(members).to_string())
     .bind(Value::Array(history).to_string())
     .bind(Value::Array(keys).to_string())
+    .bind(cutoff)
     .bind(moves(buckets))
     .bind(moves(groups))
     .execute(&mut *conn)

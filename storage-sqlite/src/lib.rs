@@ -137,7 +137,12 @@ impl SqliteStore {
             )
         })?;
         let (writer, readers) = open::connect(path, &options).await?;
-        let writer = Writer::start(writer, &runtime, options.max_batch);
+        let writer = Writer::start(
+            writer,
+            &runtime,
+            options.max_batch,
+            options.idempotency_window,
+        );
         Ok(Self {
             inner: Arc::new(Inner {
                 path: path.to_owned(),

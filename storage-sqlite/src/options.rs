@@ -48,6 +48,7 @@ pub struct SqliteOptions {
     pub(crate) readers: u32,
     pub(crate) max_batch: usize,
     pub(crate) create: bool,
+    pub(crate) idempotency_window: Duration,
 }
 
 impl Default for SqliteOptions {
@@ -58,7 +59,8 @@ impl Default for SqliteOptions {
 
 impl SqliteOptions {
     /// The defaults: [`Durability::Normal`], a 5 s busy timeout, 4 reader connections,
-    /// batches of up to 256 writes, the file created when missing.
+    /// batches of up to 256 writes, the file created when missing, idempotency keys kept
+    /// for [`DEFAULT_IDEMPOTENCY_WINDOW`](leveling_core::storage::DEFAULT_IDEMPOTENCY_WINDOW).
     pub fn new() -> Self {
         Self {
             durability: Durability::Normal,
@@ -66,6 +68,7 @@ impl SqliteOptions {
             readers: 4,
             max_batch: 256,
             create: true,
+            idempotency_window: leveling_core::storage::DEFAULT_IDEMPOTENCY_WINDOW,
         }
     }
 
@@ -101,6 +104,15 @@ impl SqliteOptions {
     #[must_use]
     pub fn max_batch(mut self, max_batch: usize) -> Self {
         self.max_batch = max_batch.max(1);
+        self
+    }
+
+    /// How long a granted award's idempotency key replays it: a retry within the window
+    /// returns the first grant; after it the key is forgotten (and a new award with it is
+    /// a new grant). Keyed awards purge the keys older than the window.
+    #[must_use]
+    pub fn idempotency_window(mut self, window: Duration) -> Self {
+        self.idempotency_window = window;
         self
     }
 

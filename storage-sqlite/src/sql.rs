@@ -11,13 +11,13 @@
 
 /// Opens the transaction (the file's write lock) and loads the batch's members and the
 /// keys it asks about: the first bind = `[[guild, user], …]`, the second `[[guild, user, key], …]`.
-/// Member rows have 8 columns, key rows 4.
+/// Member rows have 8 columns, key rows 5.
 pub(crate) const BEGIN_AND_LOAD: &str = "
 BEGIN IMMEDIATE;
 SELECT m.guild, m.user_id, m.xp, m.xp_reached_at, m.streak_day, m.streak_days, m.cooldowns, m.bucket
 FROM json_each(?) AS j
 JOIN members AS m ON m.guild = j.value ->> 0 AND m.user_id = j.value ->> 1;
-SELECT k.guild, k.user_id, k.key, k.outcome
+SELECT k.guild, k.user_id, k.key, k.outcome, k.created_at
 FROM json_each(?) AS j
 JOIN idempotency_keys AS k
   ON k.guild = j.value ->> 0 AND k.user_id = j.value ->> 1 AND k.key = j.value ->> 2";
@@ -27,7 +27,8 @@ JOIN idempotency_keys AS k
 /// - changed members: `[[guild, user, xp, reached_at, streak_day, streak_days, cooldowns, bucket], …]`;
 /// - history rows, inserted in the array's order:
 ///   `[[guild, user, amount, source, before, after, actor, reason, at], …]`;
-/// - granted keys: `[[guild, user, key, outcome, at], …]`;
+/// - granted keys: `[[guild, user, key, outcome, at], …]` (a forgotten key is replaced);
+/// - the purge cutoff: keys created before it are deleted (NULL: none);
 /// - bucket moves, then group moves: `[[guild, bucket or group, delta], …]`.
 macro_rules! save {
     () => {
@@ -48,7 +49,11 @@ SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->
 FROM json_each(?) ORDER BY key;
 INSERT INTO idempotency_keys (guild, user_id, key, outcome, created_at)
 SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4
-FROM json_each(?);
+FROM json_each(?) WHERE true
+ON CONFLICT (guild, user_id, key) DO UPDATE SET
+    outcome = excluded.outcome,
+    created_at = excluded.created_at;
+DELETE FROM idempotency_keys WHERE created_at < ?;
 INSERT INTO rank_buckets (guild, bucket, members)
 SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?) WHERE true
 ON CONFLICT (guild, bucket) DO UPDATE SET members = members + excluded.members;

@@ -15,6 +15,8 @@
 //! batch fails for a reason other than the database being unavailable, its writes run
 //! again one by one, each in its own transaction, so a failing write fails alone.
 
+use std::time::Duration;
+
 use leveling_core::{Error, Result};
 use sqlx::{Connection, SqliteConnection};
 use tokio::sync::{mpsc, oneshot};
@@ -45,9 +47,11 @@ impl Writer {
         conn: SqliteConnection,
         runtime: &tokio::runtime::Handle,
         max_batch: usize,
+        window: Duration,
     ) -> Self {
         let (queue, jobs) = mpsc::unbounded_channel();
-        runtime.spawn(run(conn, jobs, max_batch.max(1)));
+        let window = i64::try_from(window.as_micros()).unwrap_or(i64::MAX);
+        runtime.spawn(run(conn, jobs, max_batch.max(1), window));
         Self { queue }
     }
 
@@ -66,7 +70,12 @@ fn stopped() -> Error {
     }
 }
 
-async fn run(mut conn: SqliteConnection, mut jobs: mpsc::UnboundedReceiver<Job>, max_batch: usize) {
+async fn run(
+    mut conn: SqliteConnection,
+    mut jobs: mpsc::UnboundedReceiver<Job>,
+    max_batch: usize,
+    window: i64,
+) {
     let mut batch = Vec::with_capacity(max_batch);
     while let Some(first) = jobs.recv().await {
         batch.push(first);
@@ -80,16 +89,16 @@ async fn run(mut conn: SqliteConnection, mut jobs: mpsc::UnboundedReceiver<Job>,
             let Ok(job) = jobs.try_recv() else { break };
             batch.push(job);
         }
-        commit(&mut conn, std::mem::take(&mut batch)).await;
+        commit(&mut conn, std::mem::take(&mut batch), window).await;
     }
     if let Err(error) = conn.close().await {
         tracing::debug!(%error, "closing the SQLite writer connection failed");
     }
 }
 
-async fn commit(conn: &mut SqliteConnection, jobs: Vec<Job>) {
+async fn commit(conn: &mut SqliteConnection, jobs: Vec<Job>, window: i64) {
     let ops: Vec<&Op> = jobs.iter().map(|job| &job.op).collect();
-    match transaction(conn, &ops).await {
+    match transaction(conn, &ops, window).await {
         Ok(results) => {
             for (job, result) in jobs.into_iter().zip(results) {
                 let _ = job.reply.send(result);
@@ -106,7 +115,7 @@ async fn commit(conn: &mut SqliteConnection, jobs: Vec<Job>) {
         Err(error) => {
             tracing::debug!(%error, writes = jobs.len(), "a SQLite write batch failed; running its writes alone");
             for job in jobs {
-                let result = match transaction(conn, &[&job.op]).await {
+                let result = match transaction(conn, &[&job.op], window).await {
                     Ok(mut results) => results.pop().unwrap_or_else(|| {
                         Err(Error::Internal {
                             message: "a write returned no result".into(),
@@ -134,8 +143,9 @@ fn clone_error(error: &sqlx::Error) -> sqlx::Error {
 async fn transaction(
     conn: &mut SqliteConnection,
     ops: &[&Op],
+    window: i64,
 ) -> std::result::Result<Vec<Result<Done>>, sqlx::Error> {
-    let applied = batch::transaction(conn, ops).await;
+    let applied = batch::transaction(conn, ops, window).await;
     if applied.is_err() {
         // SQLite may have rolled back already (a full disk, an I/O error), or the
         // transaction never began: ignore "no transaction is active".
