@@ -90,10 +90,10 @@ impl Server {
         let client = reqwest::Client::new();
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            if let Ok(response) = client.get(format!("{}/readyz", server.base)).send().await {
-                if response.status().is_success() {
-                    return server;
-                }
+            if let Ok(response) = client.get(format!("{}/readyz", server.base)).send().await
+                && response.status().is_success()
+            {
+                return server;
             }
             assert!(Instant::now() < deadline, "the server did not get ready");
             tokio::time::sleep(Duration::from_millis(50)).await;
