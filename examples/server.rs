@@ -24,7 +24,7 @@ use leveling_core::{ErrorKind, Leveling, LevelingBuilder, LogSink, NewTool};
 use leveling_http::{Api, AuthFailureLimit, SocketIoEvents};
 use leveling_storage_memory::MemoryStore;
 use leveling_storage_postgres::PostgresStore;
-use leveling_storage_sqlite::SqliteStore;
+use leveling_storage_sqlite::{SqliteOptions, SqliteStore};
 use tokio::sync::watch;
 use tracing_subscriber::EnvFilter;
 
@@ -156,7 +156,10 @@ async fn run(config: Config) -> Result<(), String> {
 async fn store(config: &Config) -> Result<LevelingBuilder, String> {
     match &config.database {
         Database::Sqlite(path) => {
-            let store = SqliteStore::open(path)
+            let options = SqliteOptions::new()
+                .durability(config.sqlite_durability)
+                .idempotency_window(config.idempotency_window);
+            let store = SqliteStore::open_with(path, options)
                 .await
                 .map_err(|e| format!("the SQLite database is not usable: {e}"))?;
             let shown = std::path::absolute(path).unwrap_or_else(|_| path.clone());
@@ -170,10 +173,14 @@ async fn store(config: &Config) -> Result<LevelingBuilder, String> {
             tracing::warn!(
                 "store: in memory (DATABASE_URL=memory), so all XP is lost when the server stops"
             );
-            Ok(Leveling::builder(MemoryStore::new()))
+            Ok(Leveling::builder(
+                MemoryStore::new().idempotency_window(config.idempotency_window),
+            ))
         }
         Database::Postgres(url) => {
-            let (store, background) = PostgresStore::connect(url)
+            let (store, background) = PostgresStore::builder()
+                .idempotency_window(config.idempotency_window)
+                .connect(url)
                 .await
                 .map_err(|e| format!("DATABASE_URL is set but the database is not usable: {e}"))?;
             // The store's award workers and rank folding; it ends when the store is dropped.

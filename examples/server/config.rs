@@ -95,6 +95,12 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// `REQUEST_TIMEOUT_SECS` (default 10).
     pub request_timeout: Duration,
+    /// `SQLITE_DURABILITY` (default `normal`): `normal` survives a crash of the process,
+    /// `full` also a power loss (an fsync per commit).
+    pub sqlite_durability: leveling_storage_sqlite::Durability,
+    /// `IDEMPOTENCY_WINDOW_SECS` (default 86400, 24 h): how long an award's
+    /// `Idempotency-Key` replays its first result, on every store.
+    pub idempotency_window: Duration,
     /// `AUTH_FAILURES_PER_MINUTE` (default 10; 0 turns the brake off): failed API-key
     /// checks a client may make per minute before its mutating requests get 429.
     pub auth_failures_per_minute: u32,
@@ -113,6 +119,8 @@ impl fmt::Debug for Config {
             .field("tools_file", &self.tools_file)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("request_timeout", &self.request_timeout)
+            .field("sqlite_durability", &self.sqlite_durability)
+            .field("idempotency_window", &self.idempotency_window)
             .field("auth_failures_per_minute", &self.auth_failures_per_minute)
             .field("discord", &self.discord.as_ref().map(|_| "<set>"))
             .finish()
@@ -174,6 +182,25 @@ impl Config {
                 "invalid REQUEST_TIMEOUT_SECS: expected at least 1, got 0".into(),
             ));
         }
+        let sqlite_durability = match var("SQLITE_DURABILITY")?.as_deref().map(str::trim) {
+            None | Some("normal") => leveling_storage_sqlite::Durability::Normal,
+            Some("full") => leveling_storage_sqlite::Durability::Full,
+            Some(other) => {
+                return Err(ConfigError(format!(
+                    "invalid SQLITE_DURABILITY: expected normal or full, got {other:?}"
+                )));
+            }
+        };
+        let window_secs = parsed(
+            "IDEMPOTENCY_WINDOW_SECS",
+            "a number of seconds",
+            leveling_core::storage::DEFAULT_IDEMPOTENCY_WINDOW.as_secs(),
+        )?;
+        if window_secs == 0 {
+            return Err(ConfigError(
+                "invalid IDEMPOTENCY_WINDOW_SECS: expected at least 1, got 0".into(),
+            ));
+        }
         let auth_failures_per_minute = parsed(
             "AUTH_FAILURES_PER_MINUTE",
             "a number of failed key checks (0: no limit)",
@@ -190,6 +217,8 @@ impl Config {
             tools_file,
             max_body_bytes,
             request_timeout: Duration::from_secs(timeout_secs),
+            idempotency_window: Duration::from_secs(window_secs),
+            sqlite_durability,
             auth_failures_per_minute,
             discord,
         })
