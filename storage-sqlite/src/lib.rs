@@ -139,6 +139,7 @@ impl SqliteStore {
         let (writer, readers) = open::connect(path, &options).await?;
         let writer = Writer::start(
             writer,
+            readers.clone(),
             &runtime,
             options.max_batch,
             options.idempotency_window,

@@ -42,6 +42,14 @@ pub(crate) async fn connect(
             MigrateError::Execute(error) => open_error(path, error),
             error => Error::internal(format!("{shown}: applying the migrations failed"), error),
         })?;
+    // Checkpoints run in the background (see `writer`); this one is the safety net.
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "PRAGMA wal_autocheckpoint = {}",
+        crate::writer::WRITER_AUTOCHECKPOINT
+    )))
+    .execute(&mut writer)
+    .await
+    .map_err(|error| open_error(path, error))?;
     let readers = SqlitePoolOptions::new()
         .max_connections(options.readers)
         .min_connections(0)

@@ -14,15 +14,30 @@
 //! Each write is still all-or-nothing: the whole batch commits or none of it does. When a
 //! batch fails for a reason other than the database being unavailable, its writes run
 //! again one by one, each in its own transaction, so a failing write fails alone.
+//!
+//! Checkpoints (copying the WAL back into the file, and its syncs) do not run on the
+//! writer's connection: after commits, a second task runs `PRAGMA wal_checkpoint(PASSIVE)`
+//! on a reader connection, at most every [`CHECKPOINT_PAUSE`], so the writer keeps
+//! committing while the WAL is copied. A passive checkpoint never blocks the writer or the
+//! readers. The writer's own automatic checkpoint stays as a safety net, at
+//! [`WRITER_AUTOCHECKPOINT`] frames (SQLite's default is 1,000).
 
 use std::time::Duration;
 
 use leveling_core::{Error, Result};
+use sqlx::sqlite::SqlitePool;
 use sqlx::{Connection, SqliteConnection};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::batch::{self, Done, Op};
 use crate::error::{db_error, is_unavailable};
+
+/// The least time between two background checkpoints.
+pub(crate) const CHECKPOINT_PAUSE: Duration = Duration::from_millis(50);
+
+/// The writer connection's `wal_autocheckpoint`: only reached when the background
+/// checkpoints fall behind (or cannot run).
+pub(crate) const WRITER_AUTOCHECKPOINT: u32 = 4_000;
 
 struct Job {
     op: Op,
@@ -42,16 +57,20 @@ impl std::fmt::Debug for Job {
 }
 
 impl Writer {
-    /// Spawns the writer task on `runtime`, owning `conn`.
+    /// Spawns the writer task on `runtime`, owning `conn`, and its checkpoint task, which
+    /// borrows connections of `readers`.
     pub(crate) fn start(
         conn: SqliteConnection,
+        readers: SqlitePool,
         runtime: &tokio::runtime::Handle,
         max_batch: usize,
         window: Duration,
     ) -> Self {
         let (queue, jobs) = mpsc::unbounded_channel();
+        let (committed, commits) = mpsc::channel(1);
         let window = i64::try_from(window.as_micros()).unwrap_or(i64::MAX);
-        runtime.spawn(run(conn, jobs, max_batch.max(1), window));
+        runtime.spawn(checkpoints(readers, commits));
+        runtime.spawn(run(conn, jobs, committed, max_batch.max(1), window));
         Self { queue }
     }
 
@@ -73,6 +92,7 @@ fn stopped() -> Error {
 async fn run(
     mut conn: SqliteConnection,
     mut jobs: mpsc::UnboundedReceiver<Job>,
+    committed: mpsc::Sender<()>,
     max_batch: usize,
     window: i64,
 ) {
@@ -90,9 +110,25 @@ async fn run(
             batch.push(job);
         }
         commit(&mut conn, std::mem::take(&mut batch), window).await;
+        // Wakes the checkpoint task (a signal already pending is enough).
+        let _ = committed.try_send(());
     }
     if let Err(error) = conn.close().await {
         tracing::debug!(%error, "closing the SQLite writer connection failed");
+    }
+}
+
+/// Runs a passive checkpoint after commits, at most every [`CHECKPOINT_PAUSE`]; ends
+/// with the writer (when `commits` closes).
+async fn checkpoints(readers: SqlitePool, mut commits: mpsc::Receiver<()>) {
+    while commits.recv().await.is_some() {
+        tokio::time::sleep(CHECKPOINT_PAUSE).await;
+        if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .fetch_all(&readers)
+            .await
+        {
+            tracing::debug!(%error, "a background SQLite checkpoint failed");
+        }
     }
 }
 
