@@ -43,10 +43,10 @@
 //! ## Background work
 //!
 //! [`SqliteStore::open`] must be awaited inside a tokio runtime: it spawns the writer
-//! task there (and fails with [`Error::InvalidInput`](leveling_core::Error::InvalidInput) outside one, rather than running
+//! task there (and fails with [`Error::InvalidInput`] outside one, rather than running
 //! without it). The task ends when the last clone of the store is dropped. If that
 //! runtime shuts down while the store is still used elsewhere, writes fail with
-//! [`Error::Unavailable`](leveling_core::Error::Unavailable) saying so.
+//! [`Error::Unavailable`] saying so.
 //!
 //! ## Storage format
 //!
