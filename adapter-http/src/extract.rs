@@ -1,14 +1,22 @@
 //! Extractors whose rejections are [`ApiError`]s (the JSON error body), not axum's text.
 
+use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
 use leveling_core::{GuildId, UserId};
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, IgnoredAny};
 
 use crate::ApiError;
 
-/// `axum::Json` with JSON error answers: malformed JSON → 400, wrong types, missing or
-/// unknown fields → 422, wrong content type → 415, too large → 413.
+/// A JSON **object** body, with JSON error answers: no `Content-Type: application/json`
+/// → 415, too large → 413, malformed JSON → 400, valid JSON that is not an object (an
+/// array, a string, a number, `true`, `null`) → 422, wrong types, missing or unknown
+/// fields → 422.
+///
+/// serde's derived structs also accept a JSON array of their fields in order, so
+/// `["newname"]` would be taken as `{"username": "newname"}`: this extractor refuses any
+/// body whose top-level value is not an object before serde sees it.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Json<T>(pub T);
 
@@ -16,9 +24,50 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let axum::Json(value) = axum::Json::<T>::from_request(req, state).await?;
+        if !json_content_type(req.headers()) {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "expected a request body with `Content-Type: application/json`",
+            ));
+        }
+        let bytes = Bytes::from_request(req, state).await?;
+        object_body(&bytes)?;
+        let axum::Json(value) = axum::Json::<T>::from_bytes(&bytes)?;
         Ok(Self(value))
     }
+}
+
+/// `application/json` or `application/<anything>+json`, parameters (`; charset=utf-8`)
+/// allowed — what `axum::Json` accepts.
+fn json_content_type(headers: &HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or_default().trim();
+    let Some((kind, subtype)) = essence.split_once('/') else {
+        return false;
+    };
+    kind.eq_ignore_ascii_case("application")
+        && (subtype.eq_ignore_ascii_case("json")
+            || subtype
+                .get(subtype.len().saturating_sub(5)..)
+                .is_some_and(|tail| tail.eq_ignore_ascii_case("+json")))
+}
+
+/// 422 when the body is well-formed JSON whose top-level value is not an object; a
+/// malformed body is left to the JSON parser (400).
+fn object_body(bytes: &[u8]) -> Result<(), ApiError> {
+    let first = bytes
+        .iter()
+        .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
+    if first == Some(&b'{') || serde_json::from_slice::<IgnoredAny>(bytes).is_err() {
+        return Ok(());
+    }
+    Err(ApiError::invalid("the request body must be a JSON object"))
 }
 
 /// `axum::extract::Query` with JSON error answers (422 for a bad parameter).

@@ -61,6 +61,8 @@
 #![warn(missing_docs)]
 
 mod auth;
+mod cors;
+mod drain;
 mod dto;
 mod error;
 mod extract;
@@ -72,7 +74,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use leveling_core::{GuildId, Leveling};
 use tower_http::timeout::TimeoutLayer;
@@ -84,6 +86,7 @@ use utoipa_axum::routes;
 use utoipa_swagger_ui::SwaggerUi;
 
 pub use auth::ApiKey;
+pub use cors::{InvalidOrigin, cors_origin};
 pub use dto::*;
 pub use error::{ApiError, ErrorBody, ErrorDetail};
 pub use extract::{Json, Path, Query};
@@ -97,6 +100,8 @@ pub use socketioxide;
 pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
 /// The default request timeout: 10 s.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long `/readyz` waits for the store by default: 500 ms.
+pub const DEFAULT_READINESS_TIMEOUT: Duration = Duration::from_millis(500);
 
 /// Builds the API's [`Router`] over an engine. See the [crate docs](crate).
 #[derive(Debug)]
@@ -108,6 +113,8 @@ pub struct Api {
     timeout: Duration,
     socket_io: Option<SocketIoEvents>,
     auth_failure_limit: Option<AuthFailureLimit>,
+    cors_origins: Vec<HeaderValue>,
+    readiness_timeout: Duration,
 }
 
 #[derive(Clone)]
@@ -116,6 +123,8 @@ pub(crate) struct AppState {
     pub(crate) default_guild: GuildId,
     pub(crate) api_key: Option<ApiKey>,
     pub(crate) auth_failures: Option<limit::AuthFailures>,
+    pub(crate) secured: auth::Secured,
+    pub(crate) readiness_timeout: Duration,
 }
 
 impl Api {
@@ -130,6 +139,8 @@ impl Api {
             timeout: DEFAULT_TIMEOUT,
             socket_io: None,
             auth_failure_limit: Some(AuthFailureLimit::default()),
+            cors_origins: Vec::new(),
+            readiness_timeout: DEFAULT_READINESS_TIMEOUT,
         }
     }
 
@@ -171,6 +182,24 @@ impl Api {
         self
     }
 
+    /// Lets browser pages from these exact origins (`https://app.example.com`: scheme,
+    /// host and port, no path) call the API: CORS preflights are answered and answers
+    /// carry `Access-Control-Allow-Origin` for them. None by default (no CORS headers at
+    /// all). Credentials (cookies) are never allowed: the API authenticates with the
+    /// `Authorization` header, which a page sends without them. See [`cors_origin`] to
+    /// parse and check an origin.
+    pub fn cors_allowed_origins(mut self, origins: Vec<HeaderValue>) -> Self {
+        self.cors_origins = origins;
+        self
+    }
+
+    /// How long `/readyz` waits for the store before answering 503 (default 500 ms), so
+    /// a readiness probe with a 1 s timeout sees "not ready", not a timeout.
+    pub fn readiness_timeout(mut self, timeout: Duration) -> Self {
+        self.readiness_timeout = timeout;
+        self
+    }
+
     /// Serves Socket.IO at `/socket.io` (register the matching [`SocketIoSink`] on the
     /// engine to get `level_up` / `level_down` / `tool_unlocked` pushed).
     pub fn socket_io(mut self, events: SocketIoEvents) -> Self {
@@ -191,13 +220,15 @@ impl Api {
                 "no API key configured (API_SECRET_KEY): every mutating route will answer 403"
             );
         }
+        let (api, openapi) = api_routes().split_for_parts();
         let state = AppState {
             leveling: self.leveling,
             default_guild: self.default_guild,
             api_key: self.api_key,
             auth_failures: self.auth_failure_limit.map(limit::AuthFailures::new),
+            secured: auth::Secured::from_openapi(&openapi),
+            readiness_timeout: self.readiness_timeout,
         };
-        let (api, openapi) = api_routes().split_for_parts();
         let api = api
             .route_layer(axum::middleware::from_fn_with_state(
                 state.clone(),
@@ -209,6 +240,10 @@ impl Api {
             .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
             .fallback(|| async { ApiError::from_status(StatusCode::NOT_FOUND) })
             .layer(axum::middleware::map_response(json_errors))
+            .layer(axum::middleware::from_fn_with_state(
+                self.body_limit,
+                drain::drain_unread,
+            ))
             .layer(TimeoutLayer::with_status_code(
                 StatusCode::REQUEST_TIMEOUT,
                 self.timeout,
@@ -218,11 +253,15 @@ impl Api {
                     .make_span_with(DefaultMakeSpan::new().level(tracing::Level::INFO))
                     .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
             );
-        match self.socket_io {
+        let router = match self.socket_io {
             Some(events) => {
                 events.set_default_guild(self.default_guild);
                 router.layer(events.layer)
             }
+            None => router,
+        };
+        match cors::layer(&self.cors_origins) {
+            Some(cors) => router.layer(cors),
             None => router,
         }
     }

@@ -455,7 +455,17 @@ pub(crate) async fn healthz() -> axum::Json<Health> {
     )
 )]
 pub(crate) async fn readyz(State(state): State<AppState>) -> ApiResult<axum::Json<Health>> {
-    state.leveling.health().await?;
+    // Bounded, so a probe with a short timeout sees "not ready" rather than a timeout
+    // while the store hangs (a database that is down, a pool waiting for a connection).
+    match tokio::time::timeout(state.readiness_timeout, state.leveling.health()).await {
+        Ok(result) => result?,
+        Err(_) => {
+            return Err(ApiError::unavailable(format!(
+                "storage unavailable: no answer within {} ms",
+                state.readiness_timeout.as_millis()
+            )));
+        }
+    }
     Ok(axum::Json(Health {
         status: "ready".into(),
     }))
