@@ -209,7 +209,7 @@ impl Api {
 
     /// The OpenAPI 3.1 document of the API (what `/openapi.json` serves).
     pub fn openapi() -> utoipa::openapi::OpenApi {
-        api_routes().split_for_parts().1
+        split(api_routes()).1
     }
 
     /// The router: REST routes, `/openapi.json`, `/docs`, `/healthz`, `/readyz` and (when
@@ -220,7 +220,7 @@ impl Api {
                 "no API key configured (API_SECRET_KEY): every mutating route will answer 403"
             );
         }
-        let (api, openapi) = api_routes().split_for_parts();
+        let (api, openapi) = split(api_routes());
         let state = AppState {
             leveling: self.leveling,
             default_guild: self.default_guild,
@@ -267,6 +267,13 @@ impl Api {
     }
 }
 
+/// The router and its finished document (the route-level additions applied).
+fn split(routes: OpenApiRouter<AppState>) -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let (router, mut openapi) = routes.split_for_parts();
+    EveryStatus.modify(&mut openapi);
+    (router, openapi)
+}
+
 fn api_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(routes::create_user, routes::list_users))
@@ -310,7 +317,7 @@ which receives `level_up` `{guild_id, discord_id, old_level, new_level, tier, ti
 `tool_unlocked` `{guild_id, discord_id, tool, reason}`."
     ),
     modifiers(&BearerAuth),
-    components(schemas(ErrorBody, ErrorDetail)),
+    components(schemas(ErrorBody, ErrorDetail, TierName)),
     tags(
         (name = "users", description = "Global user profiles"),
         (name = "leveling", description = "XP awards, leaderboard and history (per guild)"),
@@ -321,6 +328,85 @@ which receives `level_up` `{guild_id, discord_id, old_level, new_level, tier, ti
 struct ApiDoc;
 
 struct BearerAuth;
+
+/// Documents the answers every operation of a kind can give, so a client generated from
+/// the document expects each status the server may send: 408 (the timeout) everywhere;
+/// 400, 413, 415 and 422 wherever there is a JSON body; 401, 403 and 429 wherever the key
+/// is needed; 503 wherever the store is asked.
+struct EveryStatus;
+
+impl Modify for EveryStatus {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let error = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                        .build(),
+                )
+                .build()
+        };
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let asks_store = path != "/healthz";
+            for operation in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.patch,
+                &mut item.put,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                // With `axum_extras`, utoipa adds a bare parameter for each `Path`
+                // argument beside the described one: keep the described one, required.
+                if let Some(parameters) = operation.parameters.as_mut() {
+                    use utoipa::openapi::path::ParameterIn;
+                    let mut seen = std::collections::HashSet::new();
+                    parameters
+                        .retain(|p| seen.insert((p.name.clone(), p.parameter_in.clone() as u8)));
+                    for p in parameters.iter_mut() {
+                        if matches!(p.parameter_in, ParameterIn::Path) {
+                            p.required = utoipa::openapi::Required::True;
+                        }
+                    }
+                }
+                let mut add = |status: &str, description: &str| {
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| error(description).into());
+                };
+                add("408", "The request took longer than the server's timeout");
+                if asks_store {
+                    add("503", "Store unavailable (see Retry-After)");
+                }
+                let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+                if secured {
+                    add("401", "Missing or wrong API key");
+                    add("403", "No API key configured: mutations are disabled");
+                    add(
+                        "429",
+                        "Too many failed API-key checks from this client: see Retry-After",
+                    );
+                }
+                if operation.request_body.is_some() {
+                    add("400", "Malformed JSON");
+                    add("413", "Body too large");
+                    add(
+                        "415",
+                        "No body, or a body without `Content-Type: application/json`",
+                    );
+                    add("422", "Valid JSON that is not what the schema says");
+                }
+            }
+        }
+    }
+}
 
 impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
