@@ -407,6 +407,19 @@ pub struct GuildQuery {
     pub guild_id: Option<String>,
 }
 
+/// `?limit&offset` of `GET /api/users` (profiles are global: no guild).
+#[derive(Debug, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UsersQuery {
+    /// At most this many items: at least 1 (values above 100 are capped at 100),
+    /// default 25.
+    #[param(schema_with = limit_param)]
+    pub limit: Option<u32>,
+    /// Items to skip, default 0.
+    #[param(schema_with = offset_param)]
+    pub offset: Option<u64>,
+}
+
 /// `?limit&offset` (and `guild_id` where member-scoped).
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

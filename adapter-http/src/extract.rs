@@ -5,7 +5,7 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use leveling_core::{GuildId, UserId};
-use serde::de::{DeserializeOwned, IgnoredAny};
+use serde::de::DeserializeOwned;
 
 use crate::ApiError;
 
@@ -32,8 +32,25 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
             ));
         }
         let bytes = Bytes::from_request(req, state).await?;
-        object_body(&bytes)?;
-        let axum::Json(value) = axum::Json::<T>::from_bytes(&bytes)?;
+        let mut value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                format!("malformed JSON: {e}"),
+            )
+        })?;
+        if !value.is_object() {
+            return Err(ApiError::invalid("the request body must be a JSON object"));
+        }
+        integral_floats(&mut value);
+        let value = serde_path_to_error::deserialize(value).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            match path.as_str() {
+                "." => ApiError::invalid(format!("invalid body: {inner}")),
+                _ => ApiError::invalid(format!("invalid body: {path}: {inner}")),
+            }
+        })?;
         Ok(Self(value))
     }
 }
@@ -58,16 +75,27 @@ fn json_content_type(headers: &HeaderMap) -> bool {
                 .is_some_and(|tail| tail.eq_ignore_ascii_case("+json")))
 }
 
-/// 422 when the body is well-formed JSON whose top-level value is not an object; a
-/// malformed body is left to the JSON parser (400).
-fn object_body(bytes: &[u8]) -> Result<(), ApiError> {
-    let first = bytes
-        .iter()
-        .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
-    if first == Some(&b'{') || serde_json::from_slice::<IgnoredAny>(bytes).is_err() {
-        return Ok(());
+/// JSON Schema (and so the OpenAPI document) counts `264.0` as an integer; serde's
+/// integers do not. A number with no fractional part that fits an `i64` / `u64` exactly
+/// becomes that integer, so the body means what the schema says it means.
+fn integral_floats(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Number(number) if number.is_f64() => {
+            let Some(float) = number.as_f64() else { return };
+            if float.fract() != 0.0 || !float.is_finite() {
+                return;
+            }
+            // 2^63 and 2^64 as floats: the ranges below are exact.
+            if (0.0..18_446_744_073_709_551_616.0).contains(&float) {
+                *number = serde_json::Number::from(float as u64);
+            } else if (-9_223_372_036_854_775_808.0..0.0).contains(&float) {
+                *number = serde_json::Number::from(float as i64);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(integral_floats),
+        serde_json::Value::Object(map) => map.values_mut().for_each(integral_floats),
+        _ => {}
     }
-    Err(ApiError::invalid("the request body must be a JSON object"))
 }
 
 /// `axum::extract::Query` with JSON error answers (422 for a bad parameter).

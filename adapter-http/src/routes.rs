@@ -82,7 +82,7 @@ pub(crate) async fn create_user(
 /// List user profiles, ordered by id.
 #[utoipa::path(
     get, path = "/api/users", tag = "users",
-    params(PageQuery),
+    params(UsersQuery),
     responses(
         (status = 200, description = "A page of profiles", body = UsersPage),
         (status = 422, description = "Bad query parameter", body = ErrorBody),
@@ -188,12 +188,15 @@ pub(crate) async fn patch_user(
 // ---- leveling ----
 
 /// Award XP: a direct grant (`amount`) or an activity (`source`) under its rule.
+///
+/// The guild is the body's `guild_id` (the default guild when absent). A `guild_id`
+/// query parameter is also taken, for old clients; when both are given they must be
+/// equal (422 otherwise).
 #[utoipa::path(
     post, path = "/api/leveling/xp", tag = "leveling",
     request_body = AwardXp,
     params(
         ("Idempotency-Key" = Option<String>, Header, description = "Makes the award idempotent: a repeat returns the first result and adds nothing"),
-        GuildQuery,
     ),
     security(("bearer" = [])),
     responses(

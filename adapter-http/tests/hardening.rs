@@ -461,3 +461,45 @@ async fn a_client_that_writes_an_oversized_body_before_reading_gets_its_413() {
         assert!(body["error"]["code"].is_string());
     }
 }
+
+// ---- found by the fuzzer: what the document calls valid is accepted ----
+
+#[tokio::test]
+async fn an_integral_number_written_with_a_fraction_is_an_integer() {
+    // JSON Schema counts 264.0 as an integer, so the document's `integer` fields take it.
+    let app = app();
+    let user = post(
+        &app,
+        "/api/users",
+        r#"{"discord_id": 264.0, "username": "f"}"#,
+    )
+    .await;
+    assert_eq!(user.ok(201)["discord_id"], "264");
+    let award = post(
+        &app,
+        "/api/leveling/xp",
+        r#"{"discord_id": "264", "amount": 1.5e2}"#,
+    )
+    .await;
+    assert_eq!(award.ok(200)["amount"], 150);
+    let tool = r#"{"id": "d", "name": "D", "tier": "Basic", "required_level": 3.0}"#;
+    assert_eq!(
+        post(&app, "/api/tools", tool).await.ok(201)["required_level"],
+        3
+    );
+    // A real fraction, or a value past u64, is still refused, naming the field.
+    let bad = post(
+        &app,
+        "/api/leveling/xp",
+        r#"{"discord_id": "264", "amount": 1.5}"#,
+    )
+    .await;
+    assert_invalid(&bad, "amount");
+    let big = post(
+        &app,
+        "/api/users",
+        r#"{"discord_id": 1.8446744073709552e19, "username": "f"}"#,
+    )
+    .await;
+    assert_invalid(&big, "discord_id");
+}
