@@ -196,7 +196,7 @@ pub(crate) async fn patch_user(
     post, path = "/api/leveling/xp", tag = "leveling",
     request_body = AwardXp,
     params(
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes the award idempotent: a repeat returns the first result and adds nothing"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes the award idempotent: a repeat returns the first result and adds nothing. 1-255 visible ASCII characters (inner spaces allowed)", min_length = 1, max_length = 255, pattern = "^[!-~]([ -~]*[!-~])?$"),
     ),
     security(("bearer" = [])),
     responses(
