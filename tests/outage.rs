@@ -76,7 +76,7 @@ async fn api_through_proxy(test: &str) -> Option<(String, Proxy)> {
     let required = std::env::var("LEVELING_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
     let schema = format!("outage_{test}_{}", std::process::id());
     let admin = match PostgresStore::connect(&url).await {
-        Ok(store) => store,
+        Ok((store, _background)) => store,
         Err(error) if !required => {
             eprintln!(
                 "skipped: PostgreSQL unreachable at TEST_DATABASE_URL ({error}); set it to run"
@@ -103,9 +103,11 @@ async fn api_through_proxy(test: &str) -> Option<(String, Proxy)> {
         .port(proxy.port)
         .host("127.0.0.1")
         .options([("search_path", schema.as_str())]);
-    let store = PostgresStore::connect_with(options, PostgresStore::pool_options())
+    let (store, background) = PostgresStore::builder()
+        .connect_with(options, PostgresStore::pool_options())
         .await
         .expect("store through the proxy");
+    tokio::spawn(background);
     let leveling = Leveling::builder(store).build();
     let app = Api::new(leveling)
         .api_key(ApiKey::new(KEY))
