@@ -5,7 +5,7 @@
 # descriptors and the minute's p99 latency once a minute.
 #
 #   benches/soak.sh                       # memory store
-#   SOAK_DATABASE_URL=postgres://… benches/soak.sh
+#   SOAK_DATABASE_URL=sqlite://target/soak.db benches/soak.sh   # or postgres://…
 #   SOAK_RATE=200 SOAK_SOCKETS_PER_SEC=2 SOAK_MINUTES=10 (defaults)
 #
 # Needs only python3 (standard library). Flat is the goal: the last column says how each
@@ -18,7 +18,7 @@ KEY="soak-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 cargo build --release --example server --quiet
 BIN="${CARGO_TARGET_DIR:-target}/release/examples/server"
 
-HOST=127.0.0.1 PORT="$PORT" API_SECRET_KEY="$KEY" DATABASE_URL="${SOAK_DATABASE_URL:-}" \
+HOST=127.0.0.1 PORT="$PORT" API_SECRET_KEY="$KEY" DATABASE_URL="${SOAK_DATABASE_URL:-memory}" \
   RUST_LOG=warn DISCORD_TOKEN= "$BIN" &
 SERVER=$!
 trap 'kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true' EXIT
