@@ -119,6 +119,7 @@ async fn run(config: Config) -> Result<(), String> {
                 window: std::time::Duration::from_secs(60),
             }),
         )
+        .cors_allowed_origins(config.cors_allowed_origins.clone())
         .socket_io(events)
         .router();
 

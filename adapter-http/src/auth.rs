@@ -3,7 +3,10 @@
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use axum::extract::{ConnectInfo, Request, State};
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -43,8 +46,42 @@ impl std::fmt::Debug for ApiKey {
     }
 }
 
-fn is_mutation(method: &Method) -> bool {
-    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+/// The operations that need the key: exactly those the OpenAPI document marks with the
+/// `bearer` security requirement, as (method, route template) pairs. A request for any
+/// other method on a route (`TRACE /healthz`, `PUT /api/users`) is not one of them and
+/// gets the router's 405, key or not.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Secured(Arc<HashSet<(Method, String)>>);
+
+impl Secured {
+    pub(crate) fn from_openapi(openapi: &utoipa::openapi::OpenApi) -> Self {
+        let mut secured = HashSet::new();
+        for (path, item) in &openapi.paths.paths {
+            let operations = [
+                (Method::GET, &item.get),
+                (Method::PUT, &item.put),
+                (Method::POST, &item.post),
+                (Method::DELETE, &item.delete),
+                (Method::OPTIONS, &item.options),
+                (Method::HEAD, &item.head),
+                (Method::PATCH, &item.patch),
+                (Method::TRACE, &item.trace),
+            ];
+            for (method, operation) in operations {
+                if operation
+                    .as_ref()
+                    .is_some_and(|op| op.security.as_ref().is_some_and(|s| !s.is_empty()))
+                {
+                    secured.insert((method, path.clone()));
+                }
+            }
+        }
+        Self(Arc::new(secured))
+    }
+
+    fn needs_key(&self, method: &Method, path: Option<&MatchedPath>) -> bool {
+        path.is_some_and(|path| self.0.contains(&(method.clone(), path.as_str().to_owned())))
+    }
 }
 
 /// Refuses a mutating request without the right `Authorization: Bearer <key>`: 401 for a
@@ -55,7 +92,10 @@ pub(crate) async fn require_key(
     request: Request,
     next: Next,
 ) -> Response {
-    if !is_mutation(request.method()) {
+    if !state
+        .secured
+        .needs_key(request.method(), request.extensions().get::<MatchedPath>())
+    {
         return next.run(request).await;
     }
     let client = request

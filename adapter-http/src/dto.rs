@@ -16,14 +16,25 @@ use utoipa::{IntoParams, ToSchema};
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
     /// The user's Discord id (a string, or an integer).
-    #[schema(value_type = String, example = "123456789012345678")]
+    #[schema(schema_with = id_input)]
     pub discord_id: UserId,
-    /// Account name, 1–100 characters.
-    #[schema(example = "ferris")]
+    /// Account name, 1–100 characters, not blank, no NUL.
+    #[schema(
+        example = "ferris",
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000]*[^\u0000\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$"
+    )]
     pub username: String,
-    /// Display name, 1–100 characters.
+    /// Display name, 1–100 characters, not blank, no NUL.
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000]*[^\u0000\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$"
+    )]
     pub display_name: Option<String>,
-    /// Avatar image URL, up to 2048 characters.
+    /// Avatar image URL, up to 2048 characters, no NUL.
+    #[schema(max_length = 2048, pattern = r"^[^\u0000]*$")]
     pub avatar_url: Option<String>,
 }
 
@@ -31,16 +42,21 @@ pub struct CreateUser {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchUser {
-    /// New account name.
+    /// New account name (1–100 characters, not blank, no NUL).
     #[serde(default)]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000]*[^\u0000\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$"
+    )]
     pub username: Option<String>,
     /// New display name, or `null` to clear it.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 100, pattern = r"^[^\u0000]*[^\u0000\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$")]
     pub display_name: Option<Option<String>>,
     /// New avatar URL, or `null` to clear it.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 2048, pattern = r"^[^\u0000]*$")]
     pub avatar_url: Option<Option<String>>,
 }
 
@@ -50,30 +66,290 @@ fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Option<S
     Option::<String>::deserialize(deserializer).map(Some)
 }
 
-/// `POST /api/leveling/xp`: either a direct grant (`amount`, optional `reason`) or an
-/// activity (`source`, with `minutes` for voice).
+/// `POST /api/leveling/xp`: either a direct grant ([`GrantXp`], `amount`) or an
+/// activity under its rule ([`ActivityXp`] for `message` / `command` / `daily`,
+/// [`VoiceXp`] for `voice`). The document's `oneOf` is these three types, and the body
+/// is deserialized into exactly one of them (picked by the `amount` / `source` field),
+/// so the schema and the validation cannot disagree.
+#[derive(Debug)]
+pub enum AwardXp {
+    /// `{"discord_id", "amount", "reason"?, "guild_id"?}`.
+    Grant(GrantXp),
+    /// `{"discord_id", "source": "message"|"command"|"daily", "guild_id"?}`.
+    Activity(ActivityXp),
+    /// `{"discord_id", "source": "voice", "minutes"?, "guild_id"?}`.
+    Voice(VoiceXp),
+}
+
+/// A direct grant: source `api`, no cooldown.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct AwardXp {
+pub struct GrantXp {
     /// Who earns the XP (created on first award).
-    #[schema(value_type = String, example = "123456789012345678")]
+    #[schema(schema_with = id_input)]
     pub discord_id: UserId,
     /// The guild; the server's default guild when absent.
-    #[schema(value_type = Option<String>, example = "987654321098765432")]
+    #[serde(default)]
+    #[schema(schema_with = optional_id_input)]
     pub guild_id: Option<GuildId>,
-    /// A direct grant of this much XP (source `api`, no cooldown): 1 to the configured
-    /// maximum (1,000,000 by default).
-    #[schema(example = 100, minimum = 1)]
-    pub amount: Option<u64>,
-    /// A note for the history (up to 500 characters).
+    /// XP to add: 1 to the configured maximum (`Rules::max_grant`, 1,000,000 by default).
+    #[schema(example = 100, minimum = 1, maximum = 1_000_000)]
+    pub amount: u64,
+    /// A note for the history (up to 500 characters, no NUL).
+    #[schema(max_length = 500, pattern = r"^[^\u0000]*$")]
     pub reason: Option<String>,
-    /// An activity whose configured rule applies, cooldown included: `message`,
-    /// `command`, `voice` or `daily`.
-    #[schema(example = "message")]
-    pub source: Option<String>,
-    /// Minutes in voice (only with `source: "voice"`; default 1).
-    #[schema(minimum = 1)]
+}
+
+/// The activities whose rule is applied as it is.
+#[derive(Clone, Copy, Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ActivitySource {
+    /// A chat message (cooldown 60 s by default).
+    Message,
+    /// A command (cooldown 30 s by default).
+    Command,
+    /// An explicit daily claim (`granted: false` when already claimed today).
+    Daily,
+}
+
+/// The voice source.
+#[derive(Clone, Copy, Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum VoiceSource {
+    /// Minutes in voice.
+    Voice,
+}
+
+/// An activity whose configured rule applies, cooldown included.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActivityXp {
+    /// Who earns the XP (created on first award).
+    #[schema(schema_with = id_input)]
+    pub discord_id: UserId,
+    /// The guild; the server's default guild when absent.
+    #[serde(default)]
+    #[schema(schema_with = optional_id_input)]
+    pub guild_id: Option<GuildId>,
+    /// The activity.
+    pub source: ActivitySource,
+}
+
+/// Minutes in voice, paid under the voice rule.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VoiceXp {
+    /// Who earns the XP (created on first award).
+    #[schema(schema_with = id_input)]
+    pub discord_id: UserId,
+    /// The guild; the server's default guild when absent.
+    #[serde(default)]
+    #[schema(schema_with = optional_id_input)]
+    pub guild_id: Option<GuildId>,
+    /// `voice`.
+    pub source: VoiceSource,
+    /// Minutes in voice: 1 to the configured maximum (`Rules::max_voice_minutes`, 60 by
+    /// default); 1 when absent.
+    #[schema(minimum = 1, maximum = 60)]
     pub minutes: Option<u32>,
+}
+
+impl AwardXp {
+    /// The member's user id.
+    pub fn discord_id(&self) -> UserId {
+        match self {
+            Self::Grant(b) => b.discord_id,
+            Self::Activity(b) => b.discord_id,
+            Self::Voice(b) => b.discord_id,
+        }
+    }
+
+    /// The guild named in the body.
+    pub fn guild_id(&self) -> Option<GuildId> {
+        match self {
+            Self::Grant(b) => b.guild_id,
+            Self::Activity(b) => b.guild_id,
+            Self::Voice(b) => b.guild_id,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for AwardXp {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let map = serde_json::Map::<String, serde_json::Value>::deserialize(deserializer)?;
+        fn into<T: serde::de::DeserializeOwned, E: serde::de::Error>(
+            map: serde_json::Map<String, serde_json::Value>,
+        ) -> Result<T, E> {
+            serde_path_to_error::deserialize(serde_json::Value::Object(map))
+                .map_err(|e| E::custom(format!("{}: {}", e.path(), e.inner())))
+        }
+        match (map.get("amount"), map.get("source")) {
+            (Some(_), Some(_)) => Err(D::Error::custom(
+                "give either amount (a direct grant) or source, not both",
+            )),
+            (None, None) => Err(D::Error::custom("give amount (a direct grant) or source")),
+            (Some(_), None) if map.contains_key("minutes") => {
+                Err(D::Error::custom("minutes goes only with source \"voice\""))
+            }
+            (Some(_), None) => into(map).map(Self::Grant),
+            (None, Some(source)) => match source.as_str() {
+                Some("voice") => into(map).map(Self::Voice),
+                Some("message" | "command" | "daily") if map.contains_key("minutes") => {
+                    Err(D::Error::custom("minutes goes only with source \"voice\""))
+                }
+                Some("message" | "command" | "daily") => into(map).map(Self::Activity),
+                _ => Err(D::Error::custom(format!(
+                    "unknown source {source}: expected message, command, voice or daily"
+                ))),
+            },
+        }
+    }
+}
+
+impl utoipa::PartialSchema for AwardXp {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{OneOfBuilder, Ref};
+        OneOfBuilder::new()
+            .item(Ref::from_schema_name("GrantXp"))
+            .item(Ref::from_schema_name("ActivityXp"))
+            .item(Ref::from_schema_name("VoiceXp"))
+            .description(Some(
+                "A direct grant (`amount`) or an activity (`source`) under its rule, cooldown included.",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for AwardXp {
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        use utoipa::PartialSchema;
+        schemas.push(("GrantXp".into(), GrantXp::schema()));
+        schemas.push(("ActivityXp".into(), ActivityXp::schema()));
+        schemas.push(("VoiceXp".into(), VoiceXp::schema()));
+        schemas.push(("ActivitySource".into(), ActivitySource::schema()));
+        schemas.push(("VoiceSource".into(), VoiceSource::schema()));
+    }
+}
+
+// ---- ids and text in the document: exactly what the server accepts ----
+
+/// A snowflake as a JSON string: decimal digits whose value fits a `u64` (leading zeros
+/// allowed, no sign) — exactly what the id parser takes.
+pub const ID_PATTERN: &str = "^0*(0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-4]|18446744073709551615)$";
+
+/// A tool's slug: what `ToolId::new` accepts.
+pub const TOOL_ID_PATTERN: &str = "^[a-z0-9_-]{1,64}$";
+
+/// A name (username, display name, tool name): not blank (whitespace as Rust's
+/// `char::is_whitespace` counts it), no NUL.
+pub const NAME_PATTERN: &str = r"^[^\u0000]*[^\u0000\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$";
+
+/// Any text without a NUL character.
+pub const NO_NUL_PATTERN: &str = r"^[^\u0000]*$";
+
+fn id_string_schema() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(ID_PATTERN))
+        .examples(["123456789012345678"])
+        .build()
+}
+
+fn id_integer_schema() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .minimum(Some(0))
+        .maximum(Some(utoipa::Number::UInt(u64::MAX as usize)))
+        .build()
+}
+
+/// A tool slug in a path.
+pub(crate) fn tool_id_param() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(TOOL_ID_PATTERN))
+        .build()
+}
+
+/// `limit`: at least 1, any `u32` (values above 100 are capped).
+pub(crate) fn limit_param() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .minimum(Some(1))
+        .maximum(Some(u32::MAX))
+        .build()
+}
+
+/// `offset`: any `u64`.
+pub(crate) fn offset_param() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .minimum(Some(0))
+        .maximum(Some(utoipa::Number::UInt(u64::MAX as usize)))
+        .build()
+}
+
+/// A snowflake in a path or query: a decimal string.
+pub(crate) fn id_param() -> utoipa::openapi::schema::Object {
+    id_string_schema()
+}
+
+/// A snowflake in a body: a decimal string or a non-negative integer.
+pub(crate) fn id_input() -> utoipa::openapi::schema::Schema {
+    utoipa::openapi::schema::OneOfBuilder::new()
+        .item(id_string_schema())
+        .item(id_integer_schema())
+        .description(Some(
+            "A snowflake: a decimal string (preferred) or an integer",
+        ))
+        .build()
+        .into()
+}
+
+/// An optional snowflake in a body (`null` is absent).
+pub(crate) fn optional_id_input() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    utoipa::openapi::schema::OneOfBuilder::new()
+        .item(id_string_schema())
+        .item(id_integer_schema())
+        .item(ObjectBuilder::new().schema_type(Type::Null))
+        .description(Some(
+            "A snowflake (a decimal string or an integer), or null",
+        ))
+        .build()
+        .into()
+}
+
+/// `{discord_id}` in a path.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct UserPath {
+    /// The user's id (a decimal string).
+    #[param(schema_with = id_param, required = true)]
+    pub discord_id: String,
+}
+
+/// `{discord_id}/{tool_id}` in a path.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct UserToolPath {
+    /// The user's id (a decimal string).
+    #[param(schema_with = id_param, required = true)]
+    pub discord_id: String,
+    /// The tool's slug.
+    #[param(schema_with = tool_id_param, required = true)]
+    pub tool_id: String,
 }
 
 /// `POST /api/tools`: a new tool for the catalog.
@@ -81,21 +357,45 @@ pub struct AwardXp {
 #[serde(deny_unknown_fields)]
 pub struct CreateTool {
     /// A slug of 1–64 characters from `a-z`, `0-9`, `-` and `_`.
-    #[schema(example = "color-picker")]
+    #[schema(example = "color-picker", pattern = "^[a-z0-9_-]{1,64}$")]
     pub id: String,
-    /// Display name, 1–100 characters.
-    #[schema(example = "Color Picker")]
+    /// Display name, 1–100 characters, not blank, no NUL.
+    #[schema(
+        example = "Color Picker",
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000]*[^\u0000\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$"
+    )]
     pub name: String,
-    /// What it does, up to 1000 characters.
+    /// What it does, up to 1000 characters, no NUL.
     #[serde(default)]
+    #[schema(max_length = 1000, pattern = r"^[^\u0000]*$")]
     pub description: String,
-    /// A tier name (`Basic`, `Member`, `Advanced`, `Elite`, `Master` by default).
-    #[schema(example = "Basic")]
+    /// A tier name: one of the configured tiers (`Basic`, `Member`, `Advanced`,
+    /// `Elite`, `Master` by default).
+    #[schema(example = "Basic", value_type = TierName)]
     pub tier: String,
     /// The level that unlocks it; the tier's first level when absent.
     pub required_level: Option<u32>,
-    /// Where to use it.
+    /// Where to use it, up to 2048 characters, no NUL.
+    #[schema(max_length = 2048, pattern = r"^[^\u0000]*$")]
     pub url: Option<String>,
+}
+
+/// The default tiers' names (the document lists the configured ones).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub enum TierName {
+    /// Levels 0–10.
+    Basic,
+    /// Levels 11–25.
+    Member,
+    /// Levels 26–50.
+    Advanced,
+    /// Levels 51–75.
+    Elite,
+    /// Levels 76–100.
+    Master,
 }
 
 /// `?guild_id=`: the guild of a member-scoped route.
@@ -103,18 +403,36 @@ pub struct CreateTool {
 #[into_params(parameter_in = Query)]
 pub struct GuildQuery {
     /// The guild (a decimal id); the server's default guild when absent.
+    #[param(schema_with = id_param)]
     pub guild_id: Option<String>,
+}
+
+/// `?limit&offset` of `GET /api/users` (profiles are global: no guild).
+#[derive(Debug, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UsersQuery {
+    /// At most this many items: at least 1 (values above 100 are capped at 100),
+    /// default 25.
+    #[param(schema_with = limit_param)]
+    pub limit: Option<u32>,
+    /// Items to skip, default 0.
+    #[param(schema_with = offset_param)]
+    pub offset: Option<u64>,
 }
 
 /// `?limit&offset` (and `guild_id` where member-scoped).
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
-    /// At most this many items: 1–100 (larger values are capped at 100), default 25.
+    /// At most this many items: at least 1 (values above 100 are capped at 100),
+    /// default 25.
+    #[param(schema_with = limit_param)]
     pub limit: Option<u32>,
     /// Items to skip, default 0.
+    #[param(schema_with = offset_param)]
     pub offset: Option<u64>,
     /// The guild (a decimal id); the server's default guild when absent.
+    #[param(schema_with = id_param)]
     pub guild_id: Option<String>,
 }
 

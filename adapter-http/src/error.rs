@@ -1,10 +1,13 @@
 //! The JSON error body every failure of the API answers with.
 
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
+
+/// The `Retry-After` (seconds) of a 503.
+pub(crate) const RETRY_AFTER_UNAVAILABLE_SECS: u64 = 1;
 
 /// An error answer: a status and `{"error": {"code": "...", "message": "..."}}`.
 ///
@@ -59,6 +62,11 @@ impl ApiError {
     /// 422 `invalid_input`: the request is well-formed but its values are not acceptable.
     pub fn invalid(message: impl Into<String>) -> Self {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", message)
+    }
+
+    /// 503 `unavailable` (answered with `Retry-After`).
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)
     }
 
     /// 404 `not_found`.
@@ -126,11 +134,21 @@ impl IntoResponse for ApiError {
             },
         };
         let mut response = (self.status, axum::Json(body)).into_response();
-        if self.status == StatusCode::UNAUTHORIZED {
-            response.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                header::HeaderValue::from_static("Bearer"),
-            );
+        match self.status {
+            StatusCode::UNAUTHORIZED => {
+                response.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    header::HeaderValue::from_static("Bearer"),
+                );
+            }
+            // The store is down: a client (or a load balancer) may try again soon.
+            StatusCode::SERVICE_UNAVAILABLE => {
+                response.headers_mut().insert(
+                    header::RETRY_AFTER,
+                    header::HeaderValue::from(RETRY_AFTER_UNAVAILABLE_SECS),
+                );
+            }
+            _ => {}
         }
         response
     }
@@ -149,7 +167,7 @@ impl From<leveling_core::Error> for ApiError {
                     Error::Unavailable { message, .. } => format!("storage unavailable: {message}"),
                     _ => "storage unavailable".to_owned(),
                 };
-                Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)
+                Self::unavailable(message)
             }
             ErrorKind::Internal => {
                 tracing::error!(%error, "internal error");
@@ -184,6 +202,21 @@ impl From<JsonRejection> for ApiError {
             _ => rejection.body_text(),
         };
         Self::new(status, code, message)
+    }
+}
+
+impl From<BytesRejection> for ApiError {
+    fn from(rejection: BytesRejection) -> Self {
+        let status = rejection.status();
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            return Self::from_status(status);
+        }
+        if status.is_server_error() {
+            tracing::error!(error = %rejection.body_text(), "reading the request body failed");
+            return Self::from_status(status);
+        }
+        // Mostly a client that broke off while sending (400).
+        Self::new(status, "bad_request", rejection.body_text())
     }
 }
 

@@ -61,6 +61,8 @@
 #![warn(missing_docs)]
 
 mod auth;
+mod cors;
+mod drain;
 mod dto;
 mod error;
 mod extract;
@@ -72,7 +74,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use leveling_core::{GuildId, Leveling};
 use tower_http::timeout::TimeoutLayer;
@@ -84,6 +86,7 @@ use utoipa_axum::routes;
 use utoipa_swagger_ui::SwaggerUi;
 
 pub use auth::ApiKey;
+pub use cors::{InvalidOrigin, cors_origin};
 pub use dto::*;
 pub use error::{ApiError, ErrorBody, ErrorDetail};
 pub use extract::{Json, Path, Query};
@@ -97,6 +100,8 @@ pub use socketioxide;
 pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
 /// The default request timeout: 10 s.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long `/readyz` waits for the store by default: 500 ms.
+pub const DEFAULT_READINESS_TIMEOUT: Duration = Duration::from_millis(500);
 
 /// Builds the API's [`Router`] over an engine. See the [crate docs](crate).
 #[derive(Debug)]
@@ -108,6 +113,8 @@ pub struct Api {
     timeout: Duration,
     socket_io: Option<SocketIoEvents>,
     auth_failure_limit: Option<AuthFailureLimit>,
+    cors_origins: Vec<HeaderValue>,
+    readiness_timeout: Duration,
 }
 
 #[derive(Clone)]
@@ -116,6 +123,8 @@ pub(crate) struct AppState {
     pub(crate) default_guild: GuildId,
     pub(crate) api_key: Option<ApiKey>,
     pub(crate) auth_failures: Option<limit::AuthFailures>,
+    pub(crate) secured: auth::Secured,
+    pub(crate) readiness_timeout: Duration,
 }
 
 impl Api {
@@ -130,6 +139,8 @@ impl Api {
             timeout: DEFAULT_TIMEOUT,
             socket_io: None,
             auth_failure_limit: Some(AuthFailureLimit::default()),
+            cors_origins: Vec::new(),
+            readiness_timeout: DEFAULT_READINESS_TIMEOUT,
         }
     }
 
@@ -171,6 +182,24 @@ impl Api {
         self
     }
 
+    /// Lets browser pages from these exact origins (`https://app.example.com`: scheme,
+    /// host and port, no path) call the API: CORS preflights are answered and answers
+    /// carry `Access-Control-Allow-Origin` for them. None by default (no CORS headers at
+    /// all). Credentials (cookies) are never allowed: the API authenticates with the
+    /// `Authorization` header, which a page sends without them. See [`cors_origin`] to
+    /// parse and check an origin.
+    pub fn cors_allowed_origins(mut self, origins: Vec<HeaderValue>) -> Self {
+        self.cors_origins = origins;
+        self
+    }
+
+    /// How long `/readyz` waits for the store before answering 503 (default 500 ms), so
+    /// a readiness probe with a 1 s timeout sees "not ready", not a timeout.
+    pub fn readiness_timeout(mut self, timeout: Duration) -> Self {
+        self.readiness_timeout = timeout;
+        self
+    }
+
     /// Serves Socket.IO at `/socket.io` (register the matching [`SocketIoSink`] on the
     /// engine to get `level_up` / `level_down` / `tool_unlocked` pushed).
     pub fn socket_io(mut self, events: SocketIoEvents) -> Self {
@@ -180,7 +209,7 @@ impl Api {
 
     /// The OpenAPI 3.1 document of the API (what `/openapi.json` serves).
     pub fn openapi() -> utoipa::openapi::OpenApi {
-        api_routes().split_for_parts().1
+        split(api_routes()).1
     }
 
     /// The router: REST routes, `/openapi.json`, `/docs`, `/healthz`, `/readyz` and (when
@@ -191,13 +220,15 @@ impl Api {
                 "no API key configured (API_SECRET_KEY): every mutating route will answer 403"
             );
         }
+        let (api, openapi) = split(api_routes());
         let state = AppState {
             leveling: self.leveling,
             default_guild: self.default_guild,
             api_key: self.api_key,
             auth_failures: self.auth_failure_limit.map(limit::AuthFailures::new),
+            secured: auth::Secured::from_openapi(&openapi),
+            readiness_timeout: self.readiness_timeout,
         };
-        let (api, openapi) = api_routes().split_for_parts();
         let api = api
             .route_layer(axum::middleware::from_fn_with_state(
                 state.clone(),
@@ -209,6 +240,10 @@ impl Api {
             .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
             .fallback(|| async { ApiError::from_status(StatusCode::NOT_FOUND) })
             .layer(axum::middleware::map_response(json_errors))
+            .layer(axum::middleware::from_fn_with_state(
+                self.body_limit,
+                drain::drain_unread,
+            ))
             .layer(TimeoutLayer::with_status_code(
                 StatusCode::REQUEST_TIMEOUT,
                 self.timeout,
@@ -218,14 +253,25 @@ impl Api {
                     .make_span_with(DefaultMakeSpan::new().level(tracing::Level::INFO))
                     .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
             );
-        match self.socket_io {
+        let router = match self.socket_io {
             Some(events) => {
                 events.set_default_guild(self.default_guild);
                 router.layer(events.layer)
             }
             None => router,
+        };
+        match cors::layer(&self.cors_origins) {
+            Some(cors) => router.layer(cors),
+            None => router,
         }
     }
+}
+
+/// The router and its finished document (the route-level additions applied).
+fn split(routes: OpenApiRouter<AppState>) -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let (router, mut openapi) = routes.split_for_parts();
+    EveryStatus.modify(&mut openapi);
+    (router, openapi)
 }
 
 fn api_routes() -> OpenApiRouter<AppState> {
@@ -271,7 +317,7 @@ which receives `level_up` `{guild_id, discord_id, old_level, new_level, tier, ti
 `tool_unlocked` `{guild_id, discord_id, tool, reason}`."
     ),
     modifiers(&BearerAuth),
-    components(schemas(ErrorBody, ErrorDetail)),
+    components(schemas(ErrorBody, ErrorDetail, TierName)),
     tags(
         (name = "users", description = "Global user profiles"),
         (name = "leveling", description = "XP awards, leaderboard and history (per guild)"),
@@ -282,6 +328,85 @@ which receives `level_up` `{guild_id, discord_id, old_level, new_level, tier, ti
 struct ApiDoc;
 
 struct BearerAuth;
+
+/// Documents the answers every operation of a kind can give, so a client generated from
+/// the document expects each status the server may send: 408 (the timeout) everywhere;
+/// 400, 413, 415 and 422 wherever there is a JSON body; 401, 403 and 429 wherever the key
+/// is needed; 503 wherever the store is asked.
+struct EveryStatus;
+
+impl Modify for EveryStatus {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let error = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                        .build(),
+                )
+                .build()
+        };
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let asks_store = path != "/healthz";
+            for operation in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.patch,
+                &mut item.put,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                // With `axum_extras`, utoipa adds a bare parameter for each `Path`
+                // argument beside the described one: keep the described one, required.
+                if let Some(parameters) = operation.parameters.as_mut() {
+                    use utoipa::openapi::path::ParameterIn;
+                    let mut seen = std::collections::HashSet::new();
+                    parameters
+                        .retain(|p| seen.insert((p.name.clone(), p.parameter_in.clone() as u8)));
+                    for p in parameters.iter_mut() {
+                        if matches!(p.parameter_in, ParameterIn::Path) {
+                            p.required = utoipa::openapi::Required::True;
+                        }
+                    }
+                }
+                let mut add = |status: &str, description: &str| {
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| error(description).into());
+                };
+                add("408", "The request took longer than the server's timeout");
+                if asks_store {
+                    add("503", "Store unavailable (see Retry-After)");
+                }
+                let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+                if secured {
+                    add("401", "Missing or wrong API key");
+                    add("403", "No API key configured: mutations are disabled");
+                    add(
+                        "429",
+                        "Too many failed API-key checks from this client: see Retry-After",
+                    );
+                }
+                if operation.request_body.is_some() {
+                    add("400", "Malformed JSON");
+                    add("413", "Body too large");
+                    add(
+                        "415",
+                        "No body, or a body without `Content-Type: application/json`",
+                    );
+                    add("422", "Valid JSON that is not what the schema says");
+                }
+            }
+        }
+    }
+}
 
 impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {

@@ -82,7 +82,7 @@ pub(crate) async fn create_user(
 /// List user profiles, ordered by id.
 #[utoipa::path(
     get, path = "/api/users", tag = "users",
-    params(PageQuery),
+    params(UsersQuery),
     responses(
         (status = 200, description = "A page of profiles", body = UsersPage),
         (status = 422, description = "Bad query parameter", body = ErrorBody),
@@ -103,7 +103,7 @@ pub(crate) async fn list_users(
 /// A user's profile and their progress in a guild.
 #[utoipa::path(
     get, path = "/api/users/{discord_id}", tag = "users",
-    params(("discord_id" = String, Path, description = "The user's id"), GuildQuery),
+    params(UserPath, GuildQuery),
     responses(
         (status = 200, description = "The user and their progress", body = UserDetail),
         (status = 404, description = "Neither a profile nor XP in the guild", body = ErrorBody),
@@ -155,7 +155,7 @@ pub(crate) async fn get_user(
 /// Change the given fields of a profile (`null` clears an optional field).
 #[utoipa::path(
     patch, path = "/api/users/{discord_id}", tag = "users",
-    params(("discord_id" = String, Path, description = "The user's id")),
+    params(UserPath),
     request_body = PatchUser,
     security(("bearer" = [])),
     responses(
@@ -188,12 +188,15 @@ pub(crate) async fn patch_user(
 // ---- leveling ----
 
 /// Award XP: a direct grant (`amount`) or an activity (`source`) under its rule.
+///
+/// The guild is the body's `guild_id` (the default guild when absent). A `guild_id`
+/// query parameter is also taken, for old clients; when both are given they must be
+/// equal (422 otherwise).
 #[utoipa::path(
     post, path = "/api/leveling/xp", tag = "leveling",
     request_body = AwardXp,
     params(
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes the award idempotent: a repeat returns the first result and adds nothing"),
-        GuildQuery,
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes the award idempotent: a repeat returns the first result and adds nothing. 1-255 visible ASCII characters (inner spaces allowed)", min_length = 1, max_length = 255, pattern = "^[!-~]([ -~]*[!-~])?$"),
     ),
     security(("bearer" = [])),
     responses(
@@ -218,7 +221,7 @@ pub(crate) async fn award_xp(
         .as_deref()
         .map(|g| state.guild(Some(g)))
         .transpose()?;
-    let guild = match (body.guild_id, query_guild) {
+    let guild = match (body.guild_id(), query_guild) {
         (Some(a), Some(b)) if a != b => {
             return Err(ApiError::invalid(
                 "guild_id in the body and the query differ",
@@ -227,7 +230,7 @@ pub(crate) async fn award_xp(
         (Some(g), _) | (None, Some(g)) => g,
         (None, None) => state.default_guild,
     };
-    let member = MemberId::new(guild, body.discord_id);
+    let member = MemberId::new(guild, body.discord_id());
     let award = award_of(member, &body)?;
     let award = match headers.get("idempotency-key") {
         None => award,
@@ -242,34 +245,26 @@ pub(crate) async fn award_xp(
     Ok(axum::Json(result.into()))
 }
 
-/// The award the body names. The rules (which sources, the voice default, the reason's
-/// length) are the core's: this only picks between a grant and a source.
+/// The award the body names. The rules (the voice default and maximum, the grant's
+/// maximum, the reason's length) are the core's: this only maps the body's form.
 fn award_of(member: MemberId, body: &AwardXp) -> ApiResult<Award> {
-    let award = match (body.amount, body.source.as_deref()) {
-        (Some(_), Some(_)) => {
-            return Err(ApiError::invalid(
-                "give either amount (a direct grant) or source, not both",
-            ));
-        }
-        (None, None) => return Err(ApiError::invalid("give amount (a direct grant) or source")),
-        (Some(amount), None) => {
-            if body.minutes.is_some() {
-                return Err(ApiError::invalid("minutes goes only with source \"voice\""));
+    Ok(match body {
+        AwardXp::Grant(grant) => {
+            let award = Award::grant(member, grant.amount);
+            match &grant.reason {
+                Some(reason) => award.reason(reason.clone()),
+                None => award,
             }
-            Award::grant(member, amount)
         }
-        (None, Some(source)) => {
-            let source = source.parse::<Source>().map_err(|_| {
-                ApiError::invalid(format!(
-                    "unknown source {source:?}: expected message, command, voice or daily"
-                ))
-            })?;
-            Award::for_source(member, source, body.minutes)?
+        AwardXp::Activity(activity) => {
+            let source = match activity.source {
+                ActivitySource::Message => Source::Message,
+                ActivitySource::Command => Source::Command,
+                ActivitySource::Daily => Source::Daily,
+            };
+            Award::for_source(member, source, None)?
         }
-    };
-    Ok(match &body.reason {
-        Some(reason) => award.reason(reason.clone()),
-        None => award,
+        AwardXp::Voice(voice) => Award::for_source(member, Source::Voice, voice.minutes)?,
     })
 }
 
@@ -299,7 +294,7 @@ pub(crate) async fn leaderboard(
 /// A member's XP history, newest first.
 #[utoipa::path(
     get, path = "/api/leveling/xp-history/{discord_id}", tag = "leveling",
-    params(("discord_id" = String, Path, description = "The user's id"), PageQuery),
+    params(UserPath, PageQuery),
     responses(
         (status = 200, description = "A page of the history", body = History),
         (status = 404, description = "Unknown user", body = ErrorBody),
@@ -377,7 +372,7 @@ pub(crate) async fn list_tools(State(state): State<AppState>) -> ApiResult<axum:
 /// Every tool with a member's access to it.
 #[utoipa::path(
     get, path = "/api/tools/user/{discord_id}", tag = "tools",
-    params(("discord_id" = String, Path, description = "The user's id"), GuildQuery),
+    params(UserPath, GuildQuery),
     responses(
         (status = 200, description = "Each tool and its status", body = UserTools),
         (status = 404, description = "Unknown user", body = ErrorBody),
@@ -403,11 +398,7 @@ pub(crate) async fn user_tools(
 /// Grant a tool to a member (idempotent).
 #[utoipa::path(
     post, path = "/api/tools/unlock/{discord_id}/{tool_id}", tag = "tools",
-    params(
-        ("discord_id" = String, Path, description = "The user's id"),
-        ("tool_id" = String, Path, description = "The tool's slug"),
-        GuildQuery,
-    ),
+    params(UserToolPath, GuildQuery),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The tool's access entry", body = ToolAccessJson),
@@ -455,7 +446,17 @@ pub(crate) async fn healthz() -> axum::Json<Health> {
     )
 )]
 pub(crate) async fn readyz(State(state): State<AppState>) -> ApiResult<axum::Json<Health>> {
-    state.leveling.health().await?;
+    // Bounded, so a probe with a short timeout sees "not ready" rather than a timeout
+    // while the store hangs (a database that is down, a pool waiting for a connection).
+    match tokio::time::timeout(state.readiness_timeout, state.leveling.health()).await {
+        Ok(result) => result?,
+        Err(_) => {
+            return Err(ApiError::unavailable(format!(
+                "storage unavailable: no answer within {} ms",
+                state.readiness_timeout.as_millis()
+            )));
+        }
+    }
     Ok(axum::Json(Health {
         status: "ready".into(),
     }))

@@ -374,7 +374,7 @@ async fn award_errors() {
             json!({"discord_id": U, "amount": 5, "reason": "r".repeat(501)}),
             "reason",
         ),
-        (json!([1, 2]), "expected"),
+        (json!([1, 2]), "must be a JSON object"),
     ];
     for (body, hint) in bodies {
         let message = app

@@ -6,7 +6,8 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::app;
-use serde_json::Value;
+use leveling_http::{ID_PATTERN, TOOL_ID_PATTERN};
+use serde_json::{Value, json};
 
 const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/users"),
@@ -113,17 +114,96 @@ async fn openapi_document_is_valid_and_complete() {
         let pointer = target.strip_prefix('#').expect("a local reference");
         assert!(doc.pointer(pointer).is_some(), "dangling $ref {target}");
     }
-    // The request bodies are described.
+    // The award body is exactly one of three forms, each closed to other fields.
     let award = &doc["components"]["schemas"]["AwardXp"];
-    for field in [
-        "discord_id",
-        "amount",
-        "source",
-        "guild_id",
-        "reason",
-        "minutes",
+    let forms: Vec<_> = award["oneOf"]
+        .as_array()
+        .expect("AwardXp is a oneOf")
+        .iter()
+        .map(|f| {
+            f["$ref"]
+                .as_str()
+                .unwrap()
+                .rsplit('/')
+                .next()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(forms, ["GrantXp", "ActivityXp", "VoiceXp"]);
+    let schemas = &doc["components"]["schemas"];
+    for (form, required) in [
+        ("GrantXp", &["discord_id", "amount"][..]),
+        ("ActivityXp", &["discord_id", "source"][..]),
+        ("VoiceXp", &["discord_id", "source"][..]),
     ] {
-        assert!(award["properties"].get(field).is_some(), "AwardXp.{field}");
+        let schema = &schemas[form];
+        assert_eq!(schema["additionalProperties"], false, "{form}");
+        for field in required {
+            assert!(
+                schema["required"]
+                    .as_array()
+                    .unwrap()
+                    .contains(&json!(field)),
+                "{form}.{field} required"
+            );
+        }
+    }
+    assert_eq!(schemas["GrantXp"]["properties"]["amount"]["minimum"], 1);
+    assert_eq!(
+        schemas["GrantXp"]["properties"]["amount"]["maximum"],
+        1_000_000
+    );
+    assert_eq!(schemas["VoiceXp"]["properties"]["minutes"]["maximum"], 60);
+    assert_eq!(
+        schemas["CreateTool"]["properties"]["id"]["pattern"],
+        TOOL_ID_PATTERN
+    );
+
+    // Ids: a pattern in paths and queries; a string or an integer in bodies.
+    for (method, path) in ROUTES {
+        for param in doc["paths"][path][method]["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            let name = param["name"].as_str().unwrap();
+            if name == "discord_id" || name == "guild_id" {
+                assert_eq!(
+                    param["schema"]["pattern"], ID_PATTERN,
+                    "{method} {path} {name}"
+                );
+            }
+            if name == "tool_id" {
+                assert_eq!(param["schema"]["pattern"], TOOL_ID_PATTERN);
+            }
+            if name == "limit" {
+                assert_eq!(param["schema"]["minimum"], 1, "{path}: limit 0 is refused");
+                assert_eq!(param["schema"]["maximum"], u64::from(u32::MAX));
+            }
+        }
+    }
+    let id = &schemas["CreateUser"]["properties"]["discord_id"]["oneOf"];
+    assert_eq!(id[0]["pattern"], ID_PATTERN);
+    assert_eq!(id[1]["type"], "integer");
+    assert_eq!(id[1]["maximum"], u64::MAX);
+
+    // 415 wherever a JSON body is read; 408 and (but /healthz) 503 everywhere.
+    for (method, path) in ROUTES {
+        let op = &doc["paths"][path][method];
+        let responses = op["responses"].as_object().unwrap();
+        if op.get("requestBody").is_some() {
+            for status in ["400", "413", "415", "422"] {
+                assert!(
+                    responses.contains_key(status),
+                    "{method} {path} lacks {status}"
+                );
+            }
+        }
+        assert!(responses.contains_key("408"), "{method} {path} lacks 408");
+        if *path != "/healthz" {
+            assert!(responses.contains_key("503"), "{method} {path} lacks 503");
+        }
     }
 }
 

@@ -104,6 +104,9 @@ pub struct Config {
     /// `AUTH_FAILURES_PER_MINUTE` (default 10; 0 turns the brake off): failed API-key
     /// checks a client may make per minute before its mutating requests get 429.
     pub auth_failures_per_minute: u32,
+    /// `CORS_ALLOWED_ORIGINS`: exact origins (comma-separated) whose pages may call the
+    /// API; none by default.
+    pub cors_allowed_origins: Vec<leveling_http::axum::http::HeaderValue>,
     /// `DISCORD_TOKEN` and the other `DISCORD_*` settings: the bot runs when the token is set.
     pub discord: Option<leveling_discord::DiscordConfig>,
 }
@@ -206,6 +209,19 @@ impl Config {
             "a number of failed key checks (0: no limit)",
             10u32,
         )?;
+        let cors_allowed_origins = var("CORS_ALLOWED_ORIGINS")?
+            .map(|raw| {
+                raw.split(',')
+                    .map(str::trim)
+                    .filter(|origin| !origin.is_empty())
+                    .map(|origin| {
+                        leveling_http::cors_origin(origin)
+                            .map_err(|e| ConfigError(format!("invalid CORS_ALLOWED_ORIGINS: {e}")))
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()?
+            .unwrap_or_default();
         let discord =
             leveling_discord::DiscordConfig::from_env().map_err(|e| ConfigError(e.to_string()))?;
         Ok(Self {
@@ -220,6 +236,7 @@ impl Config {
             idempotency_window: Duration::from_secs(window_secs),
             sqlite_durability,
             auth_failures_per_minute,
+            cors_allowed_origins,
             discord,
         })
     }

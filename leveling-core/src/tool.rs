@@ -5,6 +5,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::user::check_no_nul;
 use crate::{Error, Tiers};
 
 /// A tool's id: a slug of 1–64 characters from `a-z`, `0-9`, `-` and `_`.
@@ -86,6 +87,12 @@ impl NewTool {
     /// Validates the tool against the tiers and resolves its required level.
     pub fn into_tool(self, tiers: &Tiers) -> Result<Tool, Error> {
         let invalid = |message: String| Err(Error::InvalidInput(message));
+        check_no_nul("name", &self.name)?;
+        check_no_nul("description", &self.description)?;
+        check_no_nul("tier", &self.tier)?;
+        if let Some(url) = &self.url {
+            check_no_nul("url", url)?;
+        }
         let name = self.name.trim();
         if name.is_empty() || name.chars().count() > 100 {
             return invalid("a tool name must be 1-100 characters".into());

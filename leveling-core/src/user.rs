@@ -52,7 +52,20 @@ pub const MAX_NAME_CHARS: usize = 100;
 /// The longest avatar URL accepted.
 pub const MAX_URL_CHARS: usize = 2048;
 
+/// Refuses a text field holding a NUL character (U+0000): no store may be handed one
+/// (PostgreSQL's `text` cannot hold it), so every store refuses it the same way, naming
+/// the field.
+pub(crate) fn check_no_nul(field: &str, value: &str) -> Result<(), Error> {
+    if value.contains('\0') {
+        return Err(Error::InvalidInput(format!(
+            "{field} must not contain a NUL character (U+0000)"
+        )));
+    }
+    Ok(())
+}
+
 fn check_name(field: &str, value: &str) -> Result<(), Error> {
+    check_no_nul(field, value)?;
     let length = value.chars().count();
     if value.trim().is_empty() || length > MAX_NAME_CHARS {
         return Err(Error::InvalidInput(format!(
@@ -63,6 +76,7 @@ fn check_name(field: &str, value: &str) -> Result<(), Error> {
 }
 
 fn check_url(value: &str) -> Result<(), Error> {
+    check_no_nul("avatar_url", value)?;
     if value.chars().count() > MAX_URL_CHARS {
         return Err(Error::InvalidInput(format!(
             "avatar_url must be at most {MAX_URL_CHARS} characters"
@@ -72,7 +86,7 @@ fn check_url(value: &str) -> Result<(), Error> {
 }
 
 impl NewUser {
-    /// Checks the lengths of the fields.
+    /// Checks the lengths of the fields, and that none holds a NUL character.
     pub fn validate(&self) -> Result<(), Error> {
         check_name("username", &self.username)?;
         if let Some(name) = &self.display_name {
@@ -83,7 +97,7 @@ impl NewUser {
 }
 
 impl UserPatch {
-    /// Checks the lengths of the fields that are set.
+    /// Checks the lengths of the fields that are set, and that none holds a NUL character.
     pub fn validate(&self) -> Result<(), Error> {
         if let Some(name) = &self.username {
             check_name("username", name)?;

@@ -299,6 +299,7 @@ pub(crate) fn check_amount(amount: u64, max: u64) -> Result<()> {
 pub const MAX_REASON_CHARS: usize = 500;
 
 pub(crate) fn check_reason(reason: &str) -> Result<()> {
+    crate::user::check_no_nul("reason", reason)?;
     if reason.chars().count() > MAX_REASON_CHARS {
         return Err(Error::InvalidInput(format!(
             "a reason must be at most {MAX_REASON_CHARS} characters"

@@ -1,0 +1,47 @@
+"""Counts a schemathesis HAR report: requests, statuses; checks the keyless run's
+mutations. Usage: fuzz_summary.py REPORT.har NAME MIN_REQUESTS key|nokey"""
+import collections
+import json
+import sys
+
+path, name, minimum, mode = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+with open(path) as f:
+    entries = json.load(f)["log"]["entries"]
+statuses = collections.Counter(e["response"]["status"] for e in entries)
+ok = True
+if len(entries) < minimum:
+    print(f"{name}: only {len(entries)} requests (< {minimum})")
+    ok = False
+server_errors = sum(n for s, n in statuses.items() if s >= 500)
+if server_errors:
+    print(f"{name}: {server_errors} server errors")
+    ok = False
+MUTATING = {("POST", "/api/users"), ("PATCH", "/api/users/{}"), ("POST", "/api/leveling/xp"),
+            ("POST", "/api/tools"), ("POST", "/api/tools/unlock/{}/{}")}
+
+
+def route(url):
+    path = "/" + url.split("://", 1)[1].split("/", 1)[1].split("?", 1)[0]
+    parts = path.split("/")
+    if path.startswith("/api/users/") and len(parts) == 4:
+        return "/api/users/{}"
+    if path.startswith("/api/tools/unlock/"):
+        return "/api/tools/unlock/{}/{}"
+    return path
+
+
+mutations = collections.Counter()
+if mode == "nokey":
+    for e in entries:
+        method, status = e["request"]["method"], e["response"]["status"]
+        if (method, route(e["request"]["url"])) in MUTATING:
+            mutations[status] += 1
+            if status != 401:
+                print(f"{name}: keyless {method} {e['request']['url']} answered {status}")
+                ok = False
+shown = ", ".join(f"{s}: {n}" for s, n in sorted(statuses.items()))
+line = f"{name}: {len(entries)} requests ({shown}); server errors {server_errors}"
+if mode == "nokey":
+    line += f"; keyless mutations {sum(mutations.values())}, all 401: {set(mutations) <= {401}}"
+print(line)
+sys.exit(0 if ok else 1)
