@@ -188,7 +188,6 @@ async fn readyz_is_503_within_a_second_during_an_outage_and_ready_after() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs PostgresStore::pool_options() to fail fast: acquire_timeout 5 s → 500 ms (storage-postgres is being restructured; issue 11, the lead's part)"]
 async fn awards_are_503_within_a_second_during_an_outage_and_granted_after() {
     let Some((base, proxy)) = api_through_proxy("award").await else {
         return;
