@@ -25,14 +25,16 @@
 
 mod common;
 
+// The conformance suite's request builders: the seed's message rule, a plain grant, its "now".
+use leveling_core::testing::cases::{message, t0};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+use chrono::TimeDelta;
 use common::SplitMix;
 use leveling::storage::{AwardOutcome, AwardRequest};
-use leveling::{DailyRule, DayBoundary, MemberId, Source, XpStore};
+use leveling::{MemberId, Source, XpStore};
 use leveling_storage_postgres::{PgConnectOptions, PgPool, PgPoolOptions, PostgresStore};
 use sqlx::{Connection, PgConnection};
 
@@ -51,28 +53,6 @@ fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
 /// The store's id encoding (top bit flipped), for the bulk seed.
 fn enc(id: u64) -> i64 {
     (id ^ (1 << 63)) as i64
-}
-
-fn base_time() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 3, 14, 12, 0, 0).unwrap()
-}
-
-fn message(member: MemberId, now: DateTime<Utc>) -> AwardRequest {
-    AwardRequest {
-        member,
-        source: Source::Message,
-        amount: 15,
-        cooldown: Some(Duration::from_secs(60)),
-        daily: Some(DailyRule {
-            today: DayBoundary::UTC.day(now),
-            bonus: 50,
-            per_day: 10,
-            cap_days: 30,
-        }),
-        reason: None,
-        idempotency_key: None,
-        now,
-    }
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -192,7 +172,7 @@ async fn throughput(store: &PostgresStore, pool: &PgPool) {
 
     // Seed both sides with the same members (the store's first message claims the day).
     let store = Arc::new(store.clone());
-    let base = base_time();
+    let base = t0();
     phase(3_600, |task, _| {
         let (store, pool) = (store.clone(), pool.clone());
         async move {
@@ -378,7 +358,7 @@ async fn rank(store: &PostgresStore, pool: &PgPool) {
          FROM generate_series(1::bigint, $3::bigint) AS i",
     )
     .bind(guild)
-    .bind(base_time())
+    .bind(t0())
     .bind(members as i64)
     .execute(pool)
     .await
@@ -424,7 +404,7 @@ async fn rank(store: &PostgresStore, pool: &PgPool) {
                     daily: None,
                     reason: None,
                     idempotency_key: None,
-                    now: base_time(),
+                    now: t0(),
                 };
                 store.award(&request).await.unwrap();
             }

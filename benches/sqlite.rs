@@ -30,15 +30,17 @@
 
 mod common;
 
+// The conformance suite's request builders: the seed's message rule, a plain grant, its "now".
+use leveling_core::testing::cases::{grant, message, t0};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+use chrono::TimeDelta;
 use common::SplitMix;
 use leveling::sqlite::{Durability, SqliteOptions, SqliteStore};
-use leveling::storage::{AwardOutcome, AwardRequest};
-use leveling::{DailyRule, DayBoundary, MemberId, Source, XpStore};
+use leveling::storage::AwardOutcome;
+use leveling::{MemberId, XpStore};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
 const TASKS: u64 = 32;
@@ -56,41 +58,6 @@ fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
 /// The store's id encoding (top bit flipped), for the baseline and the checks.
 fn enc(id: u64) -> i64 {
     (id ^ (1 << 63)) as i64
-}
-
-fn base_time() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 3, 14, 12, 0, 0).unwrap()
-}
-
-fn message(member: MemberId, now: DateTime<Utc>) -> AwardRequest {
-    AwardRequest {
-        member,
-        source: Source::Message,
-        amount: 15,
-        cooldown: Some(Duration::from_secs(60)),
-        daily: Some(DailyRule {
-            today: DayBoundary::UTC.day(now),
-            bonus: 50,
-            per_day: 10,
-            cap_days: 30,
-        }),
-        reason: None,
-        idempotency_key: None,
-        now,
-    }
-}
-
-fn grant(member: MemberId, amount: u64, now: DateTime<Utc>) -> AwardRequest {
-    AwardRequest {
-        member,
-        source: Source::Api,
-        amount,
-        cooldown: None,
-        daily: None,
-        reason: None,
-        idempotency_key: None,
-        now,
-    }
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -211,7 +178,7 @@ async fn throughput(store: &SqliteStore, path: &std::path::Path, durability: Dur
 
     // Seed both sides with the same members (the store's first message claims the day).
     let store = Arc::new(store.clone());
-    let base = base_time();
+    let base = t0();
     phase(3_600, |task, _| {
         let (store, pool) = (store.clone(), one.clone());
         async move {
@@ -367,7 +334,7 @@ async fn rank(store: &SqliteStore) -> u64 {
             while i <= members {
                 let u = ((i * 2_654_435_761) % 1_000_003) as f64 / 1_000_003.0;
                 let xp = (10_000_000.0 * u * u) as u64;
-                let now = base_time() - TimeDelta::seconds(((i * 40_503) % 31_536_000) as i64);
+                let now = t0() - TimeDelta::seconds(((i * 40_503) % 31_536_000) as i64);
                 store
                     .award(&grant(MemberId::new(RANK_GUILD, i), xp.max(1), now))
                     .await
@@ -394,7 +361,7 @@ async fn rank(store: &SqliteStore) -> u64 {
                 let user = 1 + rng.next() % members;
                 let amount = 1 + rng.next() % 5_000;
                 store
-                    .award(&grant(MemberId::new(RANK_GUILD, user), amount, base_time()))
+                    .award(&grant(MemberId::new(RANK_GUILD, user), amount, t0()))
                     .await
                     .unwrap();
             }
