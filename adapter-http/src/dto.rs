@@ -375,7 +375,9 @@ pub struct CreateTool {
     /// `Elite`, `Master` by default).
     #[schema(example = "Basic", value_type = TierName)]
     pub tier: String,
-    /// The level that unlocks it; the tier's first level when absent.
+    /// The level that unlocks it, within the tier's levels (422 outside them); the tier's
+    /// first level when absent.
+    #[schema(minimum = 0, maximum = 100)]
     pub required_level: Option<u32>,
     /// Where to use it, up to 2048 characters, no NUL.
     #[schema(max_length = 2048, pattern = r"^[^\u0000]*$")]

@@ -62,6 +62,7 @@
 
 mod auth;
 mod cors;
+mod document;
 mod drain;
 mod dto;
 mod error;
@@ -207,9 +208,11 @@ impl Api {
         self
     }
 
-    /// The OpenAPI 3.1 document of the API (what `/openapi.json` serves).
-    pub fn openapi() -> utoipa::openapi::OpenApi {
-        split(api_routes()).1
+    /// The OpenAPI 3.1 document of the API (what `/openapi.json` serves), with the
+    /// engine's configured limits: the grant and voice maximums, the tier names and
+    /// levels a tool may require.
+    pub fn openapi(&self) -> utoipa::openapi::OpenApi {
+        document::configured(split(api_routes()).1, &self.leveling)
     }
 
     /// The router: REST routes, `/openapi.json`, `/docs`, `/healthz`, `/readyz` and (when
@@ -221,6 +224,7 @@ impl Api {
             );
         }
         let (api, openapi) = split(api_routes());
+        let openapi = document::configured(openapi, &self.leveling);
         let state = AppState {
             leveling: self.leveling,
             default_guild: self.default_guild,

@@ -224,3 +224,50 @@ async fn swagger_ui_is_served_offline() {
     assert_eq!(bundle.status, 200);
     assert!(bundle.text.len() > 100_000, "the vendored bundle is served");
 }
+
+/// The served document states the engine's configured limits, not the types' defaults:
+/// the grant and voice maximums, the tier names, the levels a tool may require.
+#[tokio::test]
+async fn openapi_document_states_the_configured_limits() {
+    use std::sync::Arc;
+
+    use leveling_core::{Leveling, Mee6Curve, Progression, Rules, Tier, Tiers};
+    use leveling_http::Api;
+    use leveling_storage_memory::MemoryStore;
+
+    let tier = |name: &str, min_level, max_level| Tier {
+        name: name.into(),
+        min_level,
+        max_level,
+    };
+    let tiers = Tiers::new(vec![tier("Bronze", 0, 4), tier("Silver", 5, 9)]).unwrap();
+    let progression = Progression::new(Arc::new(Mee6Curve), 9, tiers).unwrap();
+    let rules = Rules {
+        max_grant: 500,
+        max_voice_minutes: 30,
+        ..Rules::default()
+    };
+    let leveling = Leveling::builder(MemoryStore::new())
+        .rules(rules)
+        .progression(progression)
+        .build();
+    let api = Api::new(leveling.clone());
+    let served = serde_json::to_value(api.openapi()).unwrap();
+    let schemas = &served["components"]["schemas"];
+    assert_eq!(schemas["GrantXp"]["properties"]["amount"]["maximum"], 500);
+    assert_eq!(schemas["VoiceXp"]["properties"]["minutes"]["maximum"], 30);
+    let level = &schemas["CreateTool"]["properties"]["required_level"];
+    assert_eq!(
+        (&level["minimum"], &level["maximum"]),
+        (&json!(0), &json!(9))
+    );
+    assert!(level.get("format").is_none(), "{level}");
+    assert_eq!(schemas["TierName"]["enum"], json!(["Bronze", "Silver"]));
+
+    // The router serves the same document.
+    let app = common::TestApp {
+        router: api.router(),
+        leveling,
+    };
+    assert_eq!(app.get("/openapi.json").await.ok(200), &served);
+}

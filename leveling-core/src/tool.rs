@@ -77,7 +77,8 @@ pub struct NewTool {
     pub description: String,
     /// A tier name from the configured tiers.
     pub tier: String,
-    /// The level that unlocks it; the tier's first level when absent.
+    /// The level that unlocks it, within the tier's levels; the tier's first level when
+    /// absent.
     pub required_level: Option<u32>,
     /// Where to use it.
     pub url: Option<String>,
@@ -111,12 +112,19 @@ impl NewTool {
                 known.join(", ")
             ));
         };
+        let required_level = self.required_level.unwrap_or(tier.min_level);
+        if !(tier.min_level..=tier.max_level).contains(&required_level) {
+            return invalid(format!(
+                "required level {required_level} is outside the {} tier (levels {}-{})",
+                tier.name, tier.min_level, tier.max_level
+            ));
+        }
         Ok(Tool {
             id: self.id,
             name: name.to_owned(),
             description: self.description,
             tier: tier.name.clone(),
-            required_level: self.required_level.unwrap_or(tier.min_level),
+            required_level,
             url: self.url,
         })
     }
@@ -345,5 +353,10 @@ mod tests {
             60
         );
         assert!(new("Gold", None).into_tool(&tiers).is_err());
+        // A level outside the tool's tier is a mistake, at either edge.
+        assert!(new("Elite", Some(75)).into_tool(&tiers).is_ok());
+        assert!(new("Elite", Some(50)).into_tool(&tiers).is_err());
+        assert!(new("Elite", Some(76)).into_tool(&tiers).is_err());
+        assert!(new("Basic", Some(u32::MAX)).into_tool(&tiers).is_err());
     }
 }
