@@ -375,8 +375,8 @@ pub struct CreateTool {
     /// `Elite`, `Master` by default).
     #[schema(example = "Basic", value_type = TierName)]
     pub tier: String,
-    /// The level that unlocks it, within the tier's levels (422 outside them); the tier's
-    /// first level when absent.
+    /// The level that unlocks it, up to the last tier's last level; the tier's first level
+    /// when absent.
     #[schema(minimum = 0, maximum = 100)]
     pub required_level: Option<u32>,
     /// Where to use it, up to 2048 characters, no NUL.

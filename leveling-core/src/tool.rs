@@ -77,8 +77,8 @@ pub struct NewTool {
     pub description: String,
     /// A tier name from the configured tiers.
     pub tier: String,
-    /// The level that unlocks it, within the tier's levels; the tier's first level when
-    /// absent.
+    /// The level that unlocks it (at most the last tier's last level); the tier's first
+    /// level when absent.
     pub required_level: Option<u32>,
     /// Where to use it.
     pub url: Option<String>,
@@ -113,10 +113,10 @@ impl NewTool {
             ));
         };
         let required_level = self.required_level.unwrap_or(tier.min_level);
-        if !(tier.min_level..=tier.max_level).contains(&required_level) {
+        let top = tiers.iter().map(|t| t.max_level).max().unwrap_or(0);
+        if required_level > top {
             return invalid(format!(
-                "required level {required_level} is outside the {} tier (levels {}-{})",
-                tier.name, tier.min_level, tier.max_level
+                "required level {required_level} is above the last tier's last level ({top})"
             ));
         }
         Ok(Tool {
@@ -353,10 +353,11 @@ mod tests {
             60
         );
         assert!(new("Gold", None).into_tool(&tiers).is_err());
-        // A level outside the tool's tier is a mistake, at either edge.
-        assert!(new("Elite", Some(75)).into_tool(&tiers).is_ok());
-        assert!(new("Elite", Some(50)).into_tool(&tiers).is_err());
-        assert!(new("Elite", Some(76)).into_tool(&tiers).is_err());
+        // The tier is the tool's group; the level may lie outside it, but not above the
+        // last tier (a level the tiers do not reach is a mistake).
+        assert!(new("Elite", Some(5)).into_tool(&tiers).is_ok());
+        assert!(new("Basic", Some(100)).into_tool(&tiers).is_ok());
+        assert!(new("Basic", Some(101)).into_tool(&tiers).is_err());
         assert!(new("Basic", Some(u32::MAX)).into_tool(&tiers).is_err());
     }
 }
