@@ -49,7 +49,7 @@ pub use engine::{
 };
 pub use error::{BoxError, Error, ErrorKind, Result};
 pub use event::{Event, EventSink, LevelDown, LevelUp, LogSink, ToolUnlocked};
-pub use id::{GuildId, MemberId, ParseIdError, UserId};
+pub use id::{ChannelId, GuildId, MemberId, ParseIdError, RoleId, UserId};
 pub use page::{Page, PageRequest};
 pub use progression::Progression;
 pub use rules::{ActivityRule, Rules, Source, UnknownSource};
