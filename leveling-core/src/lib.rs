@@ -31,6 +31,7 @@ mod id;
 mod page;
 mod progression;
 mod rules;
+pub mod settings;
 pub mod storage;
 mod tier;
 mod tool;
@@ -53,6 +54,7 @@ pub use id::{ChannelId, GuildId, MemberId, ParseIdError, RoleId, UserId};
 pub use page::{Page, PageRequest};
 pub use progression::Progression;
 pub use rules::{ActivityRule, Rules, Source, UnknownSource};
+pub use settings::XpRules;
 pub use storage::{CatalogStore, ProfileStore, StatusStore, Storage, XpStore};
 pub use tier::{Tier, Tiers};
 pub use tool::{
