@@ -54,7 +54,7 @@ pub use id::{ChannelId, GuildId, MemberId, ParseIdError, RoleId, UserId};
 pub use page::{Page, PageRequest};
 pub use progression::Progression;
 pub use rules::{ActivityRule, Rules, Source, UnknownSource};
-pub use settings::XpRules;
+pub use settings::{AwardContext, Multipliers, NoXp, NoXpMode, XpRules, scaled_xp};
 pub use storage::{CatalogStore, ProfileStore, StatusStore, Storage, XpStore};
 pub use tier::{Tier, Tiers};
 pub use tool::{

@@ -2,6 +2,12 @@
 //! functions (issue 12, first slice). The store, the engine and the adapters do not use
 //! them yet.
 
+mod context;
+pub mod multipliers;
+mod no_xp;
 mod xp_rules;
 
+pub use context::AwardContext;
+pub use multipliers::{EventMultiplier, Multipliers, scaled_xp};
+pub use no_xp::{NoXp, NoXpMode};
 pub use xp_rules::{BonusRule, CooldownRule, StreakRule, VoiceRule, XpRules};
