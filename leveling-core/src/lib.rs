@@ -54,7 +54,10 @@ pub use id::{ChannelId, GuildId, MemberId, ParseIdError, RoleId, UserId};
 pub use page::{Page, PageRequest};
 pub use progression::Progression;
 pub use rules::{ActivityRule, Rules, Source, UnknownSource};
-pub use settings::{AwardContext, Multipliers, NoXp, NoXpMode, XpRules, scaled_xp};
+pub use settings::{
+    AwardContext, Multipliers, NoXp, NoXpMode, OnRejoin, RewardMode, RewardRole, Rewards,
+    RoleChanges, XpRules, reward_changes, scaled_xp,
+};
 pub use storage::{CatalogStore, ProfileStore, StatusStore, Storage, XpStore};
 pub use tier::{Tier, Tiers};
 pub use tool::{

@@ -5,9 +5,11 @@
 mod context;
 pub mod multipliers;
 mod no_xp;
+mod rewards;
 mod xp_rules;
 
 pub use context::AwardContext;
 pub use multipliers::{EventMultiplier, Multipliers, scaled_xp};
 pub use no_xp::{NoXp, NoXpMode};
+pub use rewards::{OnRejoin, RewardMode, RewardRole, Rewards, RoleChanges, reward_changes};
 pub use xp_rules::{BonusRule, CooldownRule, StreakRule, VoiceRule, XpRules};
