@@ -55,8 +55,9 @@ pub use page::{Page, PageRequest};
 pub use progression::Progression;
 pub use rules::{ActivityRule, Rules, Source, UnknownSource};
 pub use settings::{
-    AwardContext, Multipliers, NoXp, NoXpMode, OnRejoin, RewardMode, RewardRole, Rewards,
-    RoleChanges, XpRules, reward_changes, scaled_xp,
+    Announce, AnnounceEvery, AnnounceMode, AwardContext, Multipliers, NoXp, NoXpMode, OnRejoin,
+    RewardMode, RewardRole, Rewards, RoleChanges, SettingsError, Template, TemplateValues, XpRules,
+    reward_changes, scaled_xp, should_announce,
 };
 pub use storage::{CatalogStore, ProfileStore, StatusStore, Storage, XpStore};
 pub use tier::{Tier, Tiers};
