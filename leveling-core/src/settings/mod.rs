@@ -5,6 +5,7 @@
 mod announce;
 mod context;
 mod error;
+mod leave;
 pub mod multipliers;
 mod no_xp;
 mod rewards;
@@ -14,6 +15,7 @@ mod xp_rules;
 pub use announce::{Announce, AnnounceEvery, AnnounceMode, DEFAULT_TEMPLATE, should_announce};
 pub use context::AwardContext;
 pub use error::SettingsError;
+pub use leave::{LeaveOutcome, LeavePolicy, OnLeave, leave_outcome};
 pub use multipliers::{EventMultiplier, Multipliers, scaled_xp};
 pub use no_xp::{NoXp, NoXpMode};
 pub use rewards::{OnRejoin, RewardMode, RewardRole, Rewards, RoleChanges, reward_changes};
