@@ -55,9 +55,10 @@ pub use page::{Page, PageRequest};
 pub use progression::Progression;
 pub use rules::{ActivityRule, Rules, Source, UnknownSource};
 pub use settings::{
-    Announce, AnnounceEvery, AnnounceMode, AwardContext, LeaveOutcome, LeavePolicy, Multipliers,
-    NoXp, NoXpMode, OnLeave, OnRejoin, RewardMode, RewardRole, Rewards, RoleChanges, SettingsError,
-    Template, TemplateValues, XpRules, leave_outcome, reward_changes, scaled_xp, should_announce,
+    Announce, AnnounceEvery, AnnounceMode, AwardContext, GuildSettings, LeaveOutcome, LeavePolicy,
+    Multipliers, NoXp, NoXpMode, OnLeave, OnRejoin, RewardMode, RewardRole, Rewards, RoleChanges,
+    SettingsError, Template, TemplateValues, XpRules, leave_outcome, reward_changes, scaled_xp,
+    should_announce,
 };
 pub use storage::{CatalogStore, ProfileStore, StatusStore, Storage, XpStore};
 pub use tier::{Tier, Tiers};

@@ -10,7 +10,11 @@ pub mod multipliers;
 mod no_xp;
 mod rewards;
 mod template;
+mod validate;
 mod xp_rules;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 pub use announce::{Announce, AnnounceEvery, AnnounceMode, DEFAULT_TEMPLATE, should_announce};
 pub use context::AwardContext;
@@ -20,4 +24,82 @@ pub use multipliers::{EventMultiplier, Multipliers, scaled_xp};
 pub use no_xp::{NoXp, NoXpMode};
 pub use rewards::{OnRejoin, RewardMode, RewardRole, Rewards, RoleChanges, reward_changes};
 pub use template::{Placeholder, Template, TemplateValues};
+pub use validate::{
+    MAX_COOLDOWN_SECS, MAX_GRACE_SECS, MAX_LIST_LEN, MAX_MULTIPLIER, MAX_REWARD_LEVEL,
+    MAX_REWARD_ROLES, MAX_RULE_XP, MAX_STREAK_DAYS, MAX_TEMPLATE_CHARS,
+};
 pub use xp_rules::{BonusRule, CooldownRule, StreakRule, VoiceRule, XpRules};
+
+use crate::Rules;
+
+/// One guild's settings: the value admins configure, in the JSON shape of the API
+/// contract (`rules`, `multipliers`, `no_xp`, `rewards`, `announce`, `on_leave`).
+///
+/// `guild_id` and `updated_at` are **not** part of the value: they describe where and
+/// when it is stored, so they belong to the store's record and the API's view (which
+/// flattens this value next to them). A value can then be compared, copied to another
+/// guild, or used as the defaults of every guild.
+///
+/// Deserialising is strict — an unknown field is an error at every level, so a typo in
+/// a defaults file or a stored document never goes unnoticed — and does **not**
+/// [validate](Self::validate): do both for settings from any outside source, or build
+/// them with [`apply`](Self::apply), which does.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GuildSettings {
+    /// XP and cooldown per source.
+    pub rules: XpRules,
+    /// Role, channel and event multipliers.
+    pub multipliers: Multipliers,
+    /// Where activity earns nothing.
+    pub no_xp: NoXp,
+    /// Roles given at levels.
+    pub rewards: Rewards,
+    /// Level-up announcements.
+    pub announce: Announce,
+    /// What leaving does to progress.
+    pub on_leave: OnLeave,
+}
+
+impl GuildSettings {
+    /// The settings of a guild that has none of its own, from the server's configured
+    /// `rules`:
+    ///
+    /// - `rules`: the XP, cooldowns (rounded up to whole seconds), daily bonus and streak
+    ///   of `rules` ([`XpRules::from_rules`]);
+    /// - `multipliers`: none (no role or channel multiplier, no event);
+    /// - `no_xp`: deny mode, nothing listed;
+    /// - `rewards`: stack, restore on rejoin, no reward roles;
+    /// - `announce`: in the same channel, [`DEFAULT_TEMPLATE`], every level;
+    /// - `on_leave`: keep, grace 0.
+    ///
+    /// Valid whenever `rules` is within this module's limits (the default [`Rules`]
+    /// are); a server can check its configuration with `validate` at start-up.
+    pub fn from_rules(rules: &Rules) -> Self {
+        Self {
+            rules: XpRules::from_rules(rules),
+            multipliers: Multipliers::default(),
+            no_xp: NoXp::default(),
+            rewards: Rewards::default(),
+            announce: Announce::default(),
+            on_leave: OnLeave::default(),
+        }
+    }
+
+    /// The factor of an activity award in `context` at `now`: 0 when [`no_xp`](NoXp)
+    /// refuses it, else the [stacked multipliers](multipliers).
+    pub fn factor(&self, context: &AwardContext, now: DateTime<Utc>) -> f64 {
+        if self.no_xp.allows(context) {
+            self.multipliers.factor(context, now)
+        } else {
+            0.0
+        }
+    }
+
+    /// What an activity award of `base` XP (from [`XpRules::rule_for`], times the minutes
+    /// for voice) earns in `context` at `now`: [`scaled_xp`] of `base` by
+    /// [`factor`](Self::factor). 0 means the award earns nothing.
+    pub fn earned_xp(&self, base: u64, context: &AwardContext, now: DateTime<Utc>) -> u64 {
+        scaled_xp(base, self.factor(context, now))
+    }
+}
