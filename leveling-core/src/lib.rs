@@ -3,8 +3,10 @@
 //! The pure leveling domain: the XP [curve](LevelCurve), the [rules](Rules) for each XP
 //! [source](Source), daily bonus and streaks, reward [tiers](Tiers), unlockable
 //! [tools](Tool), and the [engine](Leveling) that ties them to a [`Storage`] and to
-//! [event sinks](EventSink). No I/O here: stores and adapters live in their own crates,
-//! time comes from a [`Clock`].
+//! [event sinks](EventSink). Per-guild [settings](GuildSettings) and the community rules
+//! decided from them (multipliers, no-XP channels and roles, level rewards,
+//! announcements, the leave policy) are pure values and functions in [`settings`]. No
+//! I/O here: stores and adapters live in their own crates, time comes from a [`Clock`].
 //!
 //! ```
 //! use leveling_core::{LevelCurve, Progression, QuadraticCurve};
@@ -55,10 +57,10 @@ pub use page::{Page, PageRequest};
 pub use progression::Progression;
 pub use rules::{ActivityRule, Rules, Source, UnknownSource};
 pub use settings::{
-    Announce, AnnounceEvery, AnnounceMode, AwardContext, GuildSettings, LeaveOutcome, LeavePolicy,
-    Multipliers, NoXp, NoXpMode, OnLeave, OnRejoin, RewardMode, RewardRole, Rewards, RoleChanges,
-    SettingsError, Template, TemplateValues, XpRules, leave_outcome, reward_changes, scaled_xp,
-    should_announce,
+    Announce, AnnounceEvery, AnnounceMode, AwardContext, EventMultiplier, GuildSettings,
+    GuildSettingsPatch, LeaveOutcome, LeavePolicy, Multipliers, NoXp, NoXpMode, OnLeave, OnRejoin,
+    Placeholder, RewardMode, RewardRole, Rewards, RoleChanges, SettingsError, Template,
+    TemplateValues, XpRules, leave_outcome, reward_changes, scaled_xp, should_announce,
 };
 pub use storage::{CatalogStore, ProfileStore, StatusStore, Storage, XpStore};
 pub use tier::{Tier, Tiers};

@@ -1,6 +1,67 @@
 //! Per-guild settings and the community rules decided from them, as pure values and
-//! functions (issue 12, first slice). The store, the engine and the adapters do not use
-//! them yet.
+//! functions (issue 12, first slice).
+//!
+//! [`GuildSettings`] is what a guild's admins configure: XP per source
+//! ([`XpRules`]), [`Multipliers`], [`NoXp`] channels and roles, level [`Rewards`],
+//! [`Announce`]ments and what happens [`OnLeave`]. Its JSON is the API contract of
+//! `GET /api/guilds/{guild_id}/settings` (without `guild_id` and `updated_at`, which
+//! belong to the stored record, not to the value: see [`GuildSettings`]). A guild
+//! without settings of its own uses [`GuildSettings::from_rules`] of the server's
+//! configured [`Rules`]. A change is a [`GuildSettingsPatch`] ("objects merge, lists
+//! replace"), [applied](GuildSettings::apply) and validated in one step.
+//!
+//! The rules, each in its own file, each a pure function:
+//!
+//! | rule | function |
+//! |---|---|
+//! | base XP and cooldown per source | [`XpRules::rule_for`], [`XpRules::streak_bonus`] |
+//! | no-XP channels and roles (deny / allow list, thread → channel → category) | [`NoXp::allows`] |
+//! | the stacking of multipliers | [`Multipliers::factor`] ([module docs](multipliers)) |
+//! | rounding a scaled award | [`scaled_xp`] (half up, saturating) |
+//! | both together for one award | [`GuildSettings::factor`], [`GuildSettings::earned_xp`] |
+//! | reward roles for a level | [`reward_changes`] |
+//! | which level-ups are announced; the text | [`should_announce`], [`Template`] |
+//! | keep or reset a member who left | [`leave_outcome`], [`OnLeave::reset_due`] |
+//!
+//! Multipliers and no-XP apply to *activity* (message, command, voice); the daily and
+//! streak bonuses are fixed amounts, and direct grants and admin changes name their own.
+//!
+//! **Not wired yet.** The store, the engine and the adapters do not use this module
+//! yet: storing settings per guild (with the audit log), taking them into
+//! `Leveling::award`, Discord `/config` and the HTTP routes are the later slices of
+//! issue 12.
+//!
+//! ```
+//! use leveling_core::chrono::Utc;
+//! use leveling_core::{AwardContext, GuildSettings, GuildSettingsPatch, Rules, Source};
+//!
+//! // A guild's defaults are the server's rules.
+//! let defaults = GuildSettings::from_rules(&Rules::default());
+//! assert_eq!(defaults.rules.message.xp, 15);
+//!
+//! // An admin's change, as the HTTP API receives it: objects merge, lists replace.
+//! let patch: GuildSettingsPatch = serde_json::from_str(r#"{
+//!     "rules": {"message": {"xp": 20}},
+//!     "multipliers": {"roles": {"111": 2.0}, "channels": {"500": 0.5}},
+//!     "no_xp": {"channels": ["666"]}
+//! }"#).unwrap();
+//! let settings = defaults.apply(&patch).unwrap();
+//! assert_eq!(settings.rules.message.cooldown_secs, 60); // merged, not replaced
+//!
+//! // A message in a thread of channel 500, by a member with the 2× role 111:
+//! // 20 XP × 2.0 (highest role) × 0.5 (inherited from channel 500) = 20.
+//! let base = settings.rules.rule_for(Source::Message).unwrap().xp;
+//! let context = AwardContext::new().channel(501).parent(500).roles([111, 7]);
+//! assert_eq!(settings.earned_xp(base, &context, Utc::now()), 20);
+//! // In the no-XP channel 666, nothing.
+//! let context = AwardContext::new().channel(666).roles([111]);
+//! assert_eq!(settings.earned_xp(base, &context, Utc::now()), 0);
+//!
+//! // A bad value names its field.
+//! let bad: GuildSettingsPatch =
+//!     serde_json::from_str(r#"{"multipliers": {"roles": {"111": 50}}}"#).unwrap();
+//! assert_eq!(settings.apply(&bad).unwrap_err().field(), "multipliers.roles.111");
+//! ```
 
 mod announce;
 mod context;
@@ -8,6 +69,7 @@ mod error;
 mod leave;
 pub mod multipliers;
 mod no_xp;
+mod patch;
 mod rewards;
 mod template;
 mod validate;
@@ -22,6 +84,11 @@ pub use error::SettingsError;
 pub use leave::{LeaveOutcome, LeavePolicy, OnLeave, leave_outcome};
 pub use multipliers::{EventMultiplier, Multipliers, scaled_xp};
 pub use no_xp::{NoXp, NoXpMode};
+pub use patch::{
+    AnnouncePatch, BonusRulePatch, CooldownRulePatch, EventPatch, GuildSettingsPatch,
+    MultipliersPatch, NoXpPatch, OnLeavePatch, RewardsPatch, StreakRulePatch, VoiceRulePatch,
+    XpRulesPatch,
+};
 pub use rewards::{OnRejoin, RewardMode, RewardRole, Rewards, RoleChanges, reward_changes};
 pub use template::{Placeholder, Template, TemplateValues};
 pub use validate::{
@@ -103,3 +170,6 @@ impl GuildSettings {
         scaled_xp(base, self.factor(context, now))
     }
 }
+
+#[cfg(test)]
+mod tests;
