@@ -29,8 +29,9 @@ pub enum NoXpMode {
 /// - In both modes an **empty list restricts nothing**: allow mode with only channels
 ///   listed lets every member earn in those channels; switching to allow mode before
 ///   listing anything changes nothing.
-/// - What the adapter did not report is not judged: an award without a channel passes
-///   the channel list in both modes (an API award that names no channel).
+/// - What the adapter did not report is not judged: an award without a channel (nor
+///   parents) passes the channel list in both modes (an API award that names no
+///   channel); a member whose roles are not reported holds none.
 ///
 /// ```
 /// use leveling_core::{AwardContext, NoXp, NoXpMode};
@@ -71,7 +72,7 @@ impl NoXp {
     /// Whether activity in `context` may earn XP (see the type's docs for the rule).
     pub fn allows(&self, context: &AwardContext) -> bool {
         // `None` when the list does not apply (empty, or nothing to judge).
-        let channel_listed = (!self.channels.is_empty() && context.channel.is_some())
+        let channel_listed = (!self.channels.is_empty() && context.chain().next().is_some())
             .then(|| context.chain().any(|c| self.channels.contains(&c)));
         let member_listed =
             (!self.roles.is_empty()).then(|| context.roles.iter().any(|r| self.roles.contains(r)));
@@ -141,6 +142,9 @@ mod tests {
         );
         assert!(!rule.allows(&AwardContext::new().channel(9).parent(8)));
         assert!(rule.allows(&AwardContext::new()), "no channel: not judged");
+        // Only a parent reported (a caller that knows the category only): judged by it.
+        assert!(rule.allows(&AwardContext::new().parent(2)));
+        assert!(!rule.allows(&AwardContext::new().parent(9)));
     }
 
     #[test]
