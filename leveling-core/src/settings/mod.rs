@@ -110,7 +110,14 @@ use crate::Rules;
 /// Deserialising is strict — an unknown field is an error at every level, so a typo in
 /// a defaults file or a stored document never goes unnoticed — and does **not**
 /// [validate](Self::validate): do both for settings from any outside source, or build
-/// them with [`apply`](Self::apply), which does.
+/// them with [`apply`](Self::apply), which does. A field added in a later version gets a
+/// serde default, so documents written before it still read. A file of defaults for
+/// every guild reads best as a [`GuildSettingsPatch`] applied to
+/// [`from_rules`](Self::from_rules): it names only what differs.
+///
+/// The API view is `{"guild_id", …this value's fields…, "updated_at"}`: serialise it
+/// with `#[serde(flatten)]` (flattening does not combine with `deny_unknown_fields` when
+/// reading, so a view is read back field by field, or its value part alone).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GuildSettings {

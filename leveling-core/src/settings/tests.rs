@@ -487,3 +487,36 @@ proptest! {
         prop_assert_eq!(defaults().earned_xp(base, &context, at(i64::from(now))), base);
     }
 }
+
+/// The API view the HTTP slice will serve: the value flattened between `guild_id` and
+/// `updated_at`, exactly the contract's shape.
+#[test]
+fn an_api_view_flattens_the_value() {
+    #[derive(Serialize)]
+    struct View<'a> {
+        guild_id: crate::GuildId,
+        #[serde(flatten)]
+        settings: &'a GuildSettings,
+        updated_at: DateTime<Utc>,
+    }
+    let settings = defaults();
+    let view = View {
+        guild_id: crate::GuildId(42),
+        settings: &settings,
+        updated_at: at(0),
+    };
+    let json = serde_json::to_value(&view).unwrap();
+    let mut expected = serde_json::to_value(&settings).unwrap();
+    expected["guild_id"] = json!("42");
+    expected["updated_at"] = json!("1970-01-01T00:00:00Z");
+    assert_eq!(json, expected);
+    // Its value part reads back on its own.
+    let mut value = json;
+    let object = value.as_object_mut().unwrap();
+    object.remove("guild_id");
+    object.remove("updated_at");
+    assert_eq!(
+        serde_json::from_value::<GuildSettings>(value).unwrap(),
+        settings
+    );
+}
