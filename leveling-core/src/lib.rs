@@ -60,7 +60,8 @@ pub use settings::{
     Announce, AnnounceEvery, AnnounceMode, AwardContext, EventMultiplier, GuildSettings,
     GuildSettingsPatch, LeaveOutcome, LeavePolicy, Multipliers, NoXp, NoXpMode, OnLeave, OnRejoin,
     Placeholder, RewardMode, RewardRole, Rewards, RoleChanges, SettingsError, Template,
-    TemplateValues, XpRules, leave_outcome, reward_changes, scaled_xp, should_announce,
+    TemplateValues, XpRules, leave_outcome, rejoin_changes, reward_changes, scaled_xp,
+    should_announce,
 };
 pub use storage::{CatalogStore, ProfileStore, StatusStore, Storage, XpStore};
 pub use tier::{Tier, Tiers};

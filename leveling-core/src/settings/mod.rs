@@ -19,7 +19,7 @@
 //! | the stacking of multipliers | [`Multipliers::factor`] ([module docs](multipliers)) |
 //! | rounding a scaled award | [`scaled_xp`] (half up, saturating) |
 //! | both together for one award | [`GuildSettings::factor`], [`GuildSettings::earned_xp`] |
-//! | reward roles for a level | [`reward_changes`] |
+//! | reward roles for a level; on rejoin | [`reward_changes`], [`rejoin_changes`] |
 //! | which level-ups are announced; the text | [`should_announce`], [`Template`] |
 //! | keep or reset a member who left | [`leave_outcome`], [`OnLeave::reset_due`] |
 //!
@@ -89,7 +89,9 @@ pub use patch::{
     MultipliersPatch, NoXpPatch, OnLeavePatch, RewardsPatch, StreakRulePatch, VoiceRulePatch,
     XpRulesPatch,
 };
-pub use rewards::{OnRejoin, RewardMode, RewardRole, Rewards, RoleChanges, reward_changes};
+pub use rewards::{
+    OnRejoin, RewardMode, RewardRole, Rewards, RoleChanges, rejoin_changes, reward_changes,
+};
 pub use template::{Placeholder, Template, TemplateValues};
 pub use validate::{
     MAX_COOLDOWN_SECS, MAX_GRACE_SECS, MAX_LIST_LEN, MAX_MULTIPLIER, MAX_REWARD_LEVEL,

@@ -135,6 +135,26 @@ pub fn reward_changes(rewards: &Rewards, level: u32, member_roles: &[RoleId]) ->
     RoleChanges { add, remove }
 }
 
+/// What to change when a member at `level` (the level they kept, see
+/// [`leave_outcome`](super::leave_outcome)) rejoins holding `member_roles`: per
+/// `on_rejoin`, [`reward_changes`] (`restore`) or nothing (`none`).
+///
+/// ```
+/// use leveling_core::{rejoin_changes, OnRejoin, RewardRole, Rewards, RoleId};
+///
+/// let mut rewards = Rewards::default();
+/// rewards.roles = vec![RewardRole { level: 5, role_id: RoleId(50) }];
+/// assert_eq!(rejoin_changes(&rewards, 7, &[]).add, [RoleId(50)]);
+/// rewards.on_rejoin = OnRejoin::Nothing;
+/// assert!(rejoin_changes(&rewards, 7, &[]).is_empty());
+/// ```
+pub fn rejoin_changes(rewards: &Rewards, level: u32, member_roles: &[RoleId]) -> RoleChanges {
+    match rewards.on_rejoin {
+        OnRejoin::Restore => reward_changes(rewards, level, member_roles),
+        OnRejoin::Nothing => RoleChanges::default(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -225,6 +245,18 @@ mod tests {
             changes(&replace, 10, &[50, 50]),
             (ids(&[100, 101]), ids(&[50]))
         );
+    }
+
+    #[test]
+    fn rejoin_restores_or_not() {
+        let mut stack = rewards(RewardMode::Stack, LADDER);
+        assert_eq!(
+            rejoin_changes(&stack, 12, &ids(&[1])),
+            reward_changes(&stack, 12, &ids(&[1]))
+        );
+        assert_eq!(rejoin_changes(&stack, 12, &[]).add, ids(&[50, 100]));
+        stack.on_rejoin = OnRejoin::Nothing;
+        assert!(rejoin_changes(&stack, 12, &[]).is_empty());
     }
 
     #[test]
