@@ -1,4 +1,5 @@
-//! Identities: Discord-style snowflakes for users and guilds, and the member key.
+//! Identities: Discord-style snowflakes for users, guilds, roles and channels, and the
+//! member key.
 
 use std::fmt;
 use std::str::FromStr;
@@ -65,6 +66,19 @@ snowflake!(
     /// A guild's id (a Discord guild snowflake): progress is scoped per guild.
     GuildId,
     "guild id"
+);
+
+snowflake!(
+    /// A role's id (a Discord role snowflake): role multipliers, no-XP roles and level
+    /// rewards name roles by it.
+    RoleId,
+    "role id"
+);
+snowflake!(
+    /// A channel's id (a Discord channel, thread or category snowflake): channel
+    /// multipliers, no-XP channels and the announcement channel name channels by it.
+    ChannelId,
+    "channel id"
 );
 
 /// The key of a member: one user's progress in one guild.
@@ -145,6 +159,32 @@ mod tests {
             id
         );
         assert_eq!(serde_json::from_str::<GuildId>("42").unwrap(), GuildId(42));
+    }
+
+    #[test]
+    fn role_and_channel_ids_serialise_like_user_ids() {
+        let role = RoleId(18_446_744_073_709_551_615);
+        assert_eq!(
+            serde_json::to_string(&role).unwrap(),
+            "\"18446744073709551615\""
+        );
+        assert_eq!(serde_json::from_str::<RoleId>("\"5\"").unwrap(), RoleId(5));
+        assert_eq!(
+            serde_json::from_str::<ChannelId>("7").unwrap(),
+            ChannelId(7)
+        );
+        assert!(serde_json::from_str::<ChannelId>("\"-7\"").is_err());
+        assert_eq!("9".parse::<ChannelId>().unwrap().get(), 9);
+        let err = "x".parse::<RoleId>().unwrap_err().to_string();
+        assert!(err.contains("role id"), "{err}");
+        // As map keys (the multiplier maps): a JSON object keyed by the decimal string.
+        let map = std::collections::BTreeMap::from([(RoleId(3), 2.0)]);
+        let json = serde_json::to_string(&map).unwrap();
+        assert_eq!(json, r#"{"3":2.0}"#);
+        assert_eq!(
+            serde_json::from_str::<std::collections::BTreeMap<RoleId, f64>>(&json).unwrap(),
+            map
+        );
     }
 
     #[test]

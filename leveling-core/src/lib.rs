@@ -3,8 +3,10 @@
 //! The pure leveling domain: the XP [curve](LevelCurve), the [rules](Rules) for each XP
 //! [source](Source), daily bonus and streaks, reward [tiers](Tiers), unlockable
 //! [tools](Tool), and the [engine](Leveling) that ties them to a [`Storage`] and to
-//! [event sinks](EventSink). No I/O here: stores and adapters live in their own crates,
-//! time comes from a [`Clock`].
+//! [event sinks](EventSink). Per-guild [settings](GuildSettings) and the community rules
+//! decided from them (multipliers, no-XP channels and roles, level rewards,
+//! announcements, the leave policy) are pure values and functions in [`settings`]. No
+//! I/O here: stores and adapters live in their own crates, time comes from a [`Clock`].
 //!
 //! ```
 //! use leveling_core::{LevelCurve, Progression, QuadraticCurve};
@@ -31,6 +33,7 @@ mod id;
 mod page;
 mod progression;
 mod rules;
+pub mod settings;
 pub mod storage;
 mod tier;
 mod tool;
@@ -49,10 +52,17 @@ pub use engine::{
 };
 pub use error::{BoxError, Error, ErrorKind, Result};
 pub use event::{Event, EventSink, LevelDown, LevelUp, LogSink, ToolUnlocked};
-pub use id::{GuildId, MemberId, ParseIdError, UserId};
+pub use id::{ChannelId, GuildId, MemberId, ParseIdError, RoleId, UserId};
 pub use page::{Page, PageRequest};
 pub use progression::Progression;
 pub use rules::{ActivityRule, Rules, Source, UnknownSource};
+pub use settings::{
+    Announce, AnnounceEvery, AnnounceMode, AwardContext, EventMultiplier, GuildSettings,
+    GuildSettingsPatch, LeaveOutcome, LeavePolicy, Multipliers, NoXp, NoXpMode, OnLeave, OnRejoin,
+    Placeholder, RewardMode, RewardRole, Rewards, RoleChanges, SettingsError, Template,
+    TemplateValues, XpRules, leave_outcome, rejoin_changes, reward_changes, scaled_xp,
+    should_announce,
+};
 pub use storage::{CatalogStore, ProfileStore, StatusStore, Storage, XpStore};
 pub use tier::{Tier, Tiers};
 pub use tool::{
