@@ -63,7 +63,7 @@ pub use settings::{
     TemplateValues, XpRules, leave_outcome, rejoin_changes, reward_changes, scaled_xp,
     should_announce,
 };
-pub use storage::{CatalogStore, ProfileStore, StatusStore, Storage, XpStore};
+pub use storage::{CatalogStore, ProfileStore, SettingsStore, StatusStore, Storage, XpStore};
 pub use tier::{Tier, Tiers};
 pub use tool::{
     AccessStatus, NewTool, Tool, ToolAccess, ToolId, UnknownUnlockReason, Unlock, UnlockReason,

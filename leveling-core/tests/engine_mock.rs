@@ -36,6 +36,13 @@ mock! {
         async fn users(&self, page: PageRequest) -> Result<Page<UserProfile>>;
     }
     #[async_trait]
+    impl SettingsStore for Store {
+        async fn guild_settings(&self, guild: GuildId) -> Result<Option<StoredSettings>>;
+        async fn save_guild_settings(&self, write: &SettingsWrite) -> Result<StoredSettings>;
+        async fn settings_changed(&self, after: u64, limit: u32) -> Result<Vec<StoredSettings>>;
+        async fn settings_audit(&self, guild: GuildId, page: PageRequest) -> Result<Page<SettingsChange>>;
+    }
+    #[async_trait]
     impl StatusStore for Store {
         async fn stats(&self) -> Result<StoreStats>;
         async fn health(&self) -> Result<()>;

@@ -27,6 +27,7 @@ mod catalog;
 mod member;
 mod profiles;
 mod rank_index;
+mod settings;
 mod status;
 mod xp;
 
@@ -80,6 +81,7 @@ pub struct MemoryStore {
     users: RwLock<BTreeMap<UserId, UserProfile>>,
     tools: RwLock<Vec<Tool>>,
     unlocks: Mutex<HashMap<MemberId, Vec<Unlock>>>,
+    settings: Mutex<settings::Settings>,
     idempotency_window: TimeDelta,
 }
 
@@ -124,6 +126,7 @@ impl MemoryStore {
             users: RwLock::default(),
             tools: RwLock::default(),
             unlocks: Mutex::default(),
+            settings: Mutex::default(),
             idempotency_window: window_delta(DEFAULT_IDEMPOTENCY_WINDOW),
         }
     }

@@ -7,14 +7,15 @@
 //!
 //! # The shape
 //!
-//! A store is four small traits, one concern each, and [`Storage`] is every type that
-//! implements all four (a blanket implementation: nothing to write):
+//! A store is five small traits, one concern each, and [`Storage`] is every type that
+//! implements all five (a blanket implementation: nothing to write):
 //!
 //! | trait | what |
 //! |---|---|
 //! | [`XpStore`] | awards, admin changes, members, rank, leaderboard, history |
 //! | [`ProfileStore`] | user profiles |
 //! | [`CatalogStore`] | the tool catalog and recorded unlocks |
+//! | [`SettingsStore`] | per-guild settings and their audit log |
 //! | [`StatusStore`] | totals and health |
 //!
 //! Code that needs one concern can ask for that trait alone. `Arc<S>`, `Box<S>` and
@@ -23,7 +24,7 @@
 //!
 //! # Implementing a store
 //!
-//! Implement the four traits with [`async_trait`](macro@async_trait::async_trait) (the
+//! Implement the five traits with [`async_trait`](macro@async_trait::async_trait) (the
 //! in-memory store, `leveling-storage-memory`, is a short model), then run the
 //! conformance suite against it: enable this crate's `testing` feature in your
 //! dev-dependencies and call [`storage_conformance!`](crate::storage_conformance) with an
@@ -65,6 +66,7 @@
 mod catalog;
 mod profiles;
 mod records;
+mod settings;
 mod status;
 pub mod wrapper;
 mod xp;
@@ -72,15 +74,19 @@ mod xp;
 pub use catalog::CatalogStore;
 pub use profiles::ProfileStore;
 pub use records::*;
+pub use settings::{SettingsChange, SettingsStore, SettingsWrite, StoredSettings};
 pub use status::StatusStore;
 pub use xp::XpStore;
 
-/// Every store: a type that implements the four store traits. See the
+/// Every store: a type that implements the five store traits. See the
 /// [module docs](self) for the contract and how to test an implementation.
 ///
 /// Errors: [`Error::Unavailable`](crate::Error::Unavailable) when the backend cannot be
 /// reached (callers may retry), [`Error::Conflict`](crate::Error::Conflict) for a taken
 /// tool id, [`Error::Internal`](crate::Error::Internal) otherwise. Never a panic.
-pub trait Storage: XpStore + ProfileStore + CatalogStore + StatusStore {}
+pub trait Storage: XpStore + ProfileStore + CatalogStore + SettingsStore + StatusStore {}
 
-impl<T: XpStore + ProfileStore + CatalogStore + StatusStore + ?Sized> Storage for T {}
+impl<T: XpStore + ProfileStore + CatalogStore + SettingsStore + StatusStore + ?Sized> Storage
+    for T
+{
+}

@@ -7,7 +7,8 @@ use chrono::{DateTime, Utc};
 
 use super::{
     AdjustRequest, Adjusted, AwardRequest, CatalogStore, HistoryEntry, Member, ProfileStore,
-    Standing, StatusStore, Storage, StoreStats, StoredAward, XpStore,
+    SettingsChange, SettingsStore, SettingsWrite, Standing, StatusStore, Storage, StoreStats,
+    StoredAward, StoredSettings, XpStore,
 };
 use crate::{
     GuildId, MemberId, NewUser, Page, PageRequest, Result, Tool, ToolId, Unlock, UnlockReason,
@@ -16,7 +17,7 @@ use crate::{
 
 /// A store that wraps another: every method forwards to [`inner`](Self::inner) unless
 /// the wrapper overrides it. Implementing this trait makes the wrapper a [`Storage`]
-/// (through blanket implementations of the four store traits).
+/// (through blanket implementations of the five store traits).
 ///
 /// `Arc<S>` and `Box<S>` are wrappers of `S`, so a shared or boxed store (also
 /// `Arc<dyn Storage>`) is a store.
@@ -118,6 +119,26 @@ pub trait StoreWrapper: Send + Sync + 'static {
     async fn unlocks(&self, id: MemberId) -> Result<Vec<Unlock>> {
         self.inner().unlocks(id).await
     }
+    /// See [`SettingsStore::guild_settings`].
+    async fn guild_settings(&self, guild: GuildId) -> Result<Option<StoredSettings>> {
+        self.inner().guild_settings(guild).await
+    }
+    /// See [`SettingsStore::save_guild_settings`].
+    async fn save_guild_settings(&self, write: &SettingsWrite) -> Result<StoredSettings> {
+        self.inner().save_guild_settings(write).await
+    }
+    /// See [`SettingsStore::settings_changed`].
+    async fn settings_changed(&self, after: u64, limit: u32) -> Result<Vec<StoredSettings>> {
+        self.inner().settings_changed(after, limit).await
+    }
+    /// See [`SettingsStore::settings_audit`].
+    async fn settings_audit(
+        &self,
+        guild: GuildId,
+        page: PageRequest,
+    ) -> Result<Page<SettingsChange>> {
+        self.inner().settings_audit(guild, page).await
+    }
     /// See [`StatusStore::stats`].
     async fn stats(&self) -> Result<StoreStats> {
         self.inner().stats().await
@@ -204,6 +225,26 @@ impl<W: StoreWrapper> CatalogStore for W {
     }
     async fn unlocks(&self, id: MemberId) -> Result<Vec<Unlock>> {
         StoreWrapper::unlocks(self, id).await
+    }
+}
+
+#[async_trait]
+impl<W: StoreWrapper> SettingsStore for W {
+    async fn guild_settings(&self, guild: GuildId) -> Result<Option<StoredSettings>> {
+        StoreWrapper::guild_settings(self, guild).await
+    }
+    async fn save_guild_settings(&self, write: &SettingsWrite) -> Result<StoredSettings> {
+        StoreWrapper::save_guild_settings(self, write).await
+    }
+    async fn settings_changed(&self, after: u64, limit: u32) -> Result<Vec<StoredSettings>> {
+        StoreWrapper::settings_changed(self, after, limit).await
+    }
+    async fn settings_audit(
+        &self,
+        guild: GuildId,
+        page: PageRequest,
+    ) -> Result<Page<SettingsChange>> {
+        StoreWrapper::settings_audit(self, guild, page).await
     }
 }
 

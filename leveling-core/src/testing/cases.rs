@@ -15,6 +15,8 @@ use crate::{
     Tool, ToolId, UnlockReason, UserId, UserPatch,
 };
 
+pub use super::settings_cases::*;
+
 /// 2026-03-14 12:00:00 UTC: the suite's "now".
 pub fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 14, 12, 0, 0).unwrap()

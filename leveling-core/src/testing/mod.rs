@@ -17,6 +17,7 @@
 //! to run one by hand.
 
 pub mod cases;
+mod settings_cases;
 
 /// Runs the whole conformance suite against a store; see the [module docs](crate::testing).
 #[macro_export]
@@ -53,6 +54,13 @@ macro_rules! storage_conformance {
             unlocks_are_recorded_once_per_reason,
             stats_count_members_users_and_xp,
             health_is_ok,
+            settings_are_absent_until_written,
+            settings_round_trip_and_are_audited,
+            stale_settings_writes_conflict_and_change_nothing,
+            settings_reset_keeps_a_row_without_settings,
+            settings_audit_is_newest_first_paginated_and_per_guild,
+            settings_changed_follows_versions_across_guilds,
+            concurrent_settings_writes_let_exactly_one_through,
         );
     };
     ($make:expr) => {
