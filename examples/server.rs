@@ -80,6 +80,9 @@ async fn run(config: Config) -> Result<(), String> {
         None => (builder.build(), None),
     };
     seed_tools(&leveling, &config).await?;
+    // Settings changed through another process on the same store (a replica, the bot
+    // in its own process) are in force here within DEFAULT_SETTINGS_POLL.
+    tokio::spawn(follow_settings(leveling.clone()));
 
     // `true` once anything asks the whole server to stop: a signal, or the bot failing.
     let (stop, stopped) = watch::channel(false);
@@ -220,4 +223,14 @@ async fn seed_tools(leveling: &Leveling, config: &Config) -> Result<(), String> 
     }
     tracing::info!("tool catalog: {added} added from {source}");
     Ok(())
+}
+
+/// Polls the store for settings changes made by other processes, forever.
+async fn follow_settings(leveling: Leveling) {
+    loop {
+        tokio::time::sleep(leveling_core::DEFAULT_SETTINGS_POLL).await;
+        if let Err(error) = leveling.poll_settings().await {
+            tracing::warn!(%error, "polling the store for settings changes failed");
+        }
+    }
 }

@@ -47,8 +47,9 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use curve::{LevelCurve, Mee6Curve, Progress, QuadraticCurve};
 pub use daily::{DailyClaim, DailyRule, Day, DayBoundary, Streak};
 pub use engine::{
-    AdminNote, AdminResult, Award, AwardKind, AwardResult, LeaderboardEntry, Leveling,
-    LevelingBuilder, MAX_IDEMPOTENCY_KEY_LEN, MAX_REASON_CHARS, MemberProgress,
+    AdminNote, AdminResult, Award, AwardKind, AwardResult, DEFAULT_SETTINGS_POLL,
+    GuildSettingsView, LeaderboardEntry, Leveling, LevelingBuilder, MAX_IDEMPOTENCY_KEY_LEN,
+    MAX_REASON_CHARS, MemberProgress,
 };
 pub use error::{BoxError, Error, ErrorKind, Result};
 pub use event::{Event, EventSink, LevelDown, LevelUp, LogSink, ToolUnlocked};

@@ -105,7 +105,10 @@ fn tool(id: &str, level: u32) -> Tool {
     }
 }
 
-fn engine(store: MockStore, sinks: Vec<Arc<dyn EventSink>>) -> Leveling {
+/// The engine on `store`; the guild has no settings of its own (the engine reads them
+/// once, on the guild's first award).
+fn engine(mut store: MockStore, sinks: Vec<Arc<dyn EventSink>>) -> Leveling {
+    store.expect_guild_settings().returning(|_| Ok(None));
     let mut builder = Leveling::builder(store).clock(ManualClock::new(now()));
     for sink in sinks {
         builder = builder.shared_sink(sink);
@@ -501,4 +504,172 @@ async fn an_admin_reason_over_the_limit_never_reaches_the_store() {
     let note = AdminNote::by(UserId(9)).reason("x".repeat(MAX_REASON_CHARS + 1));
     let error = leveling.add_xp(ID, 5, note).await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::InvalidInput);
+}
+
+/// A guild's own settings: message 20 XP / 10 s, daily 0, role 7 at 2×, channel 66 no-XP.
+fn guild_row() -> Option<StoredSettings> {
+    let patch: GuildSettingsPatch = serde_json::from_str(
+        r#"{"rules": {"message": {"xp": 20, "cooldown_secs": 10}, "daily": {"xp": 0}},
+            "multipliers": {"roles": {"7": 2.0}}, "no_xp": {"channels": ["66"]}}"#,
+    )
+    .unwrap();
+    let settings = GuildSettings::from_rules(&Rules::default())
+        .apply(&patch)
+        .unwrap();
+    Some(StoredSettings {
+        guild: ID.guild,
+        settings: Some(settings),
+        updated_at: now(),
+        version: 3,
+    })
+}
+
+#[tokio::test]
+async fn the_award_path_reads_a_guilds_settings_once_and_applies_them() {
+    let mut store = MockStore::new();
+    // Three awards in the guild: its settings are read once, then served from the cache.
+    store
+        .expect_guild_settings()
+        .with(eq(ID.guild))
+        .times(1)
+        .returning(|_| Ok(guild_row()));
+    // The guild's message rule, times the 2× role; its daily bonus.
+    store
+        .expect_award()
+        .withf(|r| {
+            r.amount == 40
+                && r.cooldown == Some(Duration::from_secs(10))
+                && r.daily.is_some_and(|d| d.bonus == 0 && d.per_day == 10)
+        })
+        .times(1)
+        .returning(|_| granted(0, 50));
+    // Without the role: the plain 20.
+    store
+        .expect_award()
+        .withf(|r| r.amount == 20)
+        .times(1)
+        .returning(|_| granted(50, 70));
+    // In the no-XP channel nothing reaches the award call; the member is read for the
+    // figures of the answer.
+    store.expect_member().times(1).returning(|id| {
+        Ok(Some(Member {
+            id,
+            xp: 70,
+            streak: Streak::default(),
+            xp_reached_at: now(),
+        }))
+    });
+    let recorder = Recorder::default();
+    let leveling = engine_without_defaults(store, vec![Arc::new(recorder.clone())]);
+    let context = AwardContext::new().channel(5).roles([7]);
+    let boosted = leveling
+        .award(Award::message(ID).with_context(context))
+        .await
+        .unwrap();
+    assert_eq!((boosted.granted, boosted.excluded), (true, false));
+    let plain = leveling
+        .award(Award::message(ID).in_channel(5))
+        .await
+        .unwrap();
+    assert!(plain.granted);
+    let excluded = leveling
+        .award(Award::message(ID).in_channel(66))
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            excluded.granted,
+            excluded.excluded,
+            excluded.amount,
+            excluded.xp
+        ),
+        (false, true, 0, 70)
+    );
+}
+
+/// The engine on `store`, which answers `guild_settings` itself.
+fn engine_without_defaults(store: MockStore, sinks: Vec<Arc<dyn EventSink>>) -> Leveling {
+    let mut builder = Leveling::builder(store).clock(ManualClock::new(now()));
+    for sink in sinks {
+        builder = builder.shared_sink(sink);
+    }
+    builder.build()
+}
+
+#[tokio::test]
+async fn a_settings_patch_recomputes_on_a_conflict_and_loses_no_change() {
+    let mut store = MockStore::new();
+    let mut seq = Sequence::new();
+    // First read: no row. The write expecting "no row" loses to another admin's write.
+    store
+        .expect_guild_settings()
+        .times(1)
+        .in_sequence(&mut seq)
+        .returning(|_| Ok(None));
+    store
+        .expect_save_guild_settings()
+        .withf(|w| w.expected.is_none())
+        .times(1)
+        .in_sequence(&mut seq)
+        .returning(|w| Err(Error::Conflict(format!("guild {}", w.guild))));
+    // Read again: the other admin's settings (version 3); the patch applies on top.
+    store
+        .expect_guild_settings()
+        .times(1)
+        .in_sequence(&mut seq)
+        .returning(|_| Ok(guild_row()));
+    store
+        .expect_save_guild_settings()
+        .withf(|w| {
+            let after = w.settings.as_ref().unwrap();
+            w.expected == Some(3)
+                && w.actor == Some(UserId(9))
+                && after.rules.message.xp == 20 // the other admin's change, kept
+                && after.rules.command.xp == 8 // this patch
+                && w.before == guild_row().unwrap().settings.unwrap()
+                && *after == w.after
+        })
+        .times(1)
+        .in_sequence(&mut seq)
+        .returning(|w| {
+            Ok(StoredSettings {
+                guild: w.guild,
+                settings: w.settings.clone(),
+                updated_at: w.now,
+                version: 4,
+            })
+        });
+    let leveling = engine_without_defaults(store, vec![]);
+    let patch: GuildSettingsPatch =
+        serde_json::from_str(r#"{"rules": {"command": {"xp": 8}}}"#).unwrap();
+    let view = leveling
+        .update_guild_settings(ID.guild, &patch, Some(UserId(9)))
+        .await
+        .unwrap();
+    assert!(view.own);
+    assert_eq!(
+        (
+            view.settings.rules.message.xp,
+            view.settings.rules.command.xp
+        ),
+        (20, 8)
+    );
+    // In force at once: no store read for it.
+    assert_eq!(leveling.guild_settings(ID.guild).await.unwrap(), view);
+}
+
+#[tokio::test]
+async fn a_bad_settings_value_names_its_field_and_stores_nothing() {
+    let mut store = MockStore::new();
+    store.expect_guild_settings().returning(|_| Ok(None));
+    store.expect_save_guild_settings().times(0);
+    let leveling = engine_without_defaults(store, vec![]);
+    let patch: GuildSettingsPatch =
+        serde_json::from_str(r#"{"multipliers": {"channels": {"5": -1.0}}}"#).unwrap();
+    match leveling.update_guild_settings(ID.guild, &patch, None).await {
+        Err(Error::InvalidInput(message)) => {
+            assert!(message.contains("multipliers.channels.5"), "{message}")
+        }
+        other => panic!("expected invalid input, got {other:?}"),
+    }
 }

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::{DailyClaim, Error, MemberId, Result, Source, Tier, Tool};
+use crate::{AwardContext, DailyClaim, Error, MemberId, Result, Source, Tier, Tool};
 
 /// What earns the XP.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -47,8 +47,10 @@ pub struct Award {
     pub reason: Option<String>,
     /// A repeat with the same key (per member) returns the first result and adds nothing.
     pub idempotency_key: Option<String>,
-    /// Where it happened (a channel id), passed on in the [`LevelUp`](crate::LevelUp) event.
-    pub channel: Option<u64>,
+    /// Where it happened and the member's roles: what the guild's no-XP rules and
+    /// multipliers look at (activity only). Its channel is passed on in the
+    /// [`LevelUp`](crate::LevelUp) event.
+    pub context: AwardContext,
 }
 
 impl Award {
@@ -59,7 +61,7 @@ impl Award {
             kind,
             reason: None,
             idempotency_key: None,
-            channel: None,
+            context: AwardContext::new(),
         }
     }
 
@@ -148,9 +150,24 @@ impl Award {
         self
     }
 
-    /// Says where the award happened.
+    /// Says in which channel the award happened.
     pub fn in_channel(mut self, channel: u64) -> Self {
-        self.channel = Some(channel);
+        self.context = self.context.channel(channel);
+        self
+    }
+
+    /// Says where the award happened (channel, its parents) and which roles the member
+    /// holds, for the guild's no-XP rules and multipliers.
+    ///
+    /// ```
+    /// use leveling_core::{Award, AwardContext, MemberId};
+    ///
+    /// let context = AwardContext::new().channel(30).parent(20).roles([7, 8]);
+    /// let award = Award::message(MemberId::new(1, 2)).with_context(context);
+    /// assert_eq!(award.context.parents.len(), 1);
+    /// ```
+    pub fn with_context(mut self, context: AwardContext) -> Self {
+        self.context = context;
         self
     }
 
@@ -194,6 +211,10 @@ pub struct AwardResult {
     pub cooldown_remaining: Option<Duration>,
     /// `true` when this is the stored result of an earlier award with the same key.
     pub replayed: bool,
+    /// `true` when the guild's settings exclude the activity (a no-XP channel or role, a
+    /// 0× multiplier, or its source set to 0 XP): nothing was stored — no cooldown
+    /// started, no day claimed.
+    pub excluded: bool,
 }
 
 impl AwardResult {

@@ -73,10 +73,11 @@ impl LevelingBuilder {
         Leveling {
             inner: Arc::new(Inner {
                 store: self.store,
-                rules: self.rules,
+                rules: self.rules.clone(),
                 progression: self.progression,
                 clock: self.clock,
                 sinks: self.sinks,
+                settings: super::settings::SettingsCache::new(&self.rules),
             }),
         }
     }

@@ -4,6 +4,7 @@
 mod admin;
 mod award;
 mod builder;
+mod settings;
 mod views;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -13,6 +14,7 @@ use std::time::Duration;
 pub use admin::AdminNote;
 pub use award::{AdminResult, Award, AwardKind, AwardResult};
 pub use builder::LevelingBuilder;
+pub use settings::{DEFAULT_SETTINGS_POLL, GuildSettingsView};
 pub use views::{LeaderboardEntry, MemberProgress};
 
 use crate::storage::{AwardOutcome, AwardRequest, Storage};
@@ -44,6 +46,7 @@ struct Inner {
     progression: Progression,
     clock: Arc<dyn Clock>,
     sinks: Vec<Arc<dyn EventSink>>,
+    settings: settings::SettingsCache,
 }
 
 impl std::fmt::Debug for Leveling {
@@ -98,7 +101,10 @@ impl Leveling {
     /// connection dropped on the way back): retry with an idempotency key to be safe.
     pub async fn award(&self, award: Award) -> Result<AwardResult> {
         let now = self.inner.clock.now();
-        let request = self.award_request(&award, now)?;
+        let guild = self.cached_settings(award.member.guild).await?;
+        let Some(request) = self.award_request(&award, &guild, now)? else {
+            return self.excluded(&award).await;
+        };
         let stored = self.store().award(&request).await?;
         let (granted, xp_before, xp, cooldown_remaining) = match &stored.outcome {
             AwardOutcome::Granted(granted) => {
@@ -120,7 +126,8 @@ impl Leveling {
         let unlocked_tools = if stored.replayed {
             Vec::new()
         } else {
-            self.level_changed(award.member, award.source(), award.channel, xp_before, xp)
+            let channel = award.context.channel.map(|c| c.0);
+            self.level_changed(award.member, award.source(), channel, xp_before, xp)
                 .await
         };
         Ok(AwardResult {
@@ -136,15 +143,41 @@ impl Leveling {
             unlocked_tools,
             cooldown_remaining,
             replayed: stored.replayed,
+            excluded: false,
         })
     }
 
+    /// The result of an activity the guild's settings exclude: nothing stored.
+    async fn excluded(&self, award: &Award) -> Result<AwardResult> {
+        let xp = self.store().member(award.member).await?.map_or(0, |m| m.xp);
+        let progression = &self.inner.progression;
+        let level = progression.level(xp);
+        Ok(AwardResult {
+            member: award.member,
+            granted: false,
+            amount: 0,
+            daily: None,
+            xp_before: xp,
+            xp,
+            level_before: level,
+            level,
+            tier: progression.tier(level).clone(),
+            unlocked_tools: Vec::new(),
+            cooldown_remaining: None,
+            replayed: false,
+            excluded: true,
+        })
+    }
+
+    /// The store request for `award` under its guild's settings; `None` when they
+    /// exclude the activity (no-XP, or a 0× multiplier).
     fn award_request(
         &self,
         award: &Award,
+        guild: &settings::Cached,
         now: chrono::DateTime<chrono::Utc>,
-    ) -> Result<AwardRequest> {
-        let rules = &self.inner.rules;
+    ) -> Result<Option<AwardRequest>> {
+        let rules = &*guild.rules;
         let (amount, cooldown) = match award.kind {
             crate::AwardKind::Message => (rules.message.xp, Some(rules.message.cooldown)),
             crate::AwardKind::Command => (rules.command.xp, Some(rules.command.cooldown)),
@@ -164,6 +197,15 @@ impl Leveling {
             }
         };
         let source = award.source();
+        // Multipliers and no-XP rules apply to activity; bonuses and grants are fixed.
+        let amount = if source.is_activity() {
+            match guild.settings.earned_xp(amount, &award.context, now) {
+                0 => return Ok(None),
+                earned => earned,
+            }
+        } else {
+            amount
+        };
         let daily = (source.is_activity() || source == crate::Source::Daily).then(|| DailyRule {
             today: rules.day_boundary.day(now),
             bonus: rules.daily_bonus,
@@ -176,7 +218,7 @@ impl Leveling {
         if let Some(reason) = &award.reason {
             check_reason(reason)?;
         }
-        Ok(AwardRequest {
+        Ok(Some(AwardRequest {
             member: award.member,
             source,
             amount,
@@ -185,7 +227,7 @@ impl Leveling {
             reason: award.reason.clone(),
             idempotency_key: award.idempotency_key.clone(),
             now,
-        })
+        }))
     }
 
     /// After XP moved from `xp_before` to `xp`: on a rise in level, records the tools it
