@@ -67,6 +67,7 @@ mod writer;
 
 mod catalog;
 mod profiles;
+mod settings;
 mod status;
 mod xp;
 
