@@ -727,3 +727,51 @@ async fn unknown_tool_unlock_is_not_found() {
     }
     assert_eq!(store.stats().await.unwrap().total_xp, 20);
 }
+
+/// Settings writes queued together with awards share their batch: a stale one is refused
+/// alone (`Conflict`, nothing written), while the awards and a current settings write of
+/// the same batch commit, versions in queue order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stale_settings_write_does_not_fail_its_batch() {
+    let (store, _dir) = common::fresh().await;
+    let defaults = GuildSettings::from_rules(&Rules::default());
+    let write = |guild: u64, expected: Option<u64>| SettingsWrite {
+        guild: GuildId(guild),
+        expected,
+        settings: Some(custom_settings()),
+        actor: None,
+        before: defaults.clone(),
+        after: custom_settings(),
+        now: t0(),
+    };
+    let base = store.save_guild_settings(&write(1, None)).await.unwrap();
+    // Queued at once (each future queues its write when first polled), so they normally
+    // share one batch; what is asserted holds however the writer splits them.
+    let grants: Vec<_> = (0..20u64).map(|i| grant(member(i), 1, t0())).collect();
+    let awards = futures::future::join_all(grants.iter().map(|request| store.award(request)));
+    let stale = write(1, None);
+    let current = write(1, Some(base.version));
+    let fresh = write(2, None);
+    let (awards, stale, current, fresh) = tokio::join!(
+        awards,
+        store.save_guild_settings(&stale),
+        store.save_guild_settings(&current),
+        store.save_guild_settings(&fresh),
+    );
+    for award in awards {
+        award.unwrap();
+    }
+    assert_eq!(stale.unwrap_err().kind(), ErrorKind::Conflict);
+    let (current, fresh) = (current.unwrap(), fresh.unwrap());
+    assert!(base.version < current.version && current.version < fresh.version);
+    assert_eq!(store.stats().await.unwrap().total_xp, 20);
+    assert_eq!(
+        store.settings_changed(0, 10).await.unwrap(),
+        [current, fresh]
+    );
+    let audit = store
+        .settings_audit(GuildId(1), PageRequest::first(10))
+        .await
+        .unwrap();
+    assert_eq!(audit.total, 2);
+}
