@@ -6,11 +6,12 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use leveling_core::storage::{
-    AdjustRequest, Adjusted, AwardOutcome, AwardRequest, Granted, StoredAward,
+    AdjustRequest, Adjusted, AwardOutcome, AwardRequest, Granted, SettingsWrite, StoredAward,
+    StoredSettings,
 };
 use leveling_core::{
-    Day, Error, MemberId, NewUser, Result, Streak, Tool, ToolId, UnlockReason, UserId, UserPatch,
-    UserProfile,
+    Day, Error, GuildSettings, MemberId, NewUser, Result, Streak, Tool, ToolId, UnlockReason,
+    UserId, UserPatch, UserProfile,
 };
 use serde_json::{Value, json};
 use sqlx::sqlite::SqliteRow;
@@ -29,6 +30,8 @@ pub(crate) enum Op {
     UpdateUser(UserId, UserPatch, DateTime<Utc>),
     CreateTool(Tool),
     RecordUnlock(MemberId, ToolId, UnlockReason, DateTime<Utc>),
+    /// Boxed: settings are large and rare, an award is small and frequent.
+    SaveSettings(Box<SettingsWrite>),
 }
 
 /// What a write came to.
@@ -40,11 +43,14 @@ pub(crate) enum Done {
     Updated(Option<UserProfile>),
     Created,
     Unlocked(bool),
+    /// Boxed, as [`Op::SaveSettings`].
+    Settings(Box<StoredSettings>),
 }
 
 /// Runs `ops` in order as one transaction on `conn`: `BEGIN IMMEDIATE` … `COMMIT`. An
-/// `Err` in the vector is that write's own refusal (a taken tool id); an `Err` outside
-/// means a statement failed: the caller rolls back (the transaction may still be open).
+/// `Err` in the vector is that write's own refusal (a taken tool id, a stale settings
+/// version); an `Err` outside means a statement failed: the caller rolls back (the
+/// transaction may still be open).
 pub(crate) async fn transaction(
     conn: &mut SqliteConnection,
     ops: &[&Op],
@@ -369,8 +375,86 @@ async fn other(
                 .await?;
             Ok(Done::Unlocked(inserted.is_some()))
         }
+        Op::SaveSettings(write) => save_settings(conn, write).await?,
         Op::Award(_) | Op::Adjust(_) => unreachable_write(),
     })
+}
+
+/// A guild's settings write: refused (`Conflict`, nothing written) unless the row is
+/// still at `write.expected`; otherwise the row under the next store-wide version and its
+/// audit entry. A refusal is this write's own result: the batch goes on.
+async fn save_settings(
+    conn: &mut SqliteConnection,
+    write: &SettingsWrite,
+) -> std::result::Result<Result<Done>, sqlx::Error> {
+    let guild = enc(write.guild.0);
+    let current: Option<i64> = sqlx::query_scalar(sql::SETTINGS_VERSION)
+        .bind(guild)
+        .fetch_optional(&mut *conn)
+        .await?;
+    if current.map(version) != write.expected {
+        return Ok(Err(Error::Conflict(format!(
+            "the settings of guild {} changed meanwhile",
+            write.guild
+        ))));
+    }
+    // Encoded before anything is written: a failure is this write's alone.
+    let encoded = (|| {
+        Ok::<_, Error>((
+            write.settings.as_ref().map(settings_json).transpose()?,
+            settings_json(&write.before)?,
+            settings_json(&write.after)?,
+            time(micros(write.now))?,
+        ))
+    })();
+    let (settings, before, after, updated_at) = match encoded {
+        Ok(encoded) => encoded,
+        Err(error) => return Ok(Err(error)),
+    };
+    let now = micros(updated_at);
+    // The version is max(version) + 1, computed by the statement: the one writer (and
+    // the file's write lock it holds) serializes every settings write, so versions follow
+    // commit order and a reader that saw version v never sees a lower one commit later.
+    let new: i64 = sqlx::query_scalar(sql::SAVE_SETTINGS)
+        .bind(guild)
+        .bind(settings)
+        .bind(now)
+        .fetch_one(&mut *conn)
+        .await?;
+    sqlx::query(sql::AUDIT_SETTINGS)
+        .bind(guild)
+        .bind(write.actor.map(|actor| enc(actor.0)))
+        .bind(now)
+        .bind(before)
+        .bind(after)
+        .execute(&mut *conn)
+        .await?;
+    Ok(Ok(Done::Settings(Box::new(StoredSettings {
+        guild: write.guild,
+        settings: write.settings.clone(),
+        updated_at,
+        version: version(new),
+    }))))
+}
+
+/// A stored settings version back (the table checks `version > 0`).
+pub(crate) fn version(stored: i64) -> u64 {
+    u64::try_from(stored).unwrap_or(0)
+}
+
+/// Settings as stored: the core type's JSON. Refused (`InvalidInput`) when the JSON would
+/// not read back: serde_json writes a multiplier that is not a finite number as `null`,
+/// which would leave a row no read can decode (validated settings never have one).
+fn settings_json(settings: &GuildSettings) -> Result<String> {
+    let json = serde_json::to_string(settings)
+        .map_err(|e| Error::internal("saving guild settings: encoding them failed", e))?;
+    match serde_json::from_str::<GuildSettings>(&json) {
+        Ok(_) => Ok(json),
+        Err(_) => Err(Error::InvalidInput(
+            "guild settings that cannot be stored (a multiplier that is not a finite number?)"
+                .into(),
+        )),
+    }
 }
 
 /// Awards and admin changes are settled by `members` before `other` runs.

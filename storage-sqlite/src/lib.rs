@@ -52,8 +52,9 @@
 //!
 //! Snowflakes are stored in `INTEGER` with the top bit flipped (`stored = (id ^ 2^63) as
 //! i64`, keeping `u64` order); times are microseconds since 1970 UTC (a sub-microsecond
-//! part is dropped); sources and unlock reasons by name. See the crate README for the
-//! tables.
+//! part is dropped); sources and unlock reasons by name; guild settings as the core
+//! type's JSON, under store-wide versions assigned by the writer in commit order. See the
+//! crate README for the tables.
 #![warn(missing_docs)]
 
 mod batch;
@@ -67,6 +68,7 @@ mod writer;
 
 mod catalog;
 mod profiles;
+mod settings;
 mod status;
 mod xp;
 

@@ -109,6 +109,30 @@ VALUES (?1, ?2, ?3, ?4, ?5)
 ON CONFLICT DO NOTHING
 RETURNING 1";
 
+/// The version of a guild's settings row (none: no row). `?1` guild.
+pub(crate) const SETTINGS_VERSION: &str = "SELECT version FROM guild_settings WHERE guild = ?1";
+
+/// Writes a guild's settings row under the next store-wide version and returns it.
+/// `?1` guild, `?2` settings JSON (NULL: reset), `?3` now.
+///
+/// Only the writer runs this, inside its transaction (the file's write lock, also
+/// against other processes): `max(version) + 1` is computed on the committed state plus
+/// the transaction's own earlier writes, so versions are unique and follow commit order.
+/// Rows are never deleted, so the maximum never goes back.
+pub(crate) const SAVE_SETTINGS: &str = "
+INSERT INTO guild_settings (guild, settings, updated_at, version)
+VALUES (?1, ?2, ?3, (SELECT coalesce(max(version), 0) + 1 FROM guild_settings))
+ON CONFLICT (guild) DO UPDATE SET
+    settings = excluded.settings,
+    updated_at = excluded.updated_at,
+    version = excluded.version
+RETURNING version";
+
+/// `?1` guild, `?2` actor (NULL: the system), `?3` changed at, `?4` before, `?5` after.
+pub(crate) const AUDIT_SETTINGS: &str = "
+INSERT INTO settings_audit (guild, actor, changed_at, before, after)
+VALUES (?1, ?2, ?3, ?4, ?5)";
+
 // --- Reads -----------------------------------------------------------------------------
 
 pub(crate) const MEMBER: &str = "
@@ -180,3 +204,19 @@ SELECT (SELECT count(*) FROM members) AS members,
        (SELECT count(*) FROM users) AS users,
        (SELECT coalesce(sum(xp >> 32), 0) FROM members) AS xp_high,
        (SELECT coalesce(sum(xp & 4294967295), 0) FROM members) AS xp_low";
+
+pub(crate) const GUILD_SETTINGS: &str =
+    "SELECT guild, settings, updated_at, version FROM guild_settings WHERE guild = ?1";
+
+/// The rows written after version `?1`, by version, at most `?2`.
+pub(crate) const SETTINGS_CHANGED: &str = "
+SELECT guild, settings, updated_at, version FROM guild_settings
+WHERE version > ?1 ORDER BY version LIMIT ?2";
+
+pub(crate) const SETTINGS_AUDIT_COUNT: &str =
+    "SELECT count(*) FROM settings_audit WHERE guild = ?1";
+
+/// A guild's audit log, newest first: `?2` limit, `?3` offset.
+pub(crate) const SETTINGS_AUDIT: &str = "
+SELECT actor, changed_at, before, after FROM settings_audit WHERE guild = ?1
+ORDER BY id DESC LIMIT ?2 OFFSET ?3";

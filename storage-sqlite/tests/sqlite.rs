@@ -8,12 +8,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use leveling_core::storage::{
-    AdjustRequest, Adjustment, AwardOutcome, AwardRequest, CatalogStore, ProfileStore, StatusStore,
-    XpStore,
+    AdjustRequest, Adjustment, AwardOutcome, AwardRequest, CatalogStore, ProfileStore,
+    SettingsStore, SettingsWrite, StatusStore, XpStore,
 };
-use leveling_core::testing::cases::{grant, message, t0};
+use leveling_core::testing::cases::{custom_settings, grant, message, t0};
 use leveling_core::{
-    ErrorKind, GuildId, MemberId, NewUser, PageRequest, Source, Tool, ToolId, UnlockReason, UserId,
+    ChannelId, ErrorKind, GuildId, GuildSettings, MemberId, NewUser, PageRequest, Rules, Source,
+    Tool, ToolId, UnlockReason, UserId,
 };
 use leveling_storage_sqlite::{Durability, SqliteOptions, SqliteStore};
 use tokio::sync::Barrier;
@@ -174,7 +175,8 @@ async fn concurrent_retries_of_one_key_award_once() {
 }
 
 /// Close the store, open the file again: members, streaks, cooldowns, history, users,
-/// tools, grants and idempotency keys are all there.
+/// tools, grants, idempotency keys, guild settings (a written and a reset guild, their
+/// versions) and the settings audit log are all there.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reopened_store_has_everything() {
     let dir = common::TempDir::new();
@@ -198,8 +200,50 @@ async fn a_reopened_store_has_everything() {
         display_name: Some("Ada".into()),
         avatar_url: None,
     };
-    let (first, board, history, profile) = {
+    let defaults = GuildSettings::from_rules(&Rules::default());
+    let settings_write = |guild: u64, expected, settings: Option<GuildSettings>, before| {
+        let after = settings.clone().unwrap_or_else(|| defaults.clone());
+        SettingsWrite {
+            guild: GuildId(guild),
+            expected,
+            settings,
+            actor: (guild == 1).then_some(UserId(900)),
+            before,
+            after,
+            now: t0() + chrono::TimeDelta::microseconds(guild as i64),
+        }
+    };
+    let (first, board, history, profile, settings) = {
         let store = SqliteStore::open(&path).await.unwrap();
+        // Guild 1 written; guild 2 written, then reset (a row without settings).
+        let one = store
+            .save_guild_settings(&settings_write(
+                1,
+                None,
+                Some(custom_settings()),
+                defaults.clone(),
+            ))
+            .await
+            .unwrap();
+        let two = store
+            .save_guild_settings(&settings_write(
+                2,
+                None,
+                Some(custom_settings()),
+                defaults.clone(),
+            ))
+            .await
+            .unwrap();
+        store
+            .save_guild_settings(&settings_write(
+                2,
+                Some(two.version),
+                None,
+                custom_settings(),
+            ))
+            .await
+            .unwrap();
+        assert!(one.version < two.version);
         let first = store.award(&keyed).await.unwrap();
         store.award(&grant(member(10), 500, t0())).await.unwrap();
         store
@@ -224,7 +268,18 @@ async fn a_reopened_store_has_everything() {
             .unwrap();
         let history = store.history(id, PageRequest::first(10)).await.unwrap();
         let profile = store.user(UserId(9)).await.unwrap();
-        (first, board, history, profile)
+        let settings = (
+            store.settings_changed(0, 100).await.unwrap(),
+            store
+                .settings_audit(GuildId(1), PageRequest::first(10))
+                .await
+                .unwrap(),
+            store
+                .settings_audit(GuildId(2), PageRequest::first(10))
+                .await
+                .unwrap(),
+        );
+        (first, board, history, profile, settings)
     };
     let store = SqliteStore::open(&path).await.unwrap();
     assert_eq!(
@@ -261,6 +316,172 @@ async fn a_reopened_store_has_everything() {
         }
     );
     assert_counts_exact(&store).await;
+
+    let (changed, audit_one, audit_two) = settings;
+    assert_eq!(store.settings_changed(0, 100).await.unwrap(), changed);
+    assert_eq!(changed.len(), 2);
+    assert_eq!(changed[0].settings, Some(custom_settings()));
+    assert_eq!(
+        (changed[1].guild, changed[1].settings.as_ref()),
+        (GuildId(2), None)
+    );
+    assert_eq!(
+        store.guild_settings(GuildId(1)).await.unwrap().as_ref(),
+        Some(&changed[0])
+    );
+    assert_eq!(
+        store.guild_settings(GuildId(2)).await.unwrap().as_ref(),
+        Some(&changed[1])
+    );
+    let reopened_one = store
+        .settings_audit(GuildId(1), PageRequest::first(10))
+        .await
+        .unwrap();
+    assert_eq!(reopened_one, audit_one);
+    assert_eq!(
+        (
+            audit_one.total,
+            audit_one.items[0].actor,
+            &audit_one.items[0].after
+        ),
+        (1, Some(UserId(900)), &custom_settings())
+    );
+    let reopened_two = store
+        .settings_audit(GuildId(2), PageRequest::first(10))
+        .await
+        .unwrap();
+    assert_eq!(reopened_two, audit_two);
+    assert_eq!(
+        (
+            audit_two.total,
+            audit_two.items[0].actor,
+            &audit_two.items[0].after
+        ),
+        (2, None, &defaults)
+    );
+    // Versions go on above the reopened file's: a stale write is still refused, a
+    // current one gets a greater version than every row before.
+    let stale = store
+        .save_guild_settings(&settings_write(1, None, None, custom_settings()))
+        .await;
+    assert_eq!(stale.unwrap_err().kind(), ErrorKind::Conflict);
+    let next = store
+        .save_guild_settings(&settings_write(
+            1,
+            Some(changed[0].version),
+            None,
+            custom_settings(),
+        ))
+        .await
+        .unwrap();
+    assert!(next.version > changed[1].version);
+}
+
+/// `f64` multipliers and the event time read back bit for bit from the file, including
+/// values whose shortest decimal form has 17 digits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settings_floats_round_trip_exactly() {
+    let (store, _dir) = common::fresh().await;
+    let mut settings = custom_settings();
+    // The first two read back one ulp off with serde_json's default float parser (about
+    // one random multiplier in ten does): the crate enables `float_roundtrip`.
+    let factors = [
+        1.547_679_737_013_702_5,
+        2.767_247_959_905_608_6,
+        0.1 + 0.2,
+        2.0 / 3.0,
+        1.0 + f64::EPSILON,
+        std::f64::consts::PI,
+        4.999_999_999_999_999,
+        f64::MIN_POSITIVE,
+        5e-324,
+    ];
+    for (i, factor) in factors.iter().enumerate() {
+        settings
+            .multipliers
+            .channels
+            .insert(ChannelId(1_000 + i as u64), *factor);
+    }
+    let write = SettingsWrite {
+        guild: GUILD,
+        expected: None,
+        settings: Some(settings.clone()),
+        actor: None,
+        before: GuildSettings::from_rules(&Rules::default()),
+        after: settings.clone(),
+        now: t0() + chrono::TimeDelta::microseconds(999_999),
+    };
+    let row = store.save_guild_settings(&write).await.unwrap();
+    let read = store.guild_settings(GUILD).await.unwrap().unwrap();
+    assert_eq!(read, row);
+    let stored = read.settings.unwrap();
+    for (i, factor) in factors.iter().enumerate() {
+        let back = stored.multipliers.channels[&ChannelId(1_000 + i as u64)];
+        assert_eq!(back.to_bits(), factor.to_bits(), "{factor:e}");
+    }
+    assert_eq!(stored, settings);
+    let audit = store
+        .settings_audit(GUILD, PageRequest::first(1))
+        .await
+        .unwrap();
+    assert_eq!(audit.items[0].after, settings);
+}
+
+/// Settings JSON that does not decode (edited by hand, another program) is an `Internal`
+/// error naming what was read, from every read, never a panic; a multiplier that is not a
+/// finite number (JSON has none) is refused before anything is written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_settings_in_the_file_are_an_internal_error() {
+    let (store, _dir) = common::fresh().await;
+    let defaults = GuildSettings::from_rules(&Rules::default());
+    let write = SettingsWrite {
+        guild: GUILD,
+        expected: None,
+        settings: Some(custom_settings()),
+        actor: None,
+        before: defaults.clone(),
+        after: custom_settings(),
+        now: t0(),
+    };
+    store.save_guild_settings(&write).await.unwrap();
+    // Damaged by hand, outside the store.
+    sqlx::query("UPDATE guild_settings SET settings = '{\"rules\": 3'")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    sqlx::query("UPDATE settings_audit SET after = '[]'")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let error = store.guild_settings(GUILD).await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Internal);
+    assert!(error.to_string().contains("guild settings"), "{error}");
+    let error = store.settings_changed(0, 10).await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Internal);
+    let error = store
+        .settings_audit(GUILD, PageRequest::first(10))
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Internal);
+    assert!(error.to_string().contains("settings audit"), "{error}");
+
+    let mut broken = custom_settings();
+    broken.multipliers.roles.insert(5.into(), f64::NAN);
+    let refused = store
+        .save_guild_settings(&SettingsWrite {
+            guild: GuildId(2),
+            settings: Some(broken),
+            ..write
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::InvalidInput);
+    assert_eq!(store.guild_settings(GuildId(2)).await.unwrap(), None);
+    let audit = store
+        .settings_audit(GuildId(2), PageRequest::first(10))
+        .await
+        .unwrap();
+    assert_eq!(audit.total, 0);
 }
 
 /// A member's rank equals its position in a brute-force sort, after random grants, admin
@@ -505,4 +726,52 @@ async fn unknown_tool_unlock_is_not_found() {
         award.await.unwrap().unwrap();
     }
     assert_eq!(store.stats().await.unwrap().total_xp, 20);
+}
+
+/// Settings writes queued together with awards share their batch: a stale one is refused
+/// alone (`Conflict`, nothing written), while the awards and a current settings write of
+/// the same batch commit, versions in queue order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stale_settings_write_does_not_fail_its_batch() {
+    let (store, _dir) = common::fresh().await;
+    let defaults = GuildSettings::from_rules(&Rules::default());
+    let write = |guild: u64, expected: Option<u64>| SettingsWrite {
+        guild: GuildId(guild),
+        expected,
+        settings: Some(custom_settings()),
+        actor: None,
+        before: defaults.clone(),
+        after: custom_settings(),
+        now: t0(),
+    };
+    let base = store.save_guild_settings(&write(1, None)).await.unwrap();
+    // Queued at once (each future queues its write when first polled), so they normally
+    // share one batch; what is asserted holds however the writer splits them.
+    let grants: Vec<_> = (0..20u64).map(|i| grant(member(i), 1, t0())).collect();
+    let awards = futures::future::join_all(grants.iter().map(|request| store.award(request)));
+    let stale = write(1, None);
+    let current = write(1, Some(base.version));
+    let fresh = write(2, None);
+    let (awards, stale, current, fresh) = tokio::join!(
+        awards,
+        store.save_guild_settings(&stale),
+        store.save_guild_settings(&current),
+        store.save_guild_settings(&fresh),
+    );
+    for award in awards {
+        award.unwrap();
+    }
+    assert_eq!(stale.unwrap_err().kind(), ErrorKind::Conflict);
+    let (current, fresh) = (current.unwrap(), fresh.unwrap());
+    assert!(base.version < current.version && current.version < fresh.version);
+    assert_eq!(store.stats().await.unwrap().total_xp, 20);
+    assert_eq!(
+        store.settings_changed(0, 10).await.unwrap(),
+        [current, fresh]
+    );
+    let audit = store
+        .settings_audit(GuildId(1), PageRequest::first(10))
+        .await
+        .unwrap();
+    assert_eq!(audit.total, 2);
 }
