@@ -87,6 +87,7 @@ mod errors;
 mod maintenance;
 mod profiles;
 mod retry;
+mod settings;
 mod sql;
 mod status;
 mod store;

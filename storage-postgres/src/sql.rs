@@ -464,3 +464,72 @@ pub(crate) const DELETE_EXPIRED_KEY: &str = "DELETE FROM idempotency_keys \
 pub(crate) const PURGE_EXPIRED_KEYS: &str = "DELETE FROM idempotency_keys \
     WHERE created_at <= (SELECT max(created_at) FROM idempotency_keys) \
         - $1::bigint * interval '1 microsecond'";
+
+/// Takes the next store-wide settings version. The first statement of every settings
+/// write: the row lock it holds until commit serializes settings writes, so versions are
+/// assigned in commit order. A sequence would not be enough: `nextval` is never rolled
+/// back nor held, so a write could take version 5, another 6 and commit first, and a cache
+/// that saw 6 and then polls "changed after 6" would never see 5 commit. Holding the
+/// counter's row lock, a write's version is greater than every committed one and no
+/// other write can commit until it does.
+pub(crate) const NEXT_SETTINGS_VERSION: &str =
+    "UPDATE settings_version SET version = version + 1 RETURNING version";
+
+/// Writes a guild's settings row and appends its audit entry, if the row is still at the
+/// expected version; no row returned (nothing written) otherwise. Run after
+/// [`NEXT_SETTINGS_VERSION`] in the same transaction, as its own statement: its snapshot
+/// is then taken after the counter's lock was granted, so it sees every settings write
+/// committed before (a CTE sharing the counter's statement would read a snapshot from
+/// before the wait). The row is locked (`FOR UPDATE`) all the same, and the update
+/// checks the version again.
+///
+/// Binds: $1 guild, $2 settings (JSON text, NULL: reset), $3 now, $4 the new version,
+/// $5 expected version (NULL: no row), $6 actor (NULL: the system), $7 before, $8 after
+/// (JSON text).
+pub(crate) const SAVE_SETTINGS: &str = r#"
+WITH cur AS (
+    SELECT version FROM guild_settings WHERE guild = $1::bigint FOR UPDATE
+),
+saved AS (
+    INSERT INTO guild_settings AS g (guild, settings, updated_at, version)
+    SELECT $1::bigint, $2::text, $3::timestamptz, $4::bigint
+    WHERE (SELECT version FROM cur) IS NOT DISTINCT FROM $5::bigint
+    ON CONFLICT (guild) DO UPDATE SET
+        settings = EXCLUDED.settings,
+        updated_at = EXCLUDED.updated_at,
+        version = EXCLUDED.version
+    WHERE g.version = $5::bigint
+    RETURNING g.guild, g.settings, g.updated_at, g.version
+),
+audit AS (
+    INSERT INTO settings_audit (guild, actor, changed_at, before, after)
+    SELECT s.guild, $6::bigint, $3::timestamptz, $7::text, $8::text FROM saved AS s
+)
+SELECT guild, settings, updated_at, version FROM saved
+"#;
+
+/// A guild's settings row. Binds: $1 guild.
+pub(crate) const GUILD_SETTINGS: &str = r#"
+SELECT guild, settings, updated_at, version FROM guild_settings WHERE guild = $1::bigint
+"#;
+
+/// The settings rows written after a version, by version. Binds: $1 after, $2 limit.
+pub(crate) const SETTINGS_CHANGED: &str = r#"
+SELECT guild, settings, updated_at, version FROM guild_settings
+WHERE version > $1::bigint
+ORDER BY version
+LIMIT $2::bigint
+"#;
+
+/// A page of a guild's settings audit log, newest first. Binds: $1 guild, $2 limit,
+/// $3 offset.
+pub(crate) const SETTINGS_AUDIT: &str = r#"
+SELECT actor, changed_at, before, after FROM settings_audit
+WHERE guild = $1::bigint
+ORDER BY id DESC
+LIMIT $2::bigint OFFSET $3::bigint
+"#;
+
+/// A guild's settings audit log length. Binds: $1 guild.
+pub(crate) const SETTINGS_AUDIT_COUNT: &str =
+    "SELECT count(*) FROM settings_audit WHERE guild = $1::bigint";
