@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::{Inner, Leveling};
-use crate::{Clock, EventSink, Progression, Rules, Storage, SystemClock};
+use crate::{Clock, EventSink, GuildSettings, Progression, Result, Rules, Storage, SystemClock};
 
 /// Builds a [`Leveling`]; start with [`Leveling::builder`].
 ///
@@ -25,6 +25,7 @@ pub struct LevelingBuilder {
     progression: Progression,
     clock: Arc<dyn Clock>,
     sinks: Vec<Arc<dyn EventSink>>,
+    default_settings: Option<GuildSettings>,
 }
 
 impl LevelingBuilder {
@@ -35,6 +36,7 @@ impl LevelingBuilder {
             progression: Progression::default(),
             clock: Arc::new(SystemClock),
             sinks: Vec::new(),
+            default_settings: None,
         }
     }
 
@@ -42,6 +44,36 @@ impl LevelingBuilder {
     pub fn rules(mut self, rules: Rules) -> Self {
         self.rules = rules;
         self
+    }
+
+    /// The settings of every guild without settings of its own (default:
+    /// [`GuildSettings::from_rules`] of the [`rules`](Self::rules)); a server's
+    /// `GUILD_DEFAULTS_FILE`, say. [`Error::InvalidInput`](crate::Error::InvalidInput)
+    /// naming the field when they are not valid.
+    ///
+    /// ```
+    /// # fn demo(store: impl leveling_core::Storage) -> leveling_core::Result<()> {
+    /// use leveling_core::{GuildSettings, Leveling, Rules};
+    ///
+    /// let mut defaults = GuildSettings::from_rules(&Rules::default());
+    /// defaults.rules.message.xp = 20;
+    /// let leveling = Leveling::builder(store).default_settings(defaults)?.build();
+    /// assert_eq!(leveling.default_settings().rules.message.xp, 20);
+    /// # Ok(()) }
+    /// ```
+    pub fn default_settings(mut self, settings: GuildSettings) -> Result<Self> {
+        settings.validate()?;
+        self.default_settings = Some(settings);
+        Ok(self)
+    }
+
+    /// The defaults the engine will have: those set with
+    /// [`default_settings`](Self::default_settings), else those of the rules. An adapter
+    /// that turns its own options into defaults starts from these.
+    pub fn current_default_settings(&self) -> GuildSettings {
+        self.default_settings
+            .clone()
+            .unwrap_or_else(|| GuildSettings::from_rules(&self.rules))
     }
 
     /// Curve, level cap and tiers (default: the seed's).
@@ -70,14 +102,16 @@ impl LevelingBuilder {
 
     /// The engine.
     pub fn build(self) -> Leveling {
+        let settings =
+            super::settings::SettingsCache::new(&self.rules, self.current_default_settings());
         Leveling {
             inner: Arc::new(Inner {
                 store: self.store,
-                rules: self.rules.clone(),
+                rules: self.rules,
                 progression: self.progression,
                 clock: self.clock,
                 sinks: self.sinks,
-                settings: super::settings::SettingsCache::new(&self.rules),
+                settings,
             }),
         }
     }

@@ -61,9 +61,9 @@ pub(crate) struct SettingsCache {
 }
 
 impl SettingsCache {
-    pub(crate) fn new(rules: &Rules) -> Self {
+    pub(crate) fn new(rules: &Rules, defaults: GuildSettings) -> Self {
         Self {
-            defaults: Arc::new(GuildSettings::from_rules(rules)),
+            defaults: Arc::new(defaults),
             rules: rules.clone(),
             guilds: RwLock::default(),
             cursor: Default::default(),
@@ -119,8 +119,9 @@ impl Leveling {
         Ok(cache.put(guild, cache.entry(row.as_ref())))
     }
 
-    /// The defaults of a guild without settings of its own: [`GuildSettings::from_rules`]
-    /// of the engine's [`Rules`].
+    /// The settings of a guild without settings of its own: those given to
+    /// [`LevelingBuilder::default_settings`](crate::LevelingBuilder::default_settings), else
+    /// [`GuildSettings::from_rules`] of the engine's [`Rules`].
     pub fn default_settings(&self) -> &GuildSettings {
         &self.inner.settings.defaults
     }
