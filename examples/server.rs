@@ -20,7 +20,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use config::{Config, Database};
-use leveling_core::{ErrorKind, Leveling, LevelingBuilder, LogSink, NewTool};
+use leveling_core::{ErrorKind, GuildSettingsPatch, Leveling, LevelingBuilder, LogSink, NewTool};
 use leveling_http::{Api, AuthFailureLimit, SocketIoEvents};
 use leveling_storage_memory::MemoryStore;
 use leveling_storage_postgres::PostgresStore;
@@ -70,6 +70,7 @@ async fn main() -> ExitCode {
 async fn run(config: Config) -> Result<(), String> {
     let (events, sink) = SocketIoEvents::new();
     let builder = store(&config).await?.sink(sink).sink(LogSink);
+    let builder = guild_defaults(builder, &config)?;
     // The Discord bot registers its announcer as a sink too (after the two above), so
     // level-ups from the API reach Discord as well.
     let (leveling, bot) = match config.discord.clone() {
@@ -223,6 +224,31 @@ async fn seed_tools(leveling: &Leveling, config: &Config) -> Result<(), String> 
     }
     tracing::info!("tool catalog: {added} added from {source}");
     Ok(())
+}
+
+/// Applies `GUILD_DEFAULTS_FILE` (a patch of the built-in defaults: JSON, or TOML for a
+/// `.toml` file) to the defaults of every guild without settings of its own.
+fn guild_defaults(builder: LevelingBuilder, config: &Config) -> Result<LevelingBuilder, String> {
+    let Some(path) = &config.guild_defaults_file else {
+        return Ok(builder);
+    };
+    let invalid =
+        |e: &dyn std::fmt::Display| format!("invalid GUILD_DEFAULTS_FILE {}: {e}", path.display());
+    let text = std::fs::read_to_string(path).map_err(|e| invalid(&e))?;
+    let is_toml = path
+        .extension()
+        .is_some_and(|ext| ext.eq_ignore_ascii_case("toml"));
+    let patch: GuildSettingsPatch = if is_toml {
+        toml::from_str(&text).map_err(|e| invalid(&e.message()))?
+    } else {
+        serde_json::from_str(&text).map_err(|e| invalid(&e))?
+    };
+    let defaults = builder
+        .current_default_settings()
+        .apply(&patch)
+        .map_err(|e| invalid(&e))?;
+    tracing::info!("guild defaults: from {}", path.display());
+    builder.default_settings(defaults).map_err(|e| invalid(&e))
 }
 
 /// Polls the store for settings changes made by other processes, forever.

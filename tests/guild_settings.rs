@@ -1,6 +1,7 @@
 //! Per-guild settings through the engine: two guilds earning by different rules, and a
 //! change made through one engine in force on another engine sharing the store once it
-//! polls (what replicas of the server do every `DEFAULT_SETTINGS_POLL`).
+//! polls (what replicas of the server do every `DEFAULT_SETTINGS_POLL`), on the memory
+//! store, one SQLite file and one PostgreSQL database.
 
 use std::sync::Arc;
 
@@ -139,4 +140,109 @@ async fn concurrent_patches_of_one_guild_all_land() {
         .await
         .unwrap();
     assert_eq!(audit.total, 12);
+}
+
+/// Two engines, each with its own store on one database, as two replicas: a change made
+/// through the first is in force on the second after its next poll, and an award there
+/// pays by it.
+async fn replicas_follow_each_other(first: Leveling, second: Leveling) {
+    let guild = GuildId(9);
+    assert_eq!(
+        second
+            .guild_settings(guild)
+            .await
+            .unwrap()
+            .settings
+            .rules
+            .message
+            .xp,
+        15
+    );
+    first
+        .update_guild_settings(
+            guild,
+            &patch(r#"{"rules": {"message": {"xp": 33}}, "no_xp": {"channels": ["66"]}}"#),
+            Some(UserId(1)),
+        )
+        .await
+        .unwrap();
+    // The poll a replica runs every DEFAULT_SETTINGS_POLL (2 s, well within 5 s).
+    assert!(second.poll_settings().await.unwrap() >= 1);
+    let view = second.guild_settings(guild).await.unwrap();
+    assert_eq!(view.settings.rules.message.xp, 33);
+    let member = MemberId::new(guild, 1);
+    let excluded = second
+        .award(Award::message(member).in_channel(66))
+        .await
+        .unwrap();
+    assert!(excluded.excluded && !excluded.granted);
+    let paid = second
+        .award(Award::message(member).in_channel(5))
+        .await
+        .unwrap();
+    assert_eq!(paid.amount, 33 + 50 + 10);
+    // The audit log is shared: both engines read the one change.
+    let audit = second
+        .settings_audit(guild, PageRequest::first(10))
+        .await
+        .unwrap();
+    assert_eq!((audit.total, audit.items[0].actor), (1, Some(UserId(1))));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_on_one_sqlite_file_follow_each_other() {
+    use leveling::sqlite::SqliteStore;
+    let dir = std::env::temp_dir().join(format!("leveling-settings-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("shared.db");
+    let _ = std::fs::remove_file(&path);
+    let a = SqliteStore::open(&path).await.unwrap();
+    let b = SqliteStore::open(&path).await.unwrap();
+    replicas_follow_each_other(
+        Leveling::builder(a).clock(clock()).build(),
+        Leveling::builder(b).clock(clock()).build(),
+    )
+    .await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_on_one_postgres_database_follow_each_other() {
+    use leveling_storage_postgres::PostgresStore;
+    let url = std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let required = std::env::var("LEVELING_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
+    let schema = format!("guild_settings_{}", std::process::id());
+    let admin = match sqlx::PgPool::connect(&url).await {
+        Ok(pool) => pool,
+        Err(error) if !required => {
+            eprintln!("skipped: PostgreSQL unreachable at TEST_DATABASE_URL ({error})");
+            return;
+        }
+        Err(error) => panic!("LEVELING_REQUIRE_POSTGRES=1 but PostgreSQL is unreachable: {error}"),
+    };
+    // The schema name is ours (a fixed prefix and the process id).
+    for statement in [
+        format!("DROP SCHEMA IF EXISTS {schema} CASCADE"),
+        format!("CREATE SCHEMA {schema}"),
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(statement))
+            .execute(&admin)
+            .await
+            .unwrap();
+    }
+    let scoped = format!("{url}?options=-c%20search_path%3D{schema}");
+    let mut engines = Vec::new();
+    for _ in 0..2 {
+        let (store, background) = PostgresStore::connect(&scoped).await.unwrap();
+        tokio::spawn(background);
+        engines.push(Leveling::builder(store).clock(clock()).build());
+    }
+    let second = engines.pop().unwrap();
+    let first = engines.pop().unwrap();
+    replicas_follow_each_other(first, second).await;
+    sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+        .execute(&admin)
+        .await
+        .unwrap();
 }

@@ -91,6 +91,9 @@ pub struct Config {
     pub default_guild: GuildId,
     /// `TOOLS_FILE` (default `examples/server/tools.json`): the catalog to seed.
     pub tools_file: Option<PathBuf>,
+    /// `GUILD_DEFAULTS_FILE` (none): the settings of every guild without its own, as a
+    /// patch of the built-in defaults, JSON or (`.toml`) TOML.
+    pub guild_defaults_file: Option<PathBuf>,
     /// `MAX_BODY_BYTES` (default 65536).
     pub max_body_bytes: usize,
     /// `REQUEST_TIMEOUT_SECS` (default 10).
@@ -120,6 +123,7 @@ impl fmt::Debug for Config {
             .field("api_key", &self.api_key.as_ref().map(|_| "<set>"))
             .field("default_guild", &self.default_guild)
             .field("tools_file", &self.tools_file)
+            .field("guild_defaults_file", &self.guild_defaults_file)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("request_timeout", &self.request_timeout)
             .field("sqlite_durability", &self.sqlite_durability)
@@ -169,6 +173,7 @@ impl Config {
             0u64,
         )?);
         let tools_file = var("TOOLS_FILE")?.map(PathBuf::from);
+        let guild_defaults_file = var("GUILD_DEFAULTS_FILE")?.map(PathBuf::from);
         let max_body_bytes = parsed(
             "MAX_BODY_BYTES",
             "a size in bytes",
@@ -231,6 +236,7 @@ impl Config {
             api_key,
             default_guild,
             tools_file,
+            guild_defaults_file,
             max_body_bytes,
             request_timeout: Duration::from_secs(timeout_secs),
             idempotency_window: Duration::from_secs(window_secs),
