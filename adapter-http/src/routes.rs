@@ -231,7 +231,8 @@ pub(crate) async fn award_xp(
         (None, None) => state.default_guild,
     };
     let member = MemberId::new(guild, body.discord_id());
-    let award = award_of(member, &body)?;
+    let context = body.context().map_err(ApiError::invalid)?;
+    let award = award_of(member, &body)?.with_context(context);
     let award = match headers.get("idempotency-key") {
         None => award,
         Some(key) => {
@@ -260,11 +261,11 @@ fn award_of(member: MemberId, body: &AwardXp) -> ApiResult<Award> {
             let source = match activity.source {
                 ActivitySource::Message => Source::Message,
                 ActivitySource::Command => Source::Command,
-                ActivitySource::Daily => Source::Daily,
             };
             Award::for_source(member, source, None)?
         }
         AwardXp::Voice(voice) => Award::for_source(member, Source::Voice, voice.minutes)?,
+        AwardXp::Daily(_) => Award::for_source(member, Source::Daily, None)?,
     })
 }
 

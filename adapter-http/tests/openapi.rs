@@ -114,7 +114,7 @@ async fn openapi_document_is_valid_and_complete() {
         let pointer = target.strip_prefix('#').expect("a local reference");
         assert!(doc.pointer(pointer).is_some(), "dangling $ref {target}");
     }
-    // The award body is exactly one of three forms, each closed to other fields.
+    // The award body is exactly one of four forms, each closed to other fields.
     let award = &doc["components"]["schemas"]["AwardXp"];
     let forms: Vec<_> = award["oneOf"]
         .as_array()
@@ -130,12 +130,13 @@ async fn openapi_document_is_valid_and_complete() {
                 .to_owned()
         })
         .collect();
-    assert_eq!(forms, ["GrantXp", "ActivityXp", "VoiceXp"]);
+    assert_eq!(forms, ["GrantXp", "ActivityXp", "VoiceXp", "DailyXp"]);
     let schemas = &doc["components"]["schemas"];
     for (form, required) in [
         ("GrantXp", &["discord_id", "amount"][..]),
         ("ActivityXp", &["discord_id", "source"][..]),
         ("VoiceXp", &["discord_id", "source"][..]),
+        ("DailyXp", &["discord_id", "source"][..]),
     ] {
         let schema = &schemas[form];
         assert_eq!(schema["additionalProperties"], false, "{form}");
