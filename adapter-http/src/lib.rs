@@ -69,6 +69,7 @@ mod error;
 mod extract;
 mod limit;
 mod routes;
+mod settings;
 mod socket;
 
 use std::time::Duration;
@@ -92,6 +93,10 @@ pub use dto::*;
 pub use error::{ApiError, ErrorBody, ErrorDetail};
 pub use extract::{Json, Path, Query};
 pub use limit::AuthFailureLimit;
+pub use settings::{
+    AuditQuery, GuildPath, SettingsAudit, SettingsChangeJson, SettingsView,
+    components as settings_schemas, template_pattern,
+};
 pub use socket::{SocketIoEvents, SocketIoSink, guild_room};
 
 pub use axum;
@@ -288,6 +293,12 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(routes::create_tool, routes::list_tools))
         .routes(routes!(routes::user_tools))
         .routes(routes!(routes::unlock_tool))
+        .routes(routes!(
+            settings::get_settings,
+            settings::patch_settings,
+            settings::reset_settings
+        ))
+        .routes(routes!(settings::settings_audit))
         .routes(routes!(routes::healthz))
         .routes(routes!(routes::readyz))
 }
@@ -326,6 +337,7 @@ which receives `level_up` `{guild_id, discord_id, old_level, new_level, tier, ti
         (name = "users", description = "Global user profiles"),
         (name = "leveling", description = "XP awards, leaderboard and history (per guild)"),
         (name = "tools", description = "The tool catalog and members' access"),
+        (name = "settings", description = "Per-guild settings (XP rules, multipliers, no-XP, rewards, announcements, leaving) and their audit log"),
         (name = "health", description = "Probes"),
     )
 )]

@@ -14,11 +14,16 @@ use crate::{ApiError, AppState, ErrorBody};
 type ApiResult<T> = Result<T, ApiError>;
 
 fn page(query: &PageQuery) -> ApiResult<PageRequest> {
-    let limit = query.limit.unwrap_or(25);
+    page_of(query.limit, query.offset)
+}
+
+/// `?limit&offset` as a page: `limit` 1.. (default 25, capped by the store), 422 for 0.
+pub(crate) fn page_of(limit: Option<u32>, offset: Option<u64>) -> ApiResult<PageRequest> {
+    let limit = limit.unwrap_or(25);
     if limit == 0 {
         return Err(ApiError::invalid("limit must be at least 1"));
     }
-    Ok(PageRequest::new(limit, query.offset.unwrap_or(0)))
+    Ok(PageRequest::new(limit, offset.unwrap_or(0)))
 }
 
 impl AppState {
