@@ -19,8 +19,9 @@ if server_errors:
 MUTATING = {("POST", "/api/users"), ("PATCH", "/api/users/{}"), ("POST", "/api/leveling/xp"),
             ("POST", "/api/tools"), ("POST", "/api/tools/unlock/{}/{}"),
             ("PATCH", "/api/guilds/{}/settings"), ("DELETE", "/api/guilds/{}/settings")}
-# Routes whose requests are counted on their own line, to show they were exercised.
-SHOWN = ["/api/guilds/{}/settings", "/api/guilds/{}/settings/audit"]
+# Operations whose requests are counted on their own line, to show they were exercised.
+SHOWN = {("GET", "/api/guilds/{}/settings"), ("PATCH", "/api/guilds/{}/settings"),
+         ("DELETE", "/api/guilds/{}/settings"), ("GET", "/api/guilds/{}/settings/audit")}
 
 
 def route(url):
@@ -54,7 +55,7 @@ print(line)
 per_route = collections.defaultdict(collections.Counter)
 for e in entries:
     key = (e["request"]["method"], route(e["request"]["url"]))
-    if key[1] in SHOWN:
+    if key in SHOWN:
         per_route[key][e["response"]["status"]] += 1
 for (method, path), counts in sorted(per_route.items()):
     shown = ", ".join(f"{s}: {n}" for s, n in sorted(counts.items()))
