@@ -144,6 +144,17 @@ async fn bad_values_are_422_naming_the_field() {
         .error(422, "invalid_input");
     assert!(message.contains("guild_id"), "{message}");
 
+    // The body extractor's answers: no JSON body 415, not an object 422, bad JSON 400.
+    app.raw("PATCH", &settings(G1), Some(common::KEY), None, &[])
+        .await
+        .error(415, "unsupported_media_type");
+    app.raw("PATCH", &settings(G1), Some(common::KEY), Some("[]"), &[])
+        .await
+        .error(422, "invalid_input");
+    app.raw("PATCH", &settings(G1), Some(common::KEY), Some("{"), &[])
+        .await
+        .error(400, "bad_request");
+
     // Nothing was stored.
     assert_eq!(
         app.get(&settings(G1)).await.ok(200)["updated_at"],
