@@ -17,7 +17,11 @@ if server_errors:
     print(f"{name}: {server_errors} server errors")
     ok = False
 MUTATING = {("POST", "/api/users"), ("PATCH", "/api/users/{}"), ("POST", "/api/leveling/xp"),
-            ("POST", "/api/tools"), ("POST", "/api/tools/unlock/{}/{}")}
+            ("POST", "/api/tools"), ("POST", "/api/tools/unlock/{}/{}"),
+            ("PATCH", "/api/guilds/{}/settings"), ("DELETE", "/api/guilds/{}/settings")}
+# Operations whose requests are counted on their own line, to show they were exercised.
+SHOWN = {("GET", "/api/guilds/{}/settings"), ("PATCH", "/api/guilds/{}/settings"),
+         ("DELETE", "/api/guilds/{}/settings"), ("GET", "/api/guilds/{}/settings/audit")}
 
 
 def route(url):
@@ -27,6 +31,10 @@ def route(url):
         return "/api/users/{}"
     if path.startswith("/api/tools/unlock/"):
         return "/api/tools/unlock/{}/{}"
+    if path.startswith("/api/guilds/") and len(parts) == 5 and parts[4] == "settings":
+        return "/api/guilds/{}/settings"
+    if path.startswith("/api/guilds/") and len(parts) == 6 and parts[5] == "audit":
+        return "/api/guilds/{}/settings/audit"
     return path
 
 
@@ -44,4 +52,12 @@ line = f"{name}: {len(entries)} requests ({shown}); server errors {server_errors
 if mode == "nokey":
     line += f"; keyless mutations {sum(mutations.values())}, all 401: {set(mutations) <= {401}}"
 print(line)
+per_route = collections.defaultdict(collections.Counter)
+for e in entries:
+    key = (e["request"]["method"], route(e["request"]["url"]))
+    if key in SHOWN:
+        per_route[key][e["response"]["status"]] += 1
+for (method, path), counts in sorted(per_route.items()):
+    shown = ", ".join(f"{s}: {n}" for s, n in sorted(counts.items()))
+    print(f"{name}:   {method} {path}: {sum(counts.values())} requests ({shown})")
 sys.exit(0 if ok else 1)

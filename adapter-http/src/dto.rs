@@ -1,10 +1,11 @@
 //! The JSON shapes of API contract v1: request bodies, query parameters and answers.
 
 use chrono::{DateTime, Utc};
+use leveling_core::settings::MAX_LIST_LEN;
 use leveling_core::storage::HistoryEntry;
 use leveling_core::{
-    AccessStatus, AwardResult, GuildId, LeaderboardEntry, Tool, ToolAccess, UnlockReason, UserId,
-    UserProfile,
+    AccessStatus, AwardContext, AwardResult, ChannelId, GuildId, LeaderboardEntry, RoleId, Tool,
+    ToolAccess, UnlockReason, UserId, UserProfile,
 };
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -66,19 +67,28 @@ fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Option<S
     Option::<String>::deserialize(deserializer).map(Some)
 }
 
-/// `POST /api/leveling/xp`: either a direct grant ([`GrantXp`], `amount`) or an
-/// activity under its rule ([`ActivityXp`] for `message` / `command` / `daily`,
-/// [`VoiceXp`] for `voice`). The document's `oneOf` is these three types, and the body
-/// is deserialized into exactly one of them (picked by the `amount` / `source` field),
-/// so the schema and the validation cannot disagree.
+/// `POST /api/leveling/xp`: either a direct grant ([`GrantXp`], `amount`), an activity
+/// under its rule ([`ActivityXp`] for `message` / `command`, [`VoiceXp`] for `voice`) or
+/// the daily claim ([`DailyXp`]). The document's `oneOf` is these four types, and the
+/// body is deserialized into exactly one of them (picked by the `amount` / `source`
+/// field), so the schema and the validation cannot disagree.
+///
+/// Only the activity forms take where the activity happened (`channel_id`, `parent_id`,
+/// `role_ids`): the guild's multipliers and no-XP rules apply to activity alone, so a
+/// grant or a daily claim naming a channel is refused (422) rather than silently
+/// ignoring it.
 #[derive(Debug)]
 pub enum AwardXp {
     /// `{"discord_id", "amount", "reason"?, "guild_id"?}`.
     Grant(GrantXp),
-    /// `{"discord_id", "source": "message"|"command"|"daily", "guild_id"?}`.
+    /// `{"discord_id", "source": "message"|"command", "guild_id"?, "channel_id"?,
+    /// "parent_id"?, "role_ids"?}`.
     Activity(ActivityXp),
-    /// `{"discord_id", "source": "voice", "minutes"?, "guild_id"?}`.
+    /// `{"discord_id", "source": "voice", "minutes"?, "guild_id"?, "channel_id"?,
+    /// "parent_id"?, "role_ids"?}`.
     Voice(VoiceXp),
+    /// `{"discord_id", "source": "daily", "guild_id"?}`.
+    Daily(DailyXp),
 }
 
 /// A direct grant: source `api`, no cooldown.
@@ -100,7 +110,7 @@ pub struct GrantXp {
     pub reason: Option<String>,
 }
 
-/// The activities whose rule is applied as it is.
+/// The activities paid per event under their rule.
 #[derive(Clone, Copy, Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ActivitySource {
@@ -108,6 +118,12 @@ pub enum ActivitySource {
     Message,
     /// A command (cooldown 30 s by default).
     Command,
+}
+
+/// The daily claim.
+#[derive(Clone, Copy, Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum DailySource {
     /// An explicit daily claim (`granted: false` when already claimed today).
     Daily,
 }
@@ -133,6 +149,36 @@ pub struct ActivityXp {
     pub guild_id: Option<GuildId>,
     /// The activity.
     pub source: ActivitySource,
+    /// The channel (or thread) of the activity, for the guild's channel multipliers and
+    /// no-XP channels; `null` is absent.
+    #[serde(default)]
+    #[schema(schema_with = optional_id_input)]
+    pub channel_id: Option<ChannelId>,
+    /// The container of `channel_id` (a thread's channel, or a channel's category): its
+    /// rules apply to what is inside it; `null` is absent.
+    #[serde(default)]
+    #[schema(schema_with = optional_id_input)]
+    pub parent_id: Option<ChannelId>,
+    /// The member's roles, for the role multipliers and no-XP roles: at most
+    /// `MAX_LIST_LEN` (500) ids; `null` is absent.
+    #[serde(default)]
+    #[schema(schema_with = role_ids_input)]
+    pub role_ids: Option<Vec<RoleId>>,
+}
+
+/// The daily claim: the daily and streak bonuses, once a day.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DailyXp {
+    /// Who claims (created on first award).
+    #[schema(schema_with = id_input)]
+    pub discord_id: UserId,
+    /// The guild; the server's default guild when absent.
+    #[serde(default)]
+    #[schema(schema_with = optional_id_input)]
+    pub guild_id: Option<GuildId>,
+    /// `daily`.
+    pub source: DailySource,
 }
 
 /// Minutes in voice, paid under the voice rule.
@@ -152,6 +198,41 @@ pub struct VoiceXp {
     /// default); 1 when absent.
     #[schema(minimum = 1, maximum = 60)]
     pub minutes: Option<u32>,
+    /// The channel (or thread) of the activity, for the guild's channel multipliers and
+    /// no-XP channels; `null` is absent.
+    #[serde(default)]
+    #[schema(schema_with = optional_id_input)]
+    pub channel_id: Option<ChannelId>,
+    /// The container of `channel_id` (a thread's channel, or a channel's category): its
+    /// rules apply to what is inside it; `null` is absent.
+    #[serde(default)]
+    #[schema(schema_with = optional_id_input)]
+    pub parent_id: Option<ChannelId>,
+    /// The member's roles, for the role multipliers and no-XP roles: at most
+    /// `MAX_LIST_LEN` (500) ids; `null` is absent.
+    #[serde(default)]
+    #[schema(schema_with = role_ids_input)]
+    pub role_ids: Option<Vec<RoleId>>,
+}
+
+/// Where an activity happened, as a body names it: what the award's [`AwardContext`]
+/// carries. 422 for more than [`MAX_LIST_LEN`] role ids.
+fn award_context(
+    channel_id: Option<ChannelId>,
+    parent_id: Option<ChannelId>,
+    role_ids: Option<&[RoleId]>,
+) -> Result<AwardContext, String> {
+    let roles = role_ids.unwrap_or_default();
+    if roles.len() > MAX_LIST_LEN {
+        return Err(format!(
+            "role_ids may have at most {MAX_LIST_LEN} entries (it has {})",
+            roles.len()
+        ));
+    }
+    let mut context = AwardContext::new().roles(roles.iter().copied());
+    context.channel = channel_id;
+    context.parents = parent_id.into_iter().collect();
+    Ok(context)
 }
 
 impl AwardXp {
@@ -161,6 +242,7 @@ impl AwardXp {
             Self::Grant(b) => b.discord_id,
             Self::Activity(b) => b.discord_id,
             Self::Voice(b) => b.discord_id,
+            Self::Daily(b) => b.discord_id,
         }
     }
 
@@ -170,6 +252,17 @@ impl AwardXp {
             Self::Grant(b) => b.guild_id,
             Self::Activity(b) => b.guild_id,
             Self::Voice(b) => b.guild_id,
+            Self::Daily(b) => b.guild_id,
+        }
+    }
+
+    /// Where the activity happened (empty for a grant or a daily claim); an error
+    /// message for too many role ids.
+    pub fn context(&self) -> Result<AwardContext, String> {
+        match self {
+            Self::Activity(b) => award_context(b.channel_id, b.parent_id, b.role_ids.as_deref()),
+            Self::Voice(b) => award_context(b.channel_id, b.parent_id, b.role_ids.as_deref()),
+            Self::Grant(_) | Self::Daily(_) => Ok(AwardContext::new()),
         }
     }
 }
@@ -198,7 +291,8 @@ impl<'de> Deserialize<'de> for AwardXp {
                 Some("message" | "command" | "daily") if map.contains_key("minutes") => {
                     Err(D::Error::custom("minutes goes only with source \"voice\""))
                 }
-                Some("message" | "command" | "daily") => into(map).map(Self::Activity),
+                Some("message" | "command") => into(map).map(Self::Activity),
+                Some("daily") => into(map).map(Self::Daily),
                 _ => Err(D::Error::custom(format!(
                     "unknown source {source}: expected message, command, voice or daily"
                 ))),
@@ -214,8 +308,9 @@ impl utoipa::PartialSchema for AwardXp {
             .item(Ref::from_schema_name("GrantXp"))
             .item(Ref::from_schema_name("ActivityXp"))
             .item(Ref::from_schema_name("VoiceXp"))
+            .item(Ref::from_schema_name("DailyXp"))
             .description(Some(
-                "A direct grant (`amount`) or an activity (`source`) under its rule, cooldown included.",
+                "A direct grant (`amount`), an activity (`source` message, command or voice) under its rule, cooldown, multipliers and no-XP rules included, or the daily claim.",
             ))
             .into()
     }
@@ -232,8 +327,10 @@ impl ToSchema for AwardXp {
         schemas.push(("GrantXp".into(), GrantXp::schema()));
         schemas.push(("ActivityXp".into(), ActivityXp::schema()));
         schemas.push(("VoiceXp".into(), VoiceXp::schema()));
+        schemas.push(("DailyXp".into(), DailyXp::schema()));
         schemas.push(("ActivitySource".into(), ActivitySource::schema()));
         schemas.push(("VoiceSource".into(), VoiceSource::schema()));
+        schemas.push(("DailySource".into(), DailySource::schema()));
     }
 }
 
@@ -326,6 +423,23 @@ pub(crate) fn optional_id_input() -> utoipa::openapi::schema::Schema {
         .item(ObjectBuilder::new().schema_type(Type::Null))
         .description(Some(
             "A snowflake (a decimal string or an integer), or null",
+        ))
+        .build()
+        .into()
+}
+
+/// `role_ids` of an activity: up to [`MAX_LIST_LEN`] snowflakes, or `null` (absent).
+pub(crate) fn role_ids_input() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    utoipa::openapi::schema::OneOfBuilder::new()
+        .item(
+            ArrayBuilder::new()
+                .items(utoipa::openapi::RefOr::T(id_input()))
+                .max_items(Some(MAX_LIST_LEN)),
+        )
+        .item(ObjectBuilder::new().schema_type(Type::Null))
+        .description(Some(
+            "The member's role ids (decimal strings or integers), or null",
         ))
         .build()
         .into()
@@ -603,6 +717,10 @@ pub struct AwardJson {
     /// `true` when this repeats the result of an earlier request with the same
     /// `Idempotency-Key` (nothing was added this time).
     pub replayed: bool,
+    /// `true` when the guild's settings excluded the activity (a no-XP channel or role,
+    /// a 0× multiplier, or its source set to 0 XP): nothing was stored, `granted` is
+    /// `false`.
+    pub excluded: bool,
 }
 
 impl From<AwardResult> for AwardJson {
@@ -634,6 +752,7 @@ impl From<AwardResult> for AwardJson {
                 streak_bonus: d.streak_bonus,
             }),
             replayed: result.replayed,
+            excluded: result.excluded,
         }
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! The leveling REST API as an embeddable [axum](https://docs.rs/axum) [`Router`]: the
 //! seed's routes under `/api` (users, leveling, tools) in the JSON shapes of *API
-//! contract v1*, Bearer-key auth on every mutating route, `/openapi.json` (OpenAPI 3.1,
+//! contract v1*, per-guild settings (`/api/guilds/{guild_id}/settings` and its audit log,
+//! issue 12), Bearer-key auth on every mutating route, `/openapi.json` (OpenAPI 3.1,
 //! generated from the code), a Swagger UI at `/docs` served from the crate itself (works
 //! offline), `/healthz`, `/readyz`, and Socket.IO (`/socket.io`) pushing `level_up`,
 //! `level_down` and `tool_unlocked` to per-guild rooms.
@@ -52,7 +53,7 @@
 //! | 404 | `not_found` | unknown user (neither profile nor XP in the guild), tool or route |
 //! | 405 | `method_not_allowed` | wrong method on a route |
 //! | 408 | `timeout` | the request outlived the configured timeout |
-//! | 409 | `conflict` | a tool id already taken |
+//! | 409 | `conflict` | a tool id already taken; a guild's settings that kept changing during a `PATCH` |
 //! | 413 | `payload_too_large` | a body over the limit (64 KiB by default) |
 //! | 415 | `unsupported_media_type` | a body without `Content-Type: application/json` |
 //! | 422 | `invalid_input` | wrong types, missing or unknown fields, a bad id, an amount out of range, an unknown source, a bad query parameter |
@@ -69,6 +70,7 @@ mod error;
 mod extract;
 mod limit;
 mod routes;
+mod settings;
 mod socket;
 
 use std::time::Duration;
@@ -92,6 +94,10 @@ pub use dto::*;
 pub use error::{ApiError, ErrorBody, ErrorDetail};
 pub use extract::{Json, Path, Query};
 pub use limit::AuthFailureLimit;
+pub use settings::{
+    AuditQuery, GuildPath, SettingsAudit, SettingsChangeJson, SettingsView,
+    components as settings_schemas, template_pattern,
+};
 pub use socket::{SocketIoEvents, SocketIoSink, guild_room};
 
 pub use axum;
@@ -288,6 +294,12 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(routes::create_tool, routes::list_tools))
         .routes(routes!(routes::user_tools))
         .routes(routes!(routes::unlock_tool))
+        .routes(routes!(
+            settings::get_settings,
+            settings::patch_settings,
+            settings::reset_settings
+        ))
+        .routes(routes!(settings::settings_audit))
         .routes(routes!(routes::healthz))
         .routes(routes!(routes::readyz))
 }
@@ -326,6 +338,7 @@ which receives `level_up` `{guild_id, discord_id, old_level, new_level, tier, ti
         (name = "users", description = "Global user profiles"),
         (name = "leveling", description = "XP awards, leaderboard and history (per guild)"),
         (name = "tools", description = "The tool catalog and members' access"),
+        (name = "settings", description = "Per-guild settings (XP rules, multipliers, no-XP, rewards, announcements, leaving) and their audit log"),
         (name = "health", description = "Probes"),
     )
 )]

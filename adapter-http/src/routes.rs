@@ -14,11 +14,16 @@ use crate::{ApiError, AppState, ErrorBody};
 type ApiResult<T> = Result<T, ApiError>;
 
 fn page(query: &PageQuery) -> ApiResult<PageRequest> {
-    let limit = query.limit.unwrap_or(25);
+    page_of(query.limit, query.offset)
+}
+
+/// `?limit&offset` as a page: `limit` 1.. (default 25, capped by the store), 422 for 0.
+pub(crate) fn page_of(limit: Option<u32>, offset: Option<u64>) -> ApiResult<PageRequest> {
+    let limit = limit.unwrap_or(25);
     if limit == 0 {
         return Err(ApiError::invalid("limit must be at least 1"));
     }
-    Ok(PageRequest::new(limit, query.offset.unwrap_or(0)))
+    Ok(PageRequest::new(limit, offset.unwrap_or(0)))
 }
 
 impl AppState {
@@ -231,7 +236,8 @@ pub(crate) async fn award_xp(
         (None, None) => state.default_guild,
     };
     let member = MemberId::new(guild, body.discord_id());
-    let award = award_of(member, &body)?;
+    let context = body.context().map_err(ApiError::invalid)?;
+    let award = award_of(member, &body)?.with_context(context);
     let award = match headers.get("idempotency-key") {
         None => award,
         Some(key) => {
@@ -260,11 +266,11 @@ fn award_of(member: MemberId, body: &AwardXp) -> ApiResult<Award> {
             let source = match activity.source {
                 ActivitySource::Message => Source::Message,
                 ActivitySource::Command => Source::Command,
-                ActivitySource::Daily => Source::Daily,
             };
             Award::for_source(member, source, None)?
         }
         AwardXp::Voice(voice) => Award::for_source(member, Source::Voice, voice.minutes)?,
+        AwardXp::Daily(_) => Award::for_source(member, Source::Daily, None)?,
     })
 }
 
