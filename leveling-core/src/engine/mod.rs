@@ -198,14 +198,14 @@ impl Leveling {
         };
         let source = award.source();
         // Multipliers and no-XP rules apply to activity; bonuses and grants are fixed.
-        let amount = if source.is_activity() {
-            match guild.settings.earned_xp(amount, &award.context, now) {
-                0 => return Ok(None),
-                earned => earned,
-            }
+        let amount = if source.is_activity() && !guild.plain {
+            guild.settings.earned_xp(amount, &award.context, now)
         } else {
             amount
         };
+        if source.is_activity() && amount == 0 {
+            return Ok(None);
+        }
         let daily = (source.is_activity() || source == crate::Source::Daily).then(|| DailyRule {
             today: rules.day_boundary.day(now),
             bonus: rules.daily_bonus,
