@@ -50,6 +50,18 @@ async fn two_guilds_earn_by_their_own_rules() {
     assert_eq!(audit.items[0].before.rules.message.xp, 15);
     assert_eq!(audit.items[0].after.rules.message.xp, 40);
 
+    // A source set to 0 XP earns nothing and claims nothing: the member's day stays
+    // unclaimed for their next paying activity.
+    leveling
+        .update_guild_settings(a, &patch(r#"{"rules": {"command": {"xp": 0}}}"#), None)
+        .await
+        .unwrap();
+    let command = leveling
+        .award(Award::command(MemberId::new(a, 6)))
+        .await
+        .unwrap();
+    assert!(command.excluded && !command.granted && command.daily.is_none());
+
     // A reset puts guild a back on the defaults.
     let view = leveling.reset_guild_settings(a, None).await.unwrap();
     assert!(!view.own);
