@@ -48,8 +48,19 @@ pub async fn award_command<U: HasHandler, E>(ctx: Ctx<'_, U, E>) {
         return;
     };
     let handler = ctx.data().handler();
+    // The invoker's roles as the interaction (or the message) carries them: no fetch.
+    let roles: &[RoleId] = match ctx {
+        poise::Context::Application(app) => app
+            .interaction
+            .member
+            .as_ref()
+            .map_or(&[][..], |m| &m.roles[..]),
+        poise::Context::Prefix(prefix) => {
+            prefix.msg.member.as_ref().map_or(&[][..], |m| &m.roles[..])
+        }
+    };
     if let Err(error) = handler
-        .on_command(guild, ctx.author(), ctx.channel_id().get())
+        .on_command_with_roles(guild, ctx.author(), ctx.channel_id().get(), roles)
         .await
     {
         tracing::warn!(%error, "command XP was not awarded");

@@ -1,14 +1,15 @@
 //! The event side of the bot: message XP, voice XP, profile sync.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use leveling_core::chrono::{DateTime, Utc};
-use leveling_core::{Award, AwardResult, Leveling, MemberId, NewUser};
+use leveling_core::{Award, AwardContext, AwardResult, Leveling, MemberId, NewUser};
 use serenity::all::{
-    Context, EventHandler, FullEvent, Guild, GuildId, GuildMemberUpdateEvent, Member, Message,
-    UnavailableGuild, User, UserId, VoiceState,
+    Cache, Channel, ChannelId, Context, EventHandler, FullEvent, Guild, GuildChannel, GuildId,
+    GuildMemberUpdateEvent, Http, Member, Message, RoleId, UnavailableGuild, User, UserId,
+    VoiceState,
 };
 
 use crate::voice::{VoiceMember, VoiceTracker};
@@ -35,6 +36,16 @@ struct Inner {
     profiles: Mutex<HashMap<UserId, ProfileKey>>,
     /// When the handler was made, by the engine's clock.
     started: DateTime<Utc>,
+    /// The client's cache and REST client, known from the first event (or
+    /// [`Discord::jobs`](crate::Discord::jobs)): where channel parents are looked up.
+    cache: OnceLock<Arc<Cache>>,
+    http: OnceLock<Arc<Http>>,
+    /// Each channel's parent (a thread's channel, a channel's category; `None`: none, or
+    /// unknown) as fetched over REST when the cache did not have the channel: one fetch
+    /// per channel, not per message.
+    parents: Mutex<HashMap<ChannelId, Option<ChannelId>>>,
+    /// The roles of members in voice, from their voice states, for voice awards.
+    voice_roles: Mutex<HashMap<(GuildId, UserId), Vec<RoleId>>>,
 }
 
 #[derive(Clone, PartialEq, Eq)]
@@ -82,6 +93,10 @@ impl Handler {
                 voice: Mutex::new(VoiceTracker::new()),
                 profiles: Mutex::new(HashMap::new()),
                 started,
+                cache: OnceLock::new(),
+                http: OnceLock::new(),
+                parents: Mutex::new(HashMap::new()),
+                voice_roles: Mutex::new(HashMap::new()),
             }),
         }
     }
@@ -118,6 +133,7 @@ impl Handler {
     /// [`Discord::framework_options`](crate::Discord::framework_options) does). A plain
     /// serenity client registers the handler itself: it is an [`EventHandler`].
     pub async fn on_event(&self, ctx: &Context, event: &FullEvent) {
+        self.attach(&ctx.cache, &ctx.http);
         let result = match event {
             FullEvent::Message { new_message } => self.on_message(new_message).await.map(drop),
             FullEvent::VoiceStateUpdate { new, .. } => {
@@ -142,6 +158,18 @@ impl Handler {
                 Ok(())
             }
             FullEvent::GuildMemberUpdate { event, .. } => self.sync_profile(&event.user).await,
+            FullEvent::ChannelUpdate { new, .. } => {
+                self.forget_channel(new.id);
+                Ok(())
+            }
+            FullEvent::ChannelDelete { channel, .. } => {
+                self.forget_channel(channel.id);
+                Ok(())
+            }
+            FullEvent::ThreadUpdate { new, .. } => {
+                self.forget_channel(new.id);
+                Ok(())
+            }
             _ => Ok(()),
         };
         if let Err(error) = result {
@@ -151,7 +179,11 @@ impl Handler {
 
     /// Message XP: awards the author unless the message is from a bot, a webhook or a DM.
     /// `Ok(None)` when the message earns nothing by its nature; a cooldown is a result
-    /// with `granted: false`.
+    /// with `granted: false`, a no-XP channel or role one with `excluded: true`.
+    ///
+    /// The award carries its [`AwardContext`]: the channel, its parents
+    /// ([`channel_parents`](Self::channel_parents)) and the author's roles (from the
+    /// message's member), so the guild's no-XP lists and multipliers apply.
     pub async fn on_message(&self, message: &Message) -> Result<Option<AwardResult>, Error> {
         let Some(guild) = message.guild_id else {
             return Ok(None);
@@ -161,28 +193,144 @@ impl Handler {
         }
         self.sync_profile(&message.author).await?;
         let member = MemberId::new(guild.get(), message.author.id.get());
-        let award = Award::message(member).in_channel(message.channel_id.get());
+        let roles = message.member.as_ref().map_or(&[][..], |m| &m.roles[..]);
+        let context = self.award_context(guild, message.channel_id, roles).await;
+        let award = Award::message(member).with_context(context);
         Ok(Some(self.inner.leveling.award(award).await?))
     }
 
-    /// Command XP for `user` in `guild`, said to come from `channel`.
+    /// Command XP for `user` in `guild`, said to come from `channel`, without the
+    /// member's roles (role rules do not apply): prefer
+    /// [`on_command_with_roles`](Self::on_command_with_roles).
     pub async fn on_command(
         &self,
         guild: GuildId,
         user: &User,
         channel: u64,
     ) -> Result<Option<AwardResult>, Error> {
+        self.on_command_with_roles(guild, user, channel, &[]).await
+    }
+
+    /// Command XP for `user` in `guild`, said to come from `channel`, by a member holding
+    /// `roles`: the award carries its [`AwardContext`] (the channel, its parents, the
+    /// roles).
+    pub async fn on_command_with_roles(
+        &self,
+        guild: GuildId,
+        user: &User,
+        channel: u64,
+        roles: &[RoleId],
+    ) -> Result<Option<AwardResult>, Error> {
         if user.bot {
             return Ok(None);
         }
         self.sync_profile(user).await?;
         let member = MemberId::new(guild.get(), user.id.get());
+        let context = match std::num::NonZeroU64::new(channel) {
+            Some(channel) => {
+                self.award_context(guild, ChannelId::from(channel), roles)
+                    .await
+            }
+            None => AwardContext::new().roles(roles.iter().map(|r| r.get())),
+        };
         Ok(Some(
             self.inner
                 .leveling
-                .award(Award::command(member).in_channel(channel))
+                .award(Award::command(member).with_context(context))
                 .await?,
         ))
+    }
+
+    /// Remembers the client's cache and REST client (the first ones given win): channel
+    /// parents are looked up there. [`on_event`](Self::on_event) and
+    /// [`Discord::jobs`](crate::Discord::jobs) call it; without it, awards carry only
+    /// the channel and the roles (no inheritance from a parent channel or category).
+    pub fn attach(&self, cache: &Arc<Cache>, http: &Arc<Http>) {
+        let _ = self.inner.cache.set(Arc::clone(cache));
+        self.attach_http(http);
+    }
+
+    /// Remembers the client's REST client (see [`attach`](Self::attach)).
+    pub fn attach_http(&self, http: &Arc<Http>) {
+        let _ = self.inner.http.set(Arc::clone(http));
+    }
+
+    /// The award context of an activity in `channel` by a member holding `roles`.
+    async fn award_context(
+        &self,
+        guild: GuildId,
+        channel: ChannelId,
+        roles: &[RoleId],
+    ) -> AwardContext {
+        let mut context = AwardContext::new()
+            .channel(channel.get())
+            .roles(roles.iter().map(|r| r.get()));
+        for parent in self.channel_parents(guild, channel).await {
+            context = context.parent(parent.get());
+        }
+        context
+    }
+
+    /// The containers of a channel, nearest first: a thread's channel and then that
+    /// channel's category; a channel's category. From serenity's cache when it has the
+    /// channel, otherwise fetched over REST once per channel and remembered (a fetch that
+    /// fails counts as "no parent", and is not retried until the channel is updated).
+    pub async fn channel_parents(&self, guild: GuildId, channel: ChannelId) -> Vec<ChannelId> {
+        let mut parents = Vec::with_capacity(2);
+        let mut current = channel;
+        // A thread's channel's category is two steps up; nothing is deeper.
+        for _ in 0..2 {
+            match self.parent_of(guild, current).await {
+                Some(parent) if parent != current && !parents.contains(&parent) => {
+                    parents.push(parent);
+                    current = parent;
+                }
+                _ => break,
+            }
+        }
+        parents
+    }
+
+    /// A channel's parent: the cache, else the memo, else one REST fetch.
+    async fn parent_of(&self, guild: GuildId, channel: ChannelId) -> Option<ChannelId> {
+        if let Some(parent) = self.cached_parent(guild, channel) {
+            return parent;
+        }
+        if let Some(parent) = lock(&self.inner.parents).get(&channel) {
+            return *parent;
+        }
+        let http = self.inner.http.get()?;
+        let parent = match http.get_channel(channel).await {
+            Ok(Channel::Guild(found)) => found.parent_id,
+            Ok(_) => None,
+            Err(error) => {
+                tracing::debug!(%channel, %error, "could not read a channel's parent");
+                None
+            }
+        };
+        let mut memo = lock(&self.inner.parents);
+        if memo.len() >= PARENT_CACHE_LIMIT {
+            memo.clear();
+        }
+        memo.insert(channel, parent);
+        parent
+    }
+
+    /// The parent of a channel or thread serenity's cache holds (`Some(None)`: cached,
+    /// no parent; `None`: not cached).
+    fn cached_parent(&self, guild: GuildId, channel: ChannelId) -> Option<Option<ChannelId>> {
+        let cache = self.inner.cache.get()?;
+        let guild = cache.guild(guild)?;
+        if let Some(found) = guild.channels.get(&channel) {
+            return Some(found.parent_id);
+        }
+        let thread: Option<&GuildChannel> = guild.threads.iter().find(|t| t.id == channel);
+        thread.map(|t| t.parent_id)
+    }
+
+    /// Forgets what is remembered about a channel (it was updated or deleted).
+    fn forget_channel(&self, channel: ChannelId) {
+        lock(&self.inner.parents).remove(&channel);
     }
 
     /// Records a voice state (`bot`: whether the user is a bot, when known).
@@ -199,6 +347,16 @@ impl Handler {
         });
         let now = self.now();
         lock(&self.inner.voice).update(guild, state.user_id, member, now);
+        let mut roles = lock(&self.inner.voice_roles);
+        match (&state.channel_id, &state.member) {
+            (Some(_), Some(member)) => {
+                roles.insert((guild, state.user_id), member.roles.clone());
+            }
+            (Some(_), None) => {}
+            (None, _) => {
+                roles.remove(&(guild, state.user_id));
+            }
+        }
     }
 
     /// Records a guild's AFK channel and the voice states it starts with.
@@ -220,6 +378,12 @@ impl Handler {
                 deafened: state.self_deaf || state.deaf,
             });
             voice.update(guild.id, state.user_id, member, now);
+            if let Some(member) = guild.members.get(&state.user_id)
+                && state.channel_id.is_some()
+            {
+                lock(&self.inner.voice_roles)
+                    .insert((guild.id, state.user_id), member.roles.clone());
+            }
         }
     }
 
@@ -237,7 +401,14 @@ impl Handler {
         let mut results = Vec::with_capacity(payouts.len());
         for payout in payouts {
             let member = MemberId::new(payout.guild.get(), payout.user.get());
-            let award = Award::voice(member, payout.minutes).in_channel(payout.channel.get());
+            let roles = lock(&self.inner.voice_roles)
+                .get(&(payout.guild, payout.user))
+                .cloned()
+                .unwrap_or_default();
+            let context = self
+                .award_context(payout.guild, payout.channel, &roles)
+                .await;
+            let award = Award::voice(member, payout.minutes).with_context(context);
             match self.inner.leveling.award(award).await {
                 Ok(result) => results.push(result),
                 Err(error) => tracing::warn!(%member, %error, "voice XP was not paid"),
@@ -317,6 +488,26 @@ impl EventHandler for Handler {
             .await;
     }
 
+    async fn channel_update(&self, ctx: Context, old: Option<GuildChannel>, new: GuildChannel) {
+        self.on_event(&ctx, &FullEvent::ChannelUpdate { old, new })
+            .await;
+    }
+
+    async fn channel_delete(
+        &self,
+        ctx: Context,
+        channel: GuildChannel,
+        messages: Option<Vec<Message>>,
+    ) {
+        self.on_event(&ctx, &FullEvent::ChannelDelete { channel, messages })
+            .await;
+    }
+
+    async fn thread_update(&self, ctx: Context, old: Option<GuildChannel>, new: GuildChannel) {
+        self.on_event(&ctx, &FullEvent::ThreadUpdate { old, new })
+            .await;
+    }
+
     async fn guild_delete(&self, ctx: Context, incomplete: UnavailableGuild, full: Option<Guild>) {
         self.on_event(&ctx, &FullEvent::GuildDelete { incomplete, full })
             .await;
@@ -340,6 +531,9 @@ impl EventHandler for Handler {
 
 /// How many users' last synced profiles are remembered.
 const PROFILE_CACHE_LIMIT: usize = 100_000;
+
+/// How many channels' parents fetched over REST are remembered.
+const PARENT_CACHE_LIMIT: usize = 100_000;
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
