@@ -109,6 +109,7 @@ impl Discord {
     /// Time (voice minutes, uptime) comes from the engine's clock
     /// ([`LevelingBuilder::clock`]).
     pub fn new(builder: LevelingBuilder, settings: Settings) -> Self {
+        let builder = with_shortcuts(builder, &settings);
         let (sink, announcements) = announcements();
         let leveling = builder.sink(sink).build();
         Self {
@@ -173,12 +174,7 @@ impl Discord {
         let handler = self.handler.clone();
         handler.attach_http(&http);
         Jobs(Box::pin(async move {
-            let announcer = run_announcer(
-                http,
-                announcements,
-                handler.leveling().clone(),
-                handler.settings().clone(),
-            );
+            let announcer = run_announcer(http, announcements, handler.leveling().clone());
             tokio::join!(announcer, handler.run_voice_ticker());
         }))
     }
@@ -186,6 +182,28 @@ impl Discord {
     /// Drops the Discord side without the warning (the bot never started).
     pub(crate) fn abandon(mut self) {
         self.announcements = None;
+    }
+}
+
+/// The builder with the [`Settings`] shortcuts written into its default guild settings
+/// ([`Settings::apply_to_defaults`]); unchanged when there is nothing to write, or when
+/// the result is not valid (logged: a bad `DISCORD_ANNOUNCE_TEMPLATE` is refused earlier,
+/// by [`DiscordConfig::from_env`](crate::DiscordConfig::from_env)).
+fn with_shortcuts(builder: LevelingBuilder, settings: &Settings) -> LevelingBuilder {
+    let current = builder.current_default_settings();
+    let mut defaults = current.clone();
+    settings.apply_to_defaults(&mut defaults, builder.current_progression());
+    if defaults == current {
+        return builder;
+    }
+    if let Err(error) = defaults.validate() {
+        tracing::error!(%error, "the Discord settings' shortcuts make invalid default settings: not applied");
+        return builder;
+    }
+    match builder.default_settings(defaults) {
+        Ok(builder) => builder,
+        // Validated just above, so not reached; the builder is gone, so build a plain one.
+        Err(error) => unreachable!("validated settings were refused: {error}"),
     }
 }
 

@@ -123,7 +123,9 @@ impl Handler {
             .unwrap_or(Duration::ZERO)
     }
 
-    /// Handles one gateway event: `Message` (message XP, profile sync),
+    /// Handles one gateway event: `Message` (message XP, profile sync), `GuildMemberAddition`
+    /// (reward roles restored on rejoin), `ChannelUpdate` / `ChannelDelete` /
+    /// `ThreadUpdate` (forget the channel's remembered parent),
     /// `VoiceStateUpdate` (voice XP, profile sync), `GuildCreate` (the AFK channel and the
     /// voice states a guild starts with), `GuildDelete` (forgets the guild's voice states)
     /// and `GuildMemberUpdate` (profile sync); other events are ignored. Failures are
@@ -158,6 +160,9 @@ impl Handler {
                 Ok(())
             }
             FullEvent::GuildMemberUpdate { event, .. } => self.sync_profile(&event.user).await,
+            FullEvent::GuildMemberAddition { new_member } => {
+                self.on_member_join(&ctx.http, new_member).await
+            }
             FullEvent::ChannelUpdate { new, .. } => {
                 self.forget_channel(new.id);
                 Ok(())
@@ -239,6 +244,41 @@ impl Handler {
                 .award(Award::command(member).with_context(context))
                 .await?,
         ))
+    }
+
+    /// A member joined (`GUILD_MEMBER_ADD`, which needs the privileged Server Members
+    /// intent): when they have XP in the guild and its `rewards.on_rejoin` is `restore`,
+    /// their reward roles are given back ([`rejoin_changes`](leveling_core::rejoin_changes)).
+    /// A role Discord refuses is skipped with a log line.
+    pub async fn on_member_join(&self, http: &Http, member: &Member) -> Result<(), Error> {
+        if member.user.bot {
+            return Ok(());
+        }
+        let id = MemberId::new(member.guild_id.get(), member.user.id.get());
+        let leveling = &self.inner.leveling;
+        let Some(progress) = leveling.progress(id).await? else {
+            return Ok(());
+        };
+        if progress.member.xp == 0 {
+            return Ok(());
+        }
+        let settings = leveling.guild_settings(id.guild).await?.settings;
+        let changes = leveling_core::rejoin_changes(
+            &settings.rewards,
+            progress.progress.level,
+            &crate::announce::core_roles(&member.roles),
+        );
+        if !changes.is_empty() {
+            crate::announce::apply_role_changes(
+                http,
+                member.guild_id,
+                member.user.id,
+                &changes,
+                "leveling: rewards restored on rejoin",
+            )
+            .await;
+        }
+        Ok(())
     }
 
     /// Remembers the client's cache and REST client (the first ones given win): channel
@@ -485,6 +525,11 @@ impl EventHandler for Handler {
 
     async fn guild_create(&self, ctx: Context, guild: Guild, is_new: Option<bool>) {
         self.on_event(&ctx, &FullEvent::GuildCreate { guild, is_new })
+            .await;
+    }
+
+    async fn guild_member_addition(&self, ctx: Context, new_member: Member) {
+        self.on_event(&ctx, &FullEvent::GuildMemberAddition { new_member })
             .await;
     }
 

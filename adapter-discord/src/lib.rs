@@ -95,15 +95,16 @@ mod config;
 mod discord;
 mod handler;
 pub mod replies;
-pub mod roles;
 pub mod voice;
 
-pub use announce::{AnnouncementSink, Announcements, announcements, run_announcer};
+pub use announce::{AnnouncementSink, Announcements, Announcer, announcements, run_announcer};
 pub use bot::{Bot, http_client};
 pub use commands::{award_command, commands};
-pub use config::{Announce, ConfigError, DEFAULT_TEMPLATE, DiscordConfig, Settings, TierRoles};
+pub use config::{Announce, ConfigError, DiscordConfig, Settings, TierRoles};
 pub use discord::{Discord, Jobs};
 pub use handler::{Handler, HasHandler};
+/// The default announcement template (the core's: one home for it).
+pub use leveling_core::settings::DEFAULT_TEMPLATE;
 /// The poise this crate is built on (build your framework with it).
 pub use poise;
 /// The serenity this crate is built on.

@@ -214,3 +214,230 @@ async fn a_thread_inherits_from_its_channel_and_a_channel_from_its_category() {
     }
     h.stop().await;
 }
+
+/// The total XP of `level` by the engine's curve.
+fn xp_for(h: &Harness, level: u32) -> u64 {
+    h.leveling.progression().xp_for_level(level)
+}
+
+fn role_call(
+    method: &'static str,
+    user: u64,
+    role: u64,
+) -> impl Fn(&fake_discord::Recorded) -> bool {
+    move |r| {
+        r.method == method
+            && r.path == format!("/api/v10/guilds/{GUILD}/members/{user}/roles/{role}")
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reward_roles_follow_the_guild_settings_in_replace_mode_and_a_refused_role_is_skipped() {
+    const FIRST: u64 = 8_001;
+    const SECOND: u64 = 8_002;
+    const ABOVE_THE_BOT: u64 = 8_003;
+    const FOURTH: u64 = 8_004;
+    let h = Harness::start(Settings::default()).await;
+    h.fake.refuse_role(ABOVE_THE_BOT);
+    h.patch(json!({
+        "announce": {"mode": "off"},
+        "rewards": {"mode": "replace", "roles": [
+            {"level": 1, "role_id": FIRST.to_string()},
+            {"level": 2, "role_id": SECOND.to_string()},
+            {"level": 3, "role_id": ABOVE_THE_BOT.to_string()},
+            {"level": 4, "role_id": FOURTH.to_string()}
+        ]}
+    }))
+    .await;
+    let member = MemberId::new(GUILD, 41);
+    h.fake.set_roles(GUILD, 41, &[55]);
+
+    // Level 1: the first reward role.
+    h.leveling
+        .award(leveling_core::Award::grant(member, xp_for(&h, 1)))
+        .await
+        .unwrap();
+    h.fake
+        .wait_for("the level-1 reward role", role_call("PUT", 41, FIRST))
+        .await;
+
+    // Level 2: the second comes and the first goes (replace); role 55 is not a reward.
+    h.fake.set_roles(GUILD, 41, &[55, FIRST]);
+    h.leveling
+        .award(leveling_core::Award::grant(
+            member,
+            xp_for(&h, 2) - xp_for(&h, 1),
+        ))
+        .await
+        .unwrap();
+    h.fake
+        .wait_for("the level-2 reward role", role_call("PUT", 41, SECOND))
+        .await;
+    h.fake
+        .wait_for(
+            "the level-1 role taken away",
+            role_call("DELETE", 41, FIRST),
+        )
+        .await;
+
+    // Level 3: Discord refuses the role (above the bot's): logged and skipped, the
+    // lower role still goes, and the bot carries on: level 4 gets its role.
+    h.fake.set_roles(GUILD, 41, &[55, SECOND]);
+    h.leveling
+        .award(leveling_core::Award::grant(
+            member,
+            xp_for(&h, 3) - xp_for(&h, 2),
+        ))
+        .await
+        .unwrap();
+    h.fake
+        .wait_for(
+            "the refused role tried",
+            role_call("PUT", 41, ABOVE_THE_BOT),
+        )
+        .await;
+    h.fake
+        .wait_for(
+            "the level-2 role taken away",
+            role_call("DELETE", 41, SECOND),
+        )
+        .await;
+    h.fake.set_roles(GUILD, 41, &[55]);
+    h.leveling
+        .award(leveling_core::Award::grant(
+            member,
+            xp_for(&h, 4) - xp_for(&h, 3),
+        ))
+        .await
+        .unwrap();
+    h.fake
+        .wait_for("the level-4 reward role", role_call("PUT", 41, FOURTH))
+        .await;
+    assert!(h.fake.matching(|r| r.path.contains("/roles/55")).is_empty());
+
+    // An admin level-down back to 1: the first role comes back.
+    h.fake.set_roles(GUILD, 41, &[55, FOURTH]);
+    h.leveling.set_level(member, 1, None).await.unwrap();
+    h.fake
+        .wait_for(
+            "the level-4 role taken away",
+            role_call("DELETE", 41, FOURTH),
+        )
+        .await;
+    for _ in 0..200 {
+        if h.fake.matching(role_call("PUT", 41, FIRST)).len() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        h.fake.matching(role_call("PUT", 41, FIRST)).len(),
+        2,
+        "the level-1 role given back"
+    );
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_announcement_template_renders_rank_guild_and_next_level_and_dm_mode_works() {
+    const ANNOUNCE: u64 = 620;
+    let h = Harness::start(Settings::default()).await;
+    h.patch(json!({"announce": {
+        "mode": "channel",
+        "channel_id": ANNOUNCE.to_string(),
+        "template": "GG {user}: level {level} (was {old_level}), rank #{rank} in {guild}, next at {next_level_xp}"
+    }}))
+    .await;
+    let member = MemberId::new(GUILD, 42);
+    h.leveling
+        .award(leveling_core::Award::grant(member, xp_for(&h, 2)))
+        .await
+        .unwrap();
+    let announcement = h
+        .fake
+        .wait_for("the announcement", is_message_to(ANNOUNCE))
+        .await;
+    assert_eq!(
+        announcement.body["content"],
+        json!(format!(
+            "GG <@42>: level 2 (was 0), rank #1 in Guild {GUILD}, next at {}",
+            xp_for(&h, 3)
+        ))
+    );
+
+    // DM mode: a DM channel is opened with the member and the announcement goes there.
+    h.patch(json!({"announce": {"mode": "dm", "template": "{username} reached {level}"}}))
+        .await;
+    h.leveling
+        .award(leveling_core::Award::grant(
+            member,
+            xp_for(&h, 3) - xp_for(&h, 2),
+        ))
+        .await
+        .unwrap();
+    let dm = h
+        .fake
+        .wait_for("the DM", is_message_to(fake_discord::DM_CHANNEL_BASE + 42))
+        .await;
+    assert_eq!(dm.body["content"], json!("<@42> reached 3"));
+    h.stop().await;
+}
+
+fn member_add(user: u64, roles: &[u64]) -> Value {
+    let mut member = member_json(user, &format!("user{user}"), roles, None);
+    member["guild_id"] = json!(GUILD.to_string());
+    member
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rejoin_restores_the_reward_roles_when_the_guild_says_so() {
+    const FIRST: u64 = 8_101;
+    const SECOND: u64 = 8_102;
+    const THIRD: u64 = 8_103;
+    let h = Harness::start(Settings::default()).await;
+    h.patch(json!({"announce": {"mode": "channel", "channel_id": "630"}}))
+        .await;
+    // Level 2 before any reward role existed: no role calls. The announcer reads the
+    // settings when it takes the level-up: wait for its announcement before adding them.
+    h.leveling
+        .award(leveling_core::Award::grant(
+            MemberId::new(GUILD, 61),
+            xp_for(&h, 2),
+        ))
+        .await
+        .unwrap();
+    h.fake
+        .wait_for("the announcement", is_message_to(630))
+        .await;
+    h.patch(
+        json!({"rewards": {"mode": "stack", "on_rejoin": "restore", "roles": [
+            {"level": 1, "role_id": FIRST.to_string()},
+            {"level": 2, "role_id": SECOND.to_string()},
+            {"level": 3, "role_id": THIRD.to_string()}
+        ]}}),
+    )
+    .await;
+
+    // A member without XP joins: nothing. Then member 61 rejoins: levels 1 and 2's roles.
+    h.fake.dispatch("GUILD_MEMBER_ADD", member_add(62, &[]));
+    h.fake.dispatch("GUILD_MEMBER_ADD", member_add(61, &[]));
+    h.fake
+        .wait_for("the level-1 role restored", role_call("PUT", 61, FIRST))
+        .await;
+    h.fake
+        .wait_for("the level-2 role restored", role_call("PUT", 61, SECOND))
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let calls = h.fake.matching(|r| r.path.contains("/roles/"));
+    assert_eq!(calls.len(), 2, "{calls:#?}");
+
+    // With on_rejoin "none", a rejoin gives nothing back.
+    h.patch(json!({"rewards": {"on_rejoin": "none"}})).await;
+    h.fake.dispatch("GUILD_MEMBER_ADD", member_add(61, &[]));
+    // A message after it, so the join was handled once it has earned.
+    h.say_in(CHANNEL, 63, &[], "after the join");
+    h.wait_xp(63, 15 + 50 + 10).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(h.fake.matching(|r| r.path.contains("/roles/")).len(), 2);
+    h.stop().await;
+}
