@@ -93,6 +93,7 @@ mod bot;
 pub mod commands;
 mod config;
 mod discord;
+pub mod guild_config;
 mod handler;
 pub mod replies;
 pub mod voice;

@@ -441,3 +441,238 @@ async fn a_rejoin_restores_the_reward_roles_when_the_guild_says_so() {
     assert_eq!(h.fake.matching(|r| r.path.contains("/roles/")).len(), 2);
     h.stop().await;
 }
+
+/// `/config set key value` options.
+fn set_options(key: &str, value: &str) -> Value {
+    json!([{"name": "set", "type": 1, "options": [
+        {"name": "key", "type": 3, "value": key},
+        {"name": "value", "type": 3, "value": value}
+    ]}])
+}
+
+/// A role object, for an interaction's `resolved`.
+fn role_json(id: u64) -> Value {
+    json!({
+        "id": id.to_string(),
+        "name": format!("role{id}"),
+        "color": 0,
+        "colors": {"primary_color": 0, "secondary_color": null, "tertiary_color": null},
+        "hoist": false,
+        "icon": null,
+        "unicode_emoji": null,
+        "position": 1,
+        "permissions": "0",
+        "managed": false,
+        "mentionable": false,
+        "flags": 0
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn config_set_by_an_admin_takes_effect_on_the_next_message_and_a_member_is_refused() {
+    let h = Harness::start(Settings::default()).await;
+    h.no_bonuses().await;
+    h.say_in(CHANNEL, 71, &[], "before");
+    h.wait_xp(71, 15).await;
+
+    // A member without Manage Server: refused, nothing changes.
+    h.config(
+        5001,
+        member_json(72, "eve", &[], Some(0)),
+        set_options("rules.message.xp", "40"),
+        json!({}),
+    );
+    let refused = h.reply(5001).await;
+    assert!(refused.contains("Manage Server"), "{refused}");
+    h.say_in(CHANNEL, 73, &[], "still 15");
+    h.wait_xp(73, 15).await;
+
+    // An admin: in force on the next message, no restart; in the audit log as actor.
+    h.config(
+        5002,
+        admin(74),
+        set_options("rules.message.xp", "40"),
+        json!({}),
+    );
+    let done = h.reply(5002).await;
+    assert_eq!(done, "✅ `rules.message.xp` is now `40`.");
+    h.say_in(CHANNEL, 75, &[], "now 40");
+    h.wait_xp(75, 40).await;
+    let audit = h
+        .leveling
+        .settings_audit(GUILD.into(), leveling_core::PageRequest::first(10))
+        .await
+        .unwrap();
+    assert_eq!(audit.items[0].actor, Some(74.into()));
+    assert_eq!(audit.items[0].after.rules.message.xp, 40);
+
+    // A template with {rank} and {guild}, set through /config.
+    h.config(
+        5003,
+        admin(74),
+        set_options("announce.template", "GG {user}, #{rank} in {guild}"),
+        json!({}),
+    );
+    assert!(
+        h.reply(5003)
+            .await
+            .starts_with("✅ `announce.template` is now")
+    );
+    h.leveling
+        .award(
+            leveling_core::Award::grant(MemberId::new(GUILD, 75), xp_for(&h, 1))
+                .in_channel(CHANNEL),
+        )
+        .await
+        .unwrap();
+    let announcement = h
+        .fake
+        .wait_for("the announcement", is_message_to(CHANNEL))
+        .await;
+    assert_eq!(
+        announcement.body["content"],
+        json!(format!("GG <@75>, #1 in Guild {GUILD}"))
+    );
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_config_value_gets_a_reply_naming_the_field() {
+    let h = Harness::start(Settings::default()).await;
+    for (id, key, value, expected) in [
+        (
+            5101,
+            "rules.message.xp",
+            "lots",
+            "rules.message.xp: invalid type",
+        ),
+        (
+            5102,
+            "rules.mesage.xp",
+            "20",
+            "rules.mesage.xp: unknown field `mesage`",
+        ),
+        (5103, "multipliers.roles.5", "50", "multipliers.roles.5: "),
+        (
+            5104,
+            "announce.template",
+            "GG {usr}",
+            "announce.template: unknown placeholder {usr}",
+        ),
+        (
+            5105,
+            "announce.mode",
+            "loud",
+            "announce.mode: unknown variant `loud`",
+        ),
+    ] {
+        h.config(id, admin(81), set_options(key, value), json!({}));
+        let reply = h.reply(id).await;
+        assert!(
+            reply.starts_with(&format!("❌ {expected}")),
+            "{key} {value}: {reply}"
+        );
+    }
+    // Nothing was stored.
+    let view = h.leveling.guild_settings(GUILD.into()).await.unwrap();
+    assert!(!view.own);
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn config_rewards_view_and_reset() {
+    const ROLE: u64 = 8_201;
+    const OTHER: u64 = 8_202;
+    let h = Harness::start(Settings::default()).await;
+    let reward = |id: u64, sub: Value, role: Option<u64>| {
+        let resolved = role.map_or(
+            json!({}),
+            |r| json!({"roles": {r.to_string(): role_json(r)}}),
+        );
+        h.config(
+            id,
+            admin(91),
+            json!([{"name": "reward", "type": 2, "options": [sub]}]),
+            resolved,
+        );
+    };
+    reward(
+        5201,
+        json!({"name": "add", "type": 1, "options": [
+            {"name": "level", "type": 4, "value": 3}, {"name": "role", "type": 8, "value": ROLE.to_string()}
+        ]}),
+        Some(ROLE),
+    );
+    assert_eq!(
+        h.reply(5201).await,
+        format!("✅ <@&{ROLE}> is now the reward for level 3.")
+    );
+    reward(
+        5202,
+        json!({"name": "add", "type": 1, "options": [
+            {"name": "level", "type": 4, "value": 1}, {"name": "role", "type": 8, "value": OTHER.to_string()}
+        ]}),
+        Some(OTHER),
+    );
+    h.reply(5202).await;
+    reward(
+        5203,
+        json!({"name": "list", "type": 1, "options": []}),
+        None,
+    );
+    let list = h.reply(5203).await;
+    assert!(
+        list.ends_with(&format!("Level 1: <@&{OTHER}>\nLevel 3: <@&{ROLE}>")),
+        "{list}"
+    );
+    reward(
+        5204,
+        json!({"name": "remove", "type": 1, "options": [
+            {"name": "role", "type": 8, "value": OTHER.to_string()}
+        ]}),
+        Some(OTHER),
+    );
+    assert_eq!(
+        h.reply(5204).await,
+        format!("✅ <@&{OTHER}> is no longer a reward.")
+    );
+    let settings = h
+        .leveling
+        .guild_settings(GUILD.into())
+        .await
+        .unwrap()
+        .settings;
+    assert_eq!(settings.rewards.roles.len(), 1);
+    assert_eq!(settings.rewards.roles[0].role_id.get(), ROLE);
+
+    h.config(
+        5205,
+        admin(91),
+        json!([{"name": "view", "type": 1, "options": []}]),
+        json!({}),
+    );
+    let view = h.reply(5205).await;
+    assert!(
+        view.starts_with("⚙️ This server's settings:\n```json\n"),
+        "{view}"
+    );
+    assert!(view.contains(&format!("\"role_id\": \"{ROLE}\"")), "{view}");
+
+    h.config(
+        5206,
+        admin(91),
+        json!([{"name": "reset", "type": 1, "options": []}]),
+        json!({}),
+    );
+    assert!(h.reply(5206).await.contains("default settings"));
+    let view = h.leveling.guild_settings(GUILD.into()).await.unwrap();
+    assert!(!view.own);
+    let audit = h
+        .leveling
+        .settings_audit(GUILD.into(), leveling_core::PageRequest::first(10))
+        .await
+        .unwrap();
+    assert_eq!(audit.items.len(), 4, "add, add, remove, reset");
+    assert!(audit.items.iter().all(|c| c.actor == Some(91.into())));
+    h.stop().await;
+}
