@@ -36,14 +36,17 @@ pub struct Recorded {
     pub authorized: bool,
 }
 
+/// A channel the fake knows: (guild, type, parent).
+type FakeChannel = (u64, u8, Option<u64>);
+
 struct Shared {
     requests: Mutex<Vec<Recorded>>,
     changed: Notify,
     gateway_url: String,
     /// Roles per (guild, user) for `GET /guilds/{g}/members/{u}`.
     roles: Mutex<HashMap<(u64, u64), Vec<u64>>>,
-    /// Channels for `GET /channels/{id}`: (guild, type, parent).
-    channels: Mutex<HashMap<u64, (u64, u8, Option<u64>)>>,
+    /// Channels for `GET /channels/{id}`.
+    channels: Mutex<HashMap<u64, FakeChannel>>,
     /// Roles that `PUT`/`DELETE /guilds/{g}/members/{u}/roles/{r}` refuse (403: gone or
     /// above the bot's role).
     refused_roles: Mutex<Vec<u64>>,
