@@ -28,7 +28,7 @@ type Ctx<'a, U, E> = poise::Context<'a, U, E>;
 ///
 /// ```
 /// let commands = leveling_discord::commands::<leveling_discord::Handler, leveling_discord::Error>();
-/// assert_eq!(commands.len(), 8);
+/// assert_eq!(commands.len(), 9);
 /// ```
 pub fn commands<U: HasHandler, E: From<Error> + Send + Sync + 'static>() -> Vec<poise::Command<U, E>>
 {
