@@ -69,7 +69,7 @@ use crate::{Error, Handler, HasHandler, Settings, award_command, commands};
 /// # Ok(()) }
 /// ```
 ///
-/// With a plain serenity client (XP, announcements, tier roles; the slash commands need
+/// With a plain serenity client (XP, announcements, reward roles; the slash commands need
 /// poise):
 ///
 /// ```no_run
@@ -105,6 +105,12 @@ impl fmt::Debug for Discord {
 impl Discord {
     /// Registers the Discord announcement sink on `builder` (after the sinks it already
     /// has), builds the engine and makes the [`Handler`] with `settings`.
+    ///
+    /// The shortcuts of `settings` (`announce`, `template`, `tier_roles`) are first written
+    /// into the builder's default guild settings ([`Settings::apply_to_defaults`] on
+    /// [`LevelingBuilder::current_default_settings`], then
+    /// [`LevelingBuilder::default_settings`]); when that makes invalid settings they are
+    /// not applied (logged).
     ///
     /// Time (voice minutes, uptime) comes from the engine's clock
     /// ([`LevelingBuilder::clock`]).
@@ -163,7 +169,7 @@ impl Discord {
     }
 
     /// The background work, for `http` (the client's REST client, `client.http` or
-    /// `ctx.http`): the announcer (level-up announcements and tier roles, from every
+    /// `ctx.http`): the announcer (level-up announcements and reward roles, from every
     /// source) and the voice ticker (pays voice XP every [`Settings::voice_tick`]).
     /// Spawn it; it runs until aborted.
     pub fn jobs(mut self, http: Arc<Http>) -> Jobs {
