@@ -230,7 +230,7 @@ pub struct DiscordConfig {
     /// message content (privileged: enable it in the developer portal, or drop it with
     /// `DISCORD_MESSAGE_CONTENT=false`; `!xp` then needs a mention prefix).
     /// `DISCORD_MEMBERS_INTENT=true` adds the privileged Server Members intent, which
-    /// member joins need (reward roles restored on rejoin).
+    /// member joins and leaves need (reward roles restored on rejoin, the leave policy).
     pub intents: GatewayIntents,
     /// Register the slash commands globally at start (default `true`).
     pub register_commands: bool,
@@ -261,11 +261,13 @@ pub struct ConfigError {
 }
 
 impl DiscordConfig {
-    /// The default intents: guilds, guild messages, voice states and message content.
+    /// The default intents: guilds, guild messages, voice states, guild moderation (bans,
+    /// for the `reset_on_ban` leave policy) and message content.
     pub fn default_intents() -> GatewayIntents {
         GatewayIntents::GUILDS
             | GatewayIntents::GUILD_MESSAGES
             | GatewayIntents::GUILD_VOICE_STATES
+            | GatewayIntents::GUILD_MODERATION
             | GatewayIntents::MESSAGE_CONTENT
     }
 

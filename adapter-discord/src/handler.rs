@@ -46,6 +46,16 @@ struct Inner {
     parents: Mutex<HashMap<ChannelId, Option<ChannelId>>>,
     /// The roles of members in voice, from their voice states, for voice awards.
     voice_roles: Mutex<HashMap<(GuildId, UserId), Vec<RoleId>>>,
+    /// Members with XP who left and whose guild's `on_leave` may still reset them (in
+    /// memory: a restart forgets them).
+    departures: Mutex<HashMap<(GuildId, UserId), Departure>>,
+}
+
+/// A member's departure, as the gateway told it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Departure {
+    left_at: DateTime<Utc>,
+    banned: bool,
 }
 
 #[derive(Clone, PartialEq, Eq)]
@@ -97,6 +107,7 @@ impl Handler {
                 http: OnceLock::new(),
                 parents: Mutex::new(HashMap::new()),
                 voice_roles: Mutex::new(HashMap::new()),
+                departures: Mutex::new(HashMap::new()),
             }),
         }
     }
@@ -124,7 +135,8 @@ impl Handler {
     }
 
     /// Handles one gateway event: `Message` (message XP, profile sync), `GuildMemberAddition`
-    /// (reward roles restored on rejoin), `ChannelUpdate` / `ChannelDelete` /
+    /// (reward roles restored on rejoin), `GuildMemberRemoval` / `GuildBanAddition` (the
+    /// guild's `on_leave`), `ChannelUpdate` / `ChannelDelete` /
     /// `ThreadUpdate` (forget the channel's remembered parent),
     /// `VoiceStateUpdate` (voice XP, profile sync), `GuildCreate` (the AFK channel and the
     /// voice states a guild starts with), `GuildDelete` (forgets the guild's voice states)
@@ -163,6 +175,13 @@ impl Handler {
             FullEvent::GuildMemberAddition { new_member } => {
                 self.on_member_join(&ctx.http, new_member).await
             }
+            FullEvent::GuildMemberRemoval { guild_id, user, .. } => {
+                self.on_member_leave(*guild_id, user, false).await
+            }
+            FullEvent::GuildBanAddition {
+                guild_id,
+                banned_user,
+            } => self.on_member_leave(*guild_id, banned_user, true).await,
             FullEvent::ChannelUpdate { new, .. } => {
                 self.forget_channel(new.id);
                 Ok(())
@@ -250,19 +269,37 @@ impl Handler {
     /// intent): when they have XP in the guild and its `rewards.on_rejoin` is `restore`,
     /// their reward roles are given back ([`rejoin_changes`](leveling_core::rejoin_changes)).
     /// A role Discord refuses is skipped with a log line.
+    ///
+    /// A member who left and whose `on_leave` grace period is over (but whom
+    /// [`apply_leave_policy`](Self::apply_leave_policy) has not reset yet) is reset first;
+    /// a rejoin within the grace period keeps everything.
     pub async fn on_member_join(&self, http: &Http, member: &Member) -> Result<(), Error> {
         if member.user.bot {
             return Ok(());
         }
         let id = MemberId::new(member.guild_id.get(), member.user.id.get());
         let leveling = &self.inner.leveling;
+        let settings = leveling.guild_settings(id.guild).await?.settings;
+        let departure = lock(&self.inner.departures).remove(&(member.guild_id, member.user.id));
+        if let Some(departure) = departure {
+            let outcome = leveling_core::leave_outcome(
+                &settings.on_leave,
+                departure.banned,
+                departure.left_at,
+                self.now(),
+            );
+            if outcome == leveling_core::LeaveOutcome::Reset {
+                // Back after the grace period, before the ticker reset them: reset now.
+                self.reset_departed(id, departure.banned).await?;
+                return Ok(());
+            }
+        }
         let Some(progress) = leveling.progress(id).await? else {
             return Ok(());
         };
         if progress.member.xp == 0 {
             return Ok(());
         }
-        let settings = leveling.guild_settings(id.guild).await?.settings;
         let changes = leveling_core::rejoin_changes(
             &settings.rewards,
             progress.progress.level,
@@ -278,6 +315,118 @@ impl Handler {
             )
             .await;
         }
+        Ok(())
+    }
+
+    /// A member left (`GUILD_MEMBER_REMOVE`: a leave or a kick, which needs the Server
+    /// Members intent) or was banned (`GUILD_BAN_ADD`, the Guild Moderation intent): when
+    /// they have XP, the departure is remembered (a ban that follows a removal marks it as
+    /// a ban) and the guild's `on_leave` is applied at once — with no grace period, a
+    /// reset happens now; otherwise [`apply_leave_policy`](Self::apply_leave_policy) does it
+    /// once the grace period is over, unless they rejoined.
+    ///
+    /// Departures are remembered in memory: a restart forgets members whose grace period
+    /// was still running (they keep their progress).
+    pub async fn on_member_leave(
+        &self,
+        guild: GuildId,
+        user: &User,
+        banned: bool,
+    ) -> Result<(), Error> {
+        if user.bot {
+            return Ok(());
+        }
+        let id = MemberId::new(guild.get(), user.id.get());
+        let settings = self.inner.leveling.guild_settings(id.guild).await?.settings;
+        if settings.on_leave.policy == leveling_core::LeavePolicy::Keep {
+            return Ok(());
+        }
+        if self.inner.leveling.progress(id).await?.is_none() {
+            return Ok(());
+        }
+        let now = self.now();
+        {
+            let mut departures = lock(&self.inner.departures);
+            let departure = departures.entry((guild, user.id)).or_insert(Departure {
+                left_at: now,
+                banned,
+            });
+            departure.banned |= banned;
+        }
+        self.apply_leave_policy().await;
+        Ok(())
+    }
+
+    /// Resets the members whose departure is due by their guild's `on_leave` (policy and
+    /// grace period, [`OnLeave::reset_due`](leveling_core::OnLeave::reset_due)), by the
+    /// engine's clock, and forgets departures their guild now keeps. Returns how many
+    /// were reset. The voice ticker of [`Discord::jobs`](crate::Discord::jobs) calls it
+    /// every tick.
+    pub async fn apply_leave_policy(&self) -> usize {
+        let pending: Vec<((GuildId, UserId), Departure)> = lock(&self.inner.departures)
+            .iter()
+            .map(|(key, departure)| (*key, *departure))
+            .collect();
+        let now = self.now();
+        let mut reset = 0;
+        for ((guild, user), departure) in pending {
+            let id = MemberId::new(guild.get(), user.get());
+            let settings = match self.inner.leveling.guild_settings(id.guild).await {
+                Ok(view) => view.settings,
+                Err(error) => {
+                    tracing::warn!(member = %id, %error, "no settings for a departure");
+                    continue;
+                }
+            };
+            let due = settings
+                .on_leave
+                .reset_due(departure.banned, departure.left_at);
+            // Events are handled concurrently: act only on the departure as it was read
+            // (a ban may have just turned a leave into a ban).
+            let take = || {
+                let mut departures = lock(&self.inner.departures);
+                let unchanged = departures.get(&(guild, user)) == Some(&departure);
+                if unchanged {
+                    departures.remove(&(guild, user));
+                }
+                unchanged
+            };
+            match due {
+                None => {
+                    take();
+                }
+                Some(due) if due <= now => {
+                    if !take() {
+                        continue;
+                    }
+                    match self.reset_departed(id, departure.banned).await {
+                        Ok(()) => reset += 1,
+                        Err(error) => {
+                            tracing::warn!(member = %id, %error, "a departed member was not reset")
+                        }
+                    }
+                }
+                Some(_) => {}
+            }
+        }
+        reset
+    }
+
+    /// How many departed members the leave policy may still reset (their grace period is
+    /// running).
+    pub fn pending_departures(&self) -> usize {
+        lock(&self.inner.departures).len()
+    }
+
+    /// Resets a departed member's progress (recorded with no actor and the reason).
+    async fn reset_departed(&self, id: MemberId, banned: bool) -> Result<(), Error> {
+        let reason = if banned {
+            "on_leave: banned from the server"
+        } else {
+            "on_leave: left the server"
+        };
+        let note = leveling_core::AdminNote::default().reason(reason);
+        self.inner.leveling.reset(id, note).await?;
         Ok(())
     }
 
@@ -459,7 +608,8 @@ impl Handler {
 
     /// Pays voice XP every [`Settings::voice_tick`] of real time, forever (spawn it; abort
     /// to stop). What it pays is [`pay_voice`](Self::pay_voice)'s: whole minutes by the
-    /// engine's clock. [`Discord::jobs`](crate::Discord::jobs) runs it for you.
+    /// engine's clock. Each tick also [applies the leave policy](Self::apply_leave_policy).
+    /// [`Discord::jobs`](crate::Discord::jobs) runs it for you.
     pub async fn run_voice_ticker(self) {
         let mut interval = tokio::time::interval(self.inner.settings.voice_tick);
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -467,6 +617,7 @@ impl Handler {
         loop {
             interval.tick().await;
             self.pay_voice().await;
+            self.apply_leave_policy().await;
         }
     }
 
@@ -508,8 +659,10 @@ impl Handler {
 
 /// For a plain serenity client (no poise): register the handler with
 /// `ClientBuilder::event_handler` and it gets every event it needs — `message`,
-/// `voice_state_update`, `guild_create`, `guild_delete` and `guild_member_update` — each
-/// handled as by [`Handler::on_event`]. serenity runs every registered handler, so yours
+/// `voice_state_update`, `guild_create`, `guild_delete`, `guild_member_update`,
+/// `guild_member_addition`, `guild_member_removal`, `guild_ban_addition`,
+/// `channel_update`, `channel_delete` and `thread_update` — each handled as by
+/// [`Handler::on_event`]. serenity runs every registered handler, so yours
 /// keep working beside it.
 #[serenity::async_trait]
 impl EventHandler for Handler {
@@ -526,6 +679,32 @@ impl EventHandler for Handler {
     async fn guild_create(&self, ctx: Context, guild: Guild, is_new: Option<bool>) {
         self.on_event(&ctx, &FullEvent::GuildCreate { guild, is_new })
             .await;
+    }
+
+    async fn guild_member_removal(
+        &self,
+        ctx: Context,
+        guild_id: GuildId,
+        user: User,
+        member_data_if_available: Option<Member>,
+    ) {
+        let event = FullEvent::GuildMemberRemoval {
+            guild_id,
+            user,
+            member_data_if_available,
+        };
+        self.on_event(&ctx, &event).await;
+    }
+
+    async fn guild_ban_addition(&self, ctx: Context, guild_id: GuildId, banned_user: User) {
+        self.on_event(
+            &ctx,
+            &FullEvent::GuildBanAddition {
+                guild_id,
+                banned_user,
+            },
+        )
+        .await;
     }
 
     async fn guild_member_addition(&self, ctx: Context, new_member: Member) {

@@ -7,7 +7,8 @@
 //! roles — all as each guild's [`GuildSettings`](leveling_core::GuildSettings) say: awards
 //! carry their [`AwardContext`](leveling_core::AwardContext) (channel, parents, roles) for
 //! the no-XP lists and multipliers, the announcer follows the `announce` and `rewards`
-//! sections, and a rejoin restores rewards per `rewards.on_rejoin`.
+//! sections, a rejoin restores rewards per `rewards.on_rejoin`, and a leave or a ban
+//! resets progress per `on_leave`.
 //!
 //! Two ways to use it:
 //!
@@ -86,7 +87,7 @@
 //! | `DISCORD_ADMIN_ROLE_ID` | none | a role allowed to use the admin commands (besides Manage Server) |
 //! | `DISCORD_TIER_ROLES` | none | shortcut for the defaults' `rewards`: `Tier=role_id,…`, e.g. `Member=123,Elite=456` (a reward role at each tier's first level, `replace`) |
 //! | `DISCORD_TIER_ROLES_KEEP_LOWER` | `false` | with `DISCORD_TIER_ROLES`: `stack` instead of `replace` |
-//! | `DISCORD_MEMBERS_INTENT` | `false` | ask for the privileged Server Members intent (rewards restored on rejoin) |
+//! | `DISCORD_MEMBERS_INTENT` | `false` | ask for the privileged Server Members intent (rewards restored on rejoin, the leave policy) |
 //! | `DISCORD_VOICE_TICK_SECS` | `60` | the length of a paid voice minute |
 //! | `DISCORD_PREFIX` | `!` | prefix of prefix commands (`!xp`) |
 //! | `DISCORD_MESSAGE_CONTENT` | `true` | ask for the privileged message-content intent |

@@ -24,6 +24,8 @@ const MANAGE_GUILD: u64 = 1 << 5;
 struct Harness {
     fake: FakeDiscord,
     leveling: Leveling,
+    handler: leveling_discord::Handler,
+    clock: ManualClock,
     shutdown: Option<oneshot::Sender<()>>,
     bot: Option<JoinHandle<Result<(), leveling_discord::Error>>>,
 }
@@ -32,7 +34,7 @@ impl Harness {
     async fn start(settings: Settings) -> Self {
         let fake = FakeDiscord::start().await;
         let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap());
-        let builder = Leveling::builder(MemoryStore::new()).clock(clock);
+        let builder = Leveling::builder(MemoryStore::new()).clock(clock.clone());
         let mut config = DiscordConfig::new(TOKEN);
         config.api_url = Some(fake.api_url.clone());
         config.intents = GatewayIntents::GUILDS
@@ -41,7 +43,7 @@ impl Harness {
         config.settings = settings;
         let (tx, rx) = oneshot::channel::<()>();
         let bot = Bot::new(builder, config);
-        let leveling = bot.leveling().clone();
+        let (leveling, handler) = (bot.leveling().clone(), bot.handler().clone());
         let bot = tokio::spawn(bot.run(async move {
             rx.await.ok();
         }));
@@ -49,6 +51,8 @@ impl Harness {
         Self {
             fake,
             leveling,
+            handler,
+            clock,
             shutdown: Some(tx),
             bot: Some(bot),
         }
@@ -674,5 +678,76 @@ async fn config_rewards_view_and_reset() {
         .unwrap();
     assert_eq!(audit.items.len(), 4, "add, add, remove, reset");
     assert!(audit.items.iter().all(|c| c.actor == Some(91.into())));
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_leave_policy_resets_after_the_grace_period_unless_the_member_rejoined() {
+    // A 100 ms tick, so the ticker applies the leave policy often; the clock decides.
+    let settings = Settings {
+        voice_tick: Duration::from_millis(100),
+        ..Settings::default()
+    };
+    let h = Harness::start(settings).await;
+    h.patch(json!({"announce": {"mode": "off"}, "on_leave": {"policy": "reset_on_leave", "grace_secs": 0}}))
+        .await;
+    for user in [101, 102, 103] {
+        h.leveling
+            .award(leveling_core::Award::grant(
+                MemberId::new(GUILD, user),
+                1_000,
+            ))
+            .await
+            .unwrap();
+    }
+    let leave = |event: &str, user: u64| {
+        h.fake.dispatch(
+            event,
+            json!({"guild_id": GUILD.to_string(), "user": user_json(user, &format!("user{user}"), false)}),
+        );
+    };
+
+    // No grace period: leaving resets at once.
+    leave("GUILD_MEMBER_REMOVE", 101);
+    h.wait_xp(101, 0).await;
+
+    // reset_on_ban with an hour's grace: leaving keeps; a ban resets an hour later,
+    // unless the member came back within the hour.
+    h.patch(json!({"on_leave": {"policy": "reset_on_ban", "grace_secs": 3600}}))
+        .await;
+    leave("GUILD_MEMBER_REMOVE", 102);
+    leave("GUILD_BAN_ADD", 102);
+    leave("GUILD_BAN_ADD", 103);
+    // The events are handled concurrently: wait until both bans are pending.
+    for _ in 0..200 {
+        if h.handler.pending_departures() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(h.handler.pending_departures(), 2);
+    h.clock.advance(chrono::TimeDelta::minutes(30));
+    h.fake.dispatch("GUILD_MEMBER_ADD", member_add(103, &[]));
+    for _ in 0..200 {
+        if h.handler.pending_departures() == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(h.handler.pending_departures(), 1, "103 rejoined");
+    assert_eq!(h.xp(102).await, 1_000, "within the grace period");
+    h.clock.advance(chrono::TimeDelta::minutes(31));
+    h.wait_xp(102, 0).await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(h.xp(103).await, 1_000, "rejoined within the grace period");
+    let history = h
+        .leveling
+        .history(
+            MemberId::new(GUILD, 102),
+            leveling_core::PageRequest::first(5),
+        )
+        .await
+        .unwrap();
+    assert_eq!(history.items[0].actor, None);
     h.stop().await;
 }
