@@ -178,7 +178,6 @@ impl Discord {
             .take()
             .expect("Discord::jobs consumes the Discord, so it runs once");
         let handler = self.handler.clone();
-        handler.attach_http(&http);
         Jobs(Box::pin(async move {
             let announcer = run_announcer(http, announcements, handler.leveling().clone());
             tokio::join!(announcer, handler.run_voice_ticker());

@@ -36,8 +36,8 @@ struct Inner {
     profiles: Mutex<HashMap<UserId, ProfileKey>>,
     /// When the handler was made, by the engine's clock.
     started: DateTime<Utc>,
-    /// The client's cache and REST client, known from the first event (or
-    /// [`Discord::jobs`](crate::Discord::jobs)): where channel parents are looked up.
+    /// The client's cache and REST client, known from the first event: where channel
+    /// parents are looked up.
     cache: OnceLock<Arc<Cache>>,
     http: OnceLock<Arc<Http>>,
     /// Each channel's parent (a thread's channel, a channel's category; `None`: none, or
@@ -431,16 +431,13 @@ impl Handler {
     }
 
     /// Remembers the client's cache and REST client (the first ones given win): channel
-    /// parents are looked up there. [`on_event`](Self::on_event) and
-    /// [`Discord::jobs`](crate::Discord::jobs) call it; without it, awards carry only
-    /// the channel and the roles (no inheritance from a parent channel or category).
+    /// parents are looked up there. [`on_event`](Self::on_event) calls it with the event's
+    /// context, so every client's handler has them from its first event; a handler that
+    /// never sees one (a bench calling [`on_message`](Self::on_message)) awards with the
+    /// channel and the roles only (no inheritance from a parent channel or category) and
+    /// makes no REST call.
     pub fn attach(&self, cache: &Arc<Cache>, http: &Arc<Http>) {
         let _ = self.inner.cache.set(Arc::clone(cache));
-        self.attach_http(http);
-    }
-
-    /// Remembers the client's REST client (see [`attach`](Self::attach)).
-    pub fn attach_http(&self, http: &Arc<Http>) {
         let _ = self.inner.http.set(Arc::clone(http));
     }
 
