@@ -498,6 +498,57 @@ mod tests {
     }
 
     #[test]
+    fn the_shortcuts_become_default_settings_and_defaults_left_alone_stay() {
+        use leveling_core::{RoleId as CoreRole, Rules};
+
+        let progression = Progression::default();
+        let base = GuildSettings::from_rules(&Rules::default());
+        // Nothing set: nothing changes (a defaults file keeps its say).
+        let mut defaults = base.clone();
+        Settings::default().apply_to_defaults(&mut defaults, &progression);
+        assert_eq!(defaults, base);
+
+        let mut settings = Settings {
+            announce: Announce::Channel(ChannelId::new(9)),
+            template: "{user} → {level}".to_owned(),
+            tier_roles: TierRoles::new()
+                .with("Member", RoleId::new(2))
+                .with("Basic", RoleId::new(1))
+                .with("NoSuchTier", RoleId::new(3)),
+            ..Settings::default()
+        };
+        let mut defaults = base.clone();
+        settings.apply_to_defaults(&mut defaults, &progression);
+        assert_eq!(defaults.announce.mode, AnnounceMode::Channel);
+        assert_eq!(defaults.announce.channel_id, Some(9.into()));
+        assert_eq!(defaults.announce.template, "{user} → {level}");
+        let member = progression.tiers().by_name("Member").unwrap().min_level;
+        assert_eq!(
+            defaults.rewards.roles,
+            [
+                RewardRole {
+                    level: 0,
+                    role_id: CoreRole(1)
+                },
+                RewardRole {
+                    level: member,
+                    role_id: CoreRole(2)
+                },
+            ],
+            "each tier's role at its first level; an unknown tier is skipped"
+        );
+        assert_eq!(defaults.rewards.mode, RewardMode::Replace);
+        assert!(defaults.validate().is_ok());
+
+        settings.tier_roles.keep_lower = true;
+        settings.announce = Announce::Off;
+        let mut defaults = base;
+        settings.apply_to_defaults(&mut defaults, &progression);
+        assert_eq!(defaults.rewards.mode, RewardMode::Stack);
+        assert_eq!(defaults.announce.mode, AnnounceMode::Off);
+    }
+
+    #[test]
     fn an_id_of_zero_is_a_clear_error_not_a_panic() {
         for (variable, value) in [
             ("DISCORD_ANNOUNCE", "0"),
