@@ -1,109 +1,102 @@
-//! Level-ups from any source (Discord, the HTTP API, an embedder): announced in Discord and
-//! turned into tier roles.
+//! Level changes from any source (Discord, the HTTP API, an embedder): announced in
+//! Discord and turned into reward roles, as the guild's settings say.
 //!
 //! [`AnnouncementSink`] is an [`EventSink`] registered on the engine: it only queues the
 //! event (the award path never waits for Discord). A job — part of the
 //! [`Jobs`](crate::Jobs) of [`Discord`](crate::Discord) (or [`run_announcer`], spawned by
 //! hand) — takes the events from [`Announcements`] and makes the REST calls, once per
-//! event.
+//! event, with the guild's [`GuildSettings`](leveling_core::GuildSettings) (read from the
+//! engine's cache):
+//!
+//! - **announcements**: the `announce` section — mode (off, the same channel, a fixed
+//!   channel, a DM), the [`Template`] and [`should_announce`] (every Nth level, tier
+//!   changes only);
+//! - **reward roles**: the `rewards` section, reconciled with [`reward_changes`] on every
+//!   level change (up from any source, down through an admin change) that crosses a
+//!   reward level. A role Discord refuses (gone from the guild, above the bot's role) is
+//!   skipped with a log line.
 //!
 //! A member whose guild or user id is 0 is not in a Discord guild (guild 0 is the HTTP
 //! API's default when no guild is configured): their level changes make no Discord call.
 
+use std::collections::HashMap;
 use std::num::NonZeroU64;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
-use leveling_core::{BoxError, Event, EventSink, LevelDown, LevelUp, Leveling, MemberId};
+use leveling_core::{
+    AnnounceMode, BoxError, Event, EventSink, LevelDown, LevelUp, Leveling, MemberId, Placeholder,
+    RewardRole, Rewards, RoleChanges, Template, TemplateValues, reward_changes, should_announce,
+};
 use serenity::all::{
     ChannelId, CreateAllowedMentions, CreateMessage, GuildId, Http, RoleId, UserId,
 };
 use tokio::sync::mpsc;
 
-use crate::roles::{RoleChanges, demotion_changes, role_changes};
-use crate::{Announce, Settings};
-
 /// How many level-ups may wait for Discord before new ones are dropped (and logged).
 pub const QUEUE_CAPACITY: usize = 1024;
 
-/// The values an announcement template can use.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TemplateVars<'a> {
-    /// The member (rendered as a mention by `{user}`).
-    pub user: UserId,
-    /// Their username, when known (`{username}`; the mention otherwise).
-    pub username: Option<&'a str>,
-    /// `{level}`.
-    pub level: u32,
-    /// `{old_level}`.
-    pub old_level: u32,
-    /// `{tier}`.
-    pub tier: &'a str,
-    /// `{xp}`.
-    pub xp: u64,
+/// Where an announcement goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// A guild channel.
+    Channel(ChannelId),
+    /// A direct message to the member.
+    Dm,
 }
 
-/// Fills `{user}`, `{username}`, `{level}`, `{old_level}`, `{tier}` and `{xp}` in a
-/// template; unknown placeholders stay as they are.
+/// Where a level-up is announced under a guild's `announce` settings, if anywhere:
+/// `same` is the channel of the activity (none for an API grant or an admin change),
+/// `channel` the fixed channel (none when unset), `dm` a direct message.
 ///
 /// ```
-/// use leveling_discord::announce::{render, TemplateVars};
-/// use serenity::all::UserId;
+/// use leveling_core::{Announce, AnnounceMode, ChannelId};
+/// use leveling_discord::announce::{announcement_target, Target};
 ///
-/// let vars = TemplateVars { user: UserId::new(7), username: Some("ann"), level: 11, old_level: 10, tier: "Member", xp: 12_650 };
-/// assert_eq!(render("{user} ({username}) is level {level}, {tier}!", &vars), "<@7> (ann) is level 11, Member!");
+/// let mut announce = Announce::default(); // mode "same"
+/// assert_eq!(announcement_target(&announce, Some(5)), Some(Target::Channel(5.try_into().unwrap())));
+/// assert_eq!(announcement_target(&announce, None), None);
+/// announce.mode = AnnounceMode::Channel;
+/// announce.channel_id = Some(ChannelId(9));
+/// assert_eq!(announcement_target(&announce, Some(5)), Some(Target::Channel(9.try_into().unwrap())));
+/// announce.mode = AnnounceMode::Dm;
+/// assert_eq!(announcement_target(&announce, None), Some(Target::Dm));
+/// announce.mode = AnnounceMode::Off;
+/// assert_eq!(announcement_target(&announce, Some(5)), None);
 /// ```
-pub fn render(template: &str, vars: &TemplateVars<'_>) -> String {
-    let mention = format!("<@{}>", vars.user);
-    let username = vars
-        .username
-        .map_or_else(|| mention.clone(), crate::replies::escape);
-    // One pass, so a value containing `{level}` (a username, say) is never expanded.
-    let mut out = String::with_capacity(template.len() + 32);
-    let mut rest = template;
-    while let Some(start) = rest.find('{') {
-        out.push_str(&rest[..start]);
-        let after = &rest[start..];
-        let value = [
-            ("{user}", mention.clone()),
-            ("{username}", username.clone()),
-            ("{level}", vars.level.to_string()),
-            ("{old_level}", vars.old_level.to_string()),
-            ("{tier}", vars.tier.to_owned()),
-            ("{xp}", vars.xp.to_string()),
-        ]
-        .into_iter()
-        .find(|(name, _)| after.starts_with(name));
-        match value {
-            Some((name, value)) => {
-                out.push_str(&value);
-                rest = &after[name.len()..];
-            }
-            None => {
-                out.push('{');
-                rest = &after[1..];
-            }
-        }
+pub fn announcement_target(
+    announce: &leveling_core::Announce,
+    event_channel: Option<u64>,
+) -> Option<Target> {
+    let channel = |id: u64| NonZeroU64::new(id).map(|id| Target::Channel(ChannelId::from(id)));
+    match announce.mode {
+        AnnounceMode::Off => None,
+        AnnounceMode::Same => event_channel.and_then(channel),
+        AnnounceMode::Channel => announce.channel_id.and_then(|id| channel(id.get())),
+        AnnounceMode::Dm => Some(Target::Dm),
     }
-    out.push_str(rest);
-    out
 }
 
-/// The channel a level-up is announced in, if any.
+/// Whether a change between `old_level` and `new_level` (either way) crosses a reward
+/// level — a reward role's level in `(lower, higher]` — so the member's reward roles may
+/// have to change. Other level changes leave the wanted roles as they were: no REST
+/// call.
 ///
 /// ```
-/// use leveling_discord::{announce::announcement_channel, Announce};
-/// use serenity::all::ChannelId;
+/// use leveling_core::{RewardRole, Rewards, RoleId};
+/// use leveling_discord::announce::crosses_reward_level;
 ///
-/// assert_eq!(announcement_channel(Announce::SameChannel, Some(5)), Some(ChannelId::new(5)));
-/// assert_eq!(announcement_channel(Announce::SameChannel, None), None);
-/// assert_eq!(announcement_channel(Announce::Off, Some(5)), None);
+/// let mut rewards = Rewards::default();
+/// rewards.roles = vec![RewardRole { level: 5, role_id: RoleId(50) }];
+/// assert!(crosses_reward_level(&rewards, 4, 5));
+/// assert!(crosses_reward_level(&rewards, 9, 0)); // down past 5
+/// assert!(!crosses_reward_level(&rewards, 5, 9));
 /// ```
-pub fn announcement_channel(announce: Announce, event_channel: Option<u64>) -> Option<ChannelId> {
-    match announce {
-        Announce::Off => None,
-        Announce::Channel(channel) => Some(channel),
-        Announce::SameChannel => event_channel.filter(|&c| c != 0).map(ChannelId::new),
-    }
+pub fn crosses_reward_level(rewards: &Rewards, old_level: u32, new_level: u32) -> bool {
+    let (low, high) = (old_level.min(new_level), old_level.max(new_level));
+    rewards
+        .roles
+        .iter()
+        .any(|&RewardRole { level, .. }| level > low && level <= high)
 }
 
 /// The engine side: queues level-ups and level-downs for the announcer task. Never blocks.
@@ -157,20 +150,211 @@ impl Announcements {
     }
 }
 
-/// Announces every queued level-up and applies tier roles (and takes them back after a
-/// level-down), until the queue closes. Failures (missing permissions, a deleted channel)
-/// are logged and skipped. [`Discord::jobs`](crate::Discord::jobs) runs it for you.
-pub async fn run_announcer(
+/// Takes the queued level changes and announces them / applies their reward roles, one
+/// at a time, until the engine (every sink) is gone. [`Discord::jobs`](crate::Discord::jobs)
+/// runs it; by hand, spawn it with the client's REST client.
+pub async fn run_announcer(http: Arc<Http>, announcements: Announcements, leveling: Leveling) {
+    Announcer::new(http, leveling).run(announcements).await;
+}
+
+/// The announcer: level-up announcements and reward roles, per the guild's settings.
+#[derive(Debug)]
+pub struct Announcer {
     http: Arc<Http>,
-    mut announcements: Announcements,
     leveling: Leveling,
-    settings: Settings,
-) {
-    while let Some(event) = announcements.recv().await {
-        match event {
-            Event::LevelUp(up) => handle_level_up(&http, &leveling, &settings, &up).await,
-            Event::LevelDown(down) => handle_level_down(&http, &leveling, &settings, &down).await,
-            _ => {}
+    /// Guild names for `{guild}`, fetched once per guild.
+    guild_names: Mutex<HashMap<GuildId, String>>,
+}
+
+impl Announcer {
+    /// An announcer calling Discord through `http`.
+    pub fn new(http: Arc<Http>, leveling: Leveling) -> Self {
+        Self {
+            http,
+            leveling,
+            guild_names: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Handles the queued level changes until the engine is gone.
+    pub async fn run(self, mut announcements: Announcements) {
+        while let Some(event) = announcements.recv().await {
+            match event {
+                Event::LevelUp(up) => self.handle_level_up(&up).await,
+                Event::LevelDown(down) => self.handle_level_down(&down).await,
+                _ => {}
+            }
+        }
+    }
+
+    /// The settings of a member's guild (`None`, logged, when the store fails).
+    async fn settings(&self, member: MemberId) -> Option<leveling_core::GuildSettings> {
+        match self.leveling.guild_settings(member.guild).await {
+            Ok(view) => Some(view.settings),
+            Err(error) => {
+                tracing::warn!(%member, %error, "no settings for a level change");
+                None
+            }
+        }
+    }
+
+    /// Announces one level-up (as the guild's `announce` says) and reconciles its reward
+    /// roles. Nothing for a member outside any Discord guild.
+    pub async fn handle_level_up(&self, up: &LevelUp) {
+        let Some((guild, user)) = discord_member_or_skip(up.member, "a level-up") else {
+            return;
+        };
+        let Some(settings) = self.settings(up.member).await else {
+            return;
+        };
+        if should_announce(
+            &settings.announce,
+            up.old_level,
+            up.new_level,
+            up.tier_changed,
+        ) && let Some(target) = announcement_target(&settings.announce, up.channel)
+        {
+            match settings.announce.parsed_template() {
+                Ok(template) => self.announce(guild, user, up, &template, target).await,
+                Err(error) => {
+                    tracing::warn!(%guild, %error, "the announcement template is not valid")
+                }
+            }
+        }
+        if crosses_reward_level(&settings.rewards, up.old_level, up.new_level) {
+            self.reconcile(
+                guild,
+                user,
+                &settings.rewards,
+                up.new_level,
+                "leveling: level reached",
+            )
+            .await;
+        }
+    }
+
+    /// Reconciles the reward roles after a level-down (an admin change; never announced).
+    /// Nothing for a member outside any Discord guild.
+    pub async fn handle_level_down(&self, down: &LevelDown) {
+        let Some((guild, user)) = discord_member_or_skip(down.member, "a level-down") else {
+            return;
+        };
+        let Some(settings) = self.settings(down.member).await else {
+            return;
+        };
+        if crosses_reward_level(&settings.rewards, down.old_level, down.new_level) {
+            self.reconcile(
+                guild,
+                user,
+                &settings.rewards,
+                down.new_level,
+                "leveling: level lowered by an admin",
+            )
+            .await;
+        }
+    }
+
+    async fn reconcile(
+        &self,
+        guild: GuildId,
+        user: UserId,
+        rewards: &Rewards,
+        level: u32,
+        reason: &str,
+    ) {
+        let Some(roles) = member_roles(&self.http, guild, user).await else {
+            return;
+        };
+        let changes = reward_changes(rewards, level, &core_roles(&roles));
+        apply_role_changes(&self.http, guild, user, &changes, reason).await;
+    }
+
+    async fn announce(
+        &self,
+        guild: GuildId,
+        user: UserId,
+        up: &LevelUp,
+        template: &Template,
+        target: Target,
+    ) {
+        let mention = format!("<@{user}>");
+        let username = if template.uses(Placeholder::Username) {
+            match self.leveling.user(up.member.user).await {
+                Ok(profile) => {
+                    profile.map(|p| crate::replies::escape(&p.display_name.unwrap_or(p.username)))
+                }
+                Err(error) => {
+                    tracing::debug!(%error, "no profile for the announcement");
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        let rank = if template.uses(Placeholder::Rank) {
+            self.leveling.rank(up.member).await.unwrap_or_else(|error| {
+                tracing::debug!(%error, "no rank for the announcement");
+                None
+            })
+        } else {
+            None
+        };
+        let guild_name = if template.uses(Placeholder::Guild) {
+            self.guild_name(guild).await
+        } else {
+            String::new()
+        };
+        let next_level_xp = self
+            .leveling
+            .progression()
+            .progress(up.xp)
+            .next_level_xp
+            .unwrap_or(up.xp);
+        let text = template.render(&TemplateValues {
+            user: &mention,
+            username: username.as_deref().unwrap_or(&mention),
+            level: up.new_level,
+            old_level: up.old_level,
+            tier: &up.tier.name,
+            xp: up.xp,
+            rank,
+            next_level_xp,
+            guild: &guild_name,
+        });
+        let channel = match target {
+            Target::Channel(channel) => channel,
+            Target::Dm => match user.create_dm_channel(&*self.http).await {
+                Ok(dm) => dm.id,
+                Err(error) => {
+                    tracing::warn!(member = %up.member, %error, "could not open a DM for a level-up");
+                    return;
+                }
+            },
+        };
+        let message = CreateMessage::new()
+            .content(text)
+            .allowed_mentions(CreateAllowedMentions::new().users(vec![user]));
+        if let Err(error) = channel.send_message(&*self.http, message).await {
+            tracing::warn!(%channel, member = %up.member, %error, "could not announce a level-up");
+        }
+    }
+
+    /// The guild's name (escaped for Markdown), fetched once; "this server" when Discord
+    /// does not say.
+    async fn guild_name(&self, guild: GuildId) -> String {
+        if let Some(name) = lock(&self.guild_names).get(&guild) {
+            return name.clone();
+        }
+        match self.http.get_guild(guild).await {
+            Ok(found) => {
+                let name = crate::replies::escape(&found.name);
+                lock(&self.guild_names).insert(guild, name.clone());
+                name
+            }
+            Err(error) => {
+                tracing::debug!(%guild, %error, "could not read the guild's name");
+                "this server".to_owned()
+            }
         }
     }
 }
@@ -201,92 +385,8 @@ fn discord_member_or_skip(member: MemberId, what: &str) -> Option<(GuildId, User
     ids
 }
 
-/// Applies the tier roles of a level-down (no announcement): the new tier's role comes,
-/// the higher tiers' roles go. Nothing for a member outside any Discord guild.
-pub async fn handle_level_down(
-    http: &Http,
-    leveling: &Leveling,
-    settings: &Settings,
-    down: &LevelDown,
-) {
-    if !down.tier_changed || settings.tier_roles.is_empty() {
-        return;
-    }
-    let Some((guild, user)) = discord_member_or_skip(down.member, "a level-down") else {
-        return;
-    };
-    let above: Vec<&str> = leveling
-        .progression()
-        .tiers()
-        .above(&down.tier)
-        .map(|tier| tier.name.as_str())
-        .collect();
-    let Some(roles) = member_roles(http, guild, user).await else {
-        return;
-    };
-    let changes = demotion_changes(&roles, &down.tier.name, &above, &settings.tier_roles);
-    apply(
-        http,
-        guild,
-        user,
-        changes,
-        "leveling: tier lowered by an admin",
-    )
-    .await;
-}
-
-/// Announces one level-up and applies its tier roles. Nothing for a member outside any
-/// Discord guild.
-pub async fn handle_level_up(http: &Http, leveling: &Leveling, settings: &Settings, up: &LevelUp) {
-    let Some((guild, user)) = discord_member_or_skip(up.member, "a level-up") else {
-        return;
-    };
-    if let Some(channel) = announcement_channel(settings.announce, up.channel) {
-        let username = match leveling.user(up.member.user).await {
-            Ok(profile) => profile.map(|p| p.display_name.unwrap_or(p.username)),
-            Err(error) => {
-                tracing::debug!(%error, "no profile for the announcement");
-                None
-            }
-        };
-        let text = render(
-            &settings.template,
-            &TemplateVars {
-                user,
-                username: username.as_deref(),
-                level: up.new_level,
-                old_level: up.old_level,
-                tier: &up.tier.name,
-                xp: up.xp,
-            },
-        );
-        let message = CreateMessage::new()
-            .content(text)
-            .allowed_mentions(CreateAllowedMentions::new().users(vec![user]));
-        if let Err(error) = channel.send_message(http, message).await {
-            tracing::warn!(%channel, member = %up.member, %error, "could not announce a level-up");
-        }
-    }
-    if up.tier_changed && !settings.tier_roles.is_empty() {
-        apply_tier_roles(http, guild, user, &up.tier.name, settings).await;
-    }
-}
-
-async fn apply_tier_roles(
-    http: &Http,
-    guild: GuildId,
-    user: UserId,
-    tier: &str,
-    settings: &Settings,
-) {
-    let Some(roles) = member_roles(http, guild, user).await else {
-        return;
-    };
-    let changes = role_changes(&roles, tier, &settings.tier_roles);
-    apply(http, guild, user, changes, "leveling: tier reached").await;
-}
-
-async fn member_roles(http: &Http, guild: GuildId, user: UserId) -> Option<Vec<RoleId>> {
+/// The member's roles, read over REST (`None`, logged, when Discord does not answer).
+pub(crate) async fn member_roles(http: &Http, guild: GuildId, user: UserId) -> Option<Vec<RoleId>> {
     match http.get_member(guild, user).await {
         Ok(member) => Some(member.roles),
         Err(error) => {
@@ -296,55 +396,46 @@ async fn member_roles(http: &Http, guild: GuildId, user: UserId) -> Option<Vec<R
     }
 }
 
-async fn apply(http: &Http, guild: GuildId, user: UserId, changes: RoleChanges, reason: &str) {
+/// Discord's role ids as the core's.
+pub(crate) fn core_roles(roles: &[RoleId]) -> Vec<leveling_core::RoleId> {
+    roles
+        .iter()
+        .map(|r| leveling_core::RoleId(r.get()))
+        .collect()
+}
+
+/// Applies role changes: adds, then removes. A role Discord refuses (gone from the
+/// guild, above the bot's highest role, no Manage Roles) is skipped with a log line; the
+/// others are still applied.
+pub(crate) async fn apply_role_changes(
+    http: &Http,
+    guild: GuildId,
+    user: UserId,
+    changes: &RoleChanges,
+    reason: &str,
+) {
     let reason = Some(reason);
-    for role in changes.add {
+    let discord = |role: leveling_core::RoleId| NonZeroU64::new(role.get()).map(RoleId::from);
+    for role in changes.add.iter().copied().filter_map(discord) {
         if let Err(error) = http.add_member_role(guild, user, role, reason).await {
-            tracing::warn!(%guild, %user, %role, %error, "could not add a tier role");
+            tracing::warn!(%guild, %user, %role, %error, "could not add a reward role (gone, or above the bot's role?): skipped");
         }
     }
-    for role in changes.remove {
+    for role in changes.remove.iter().copied().filter_map(discord) {
         if let Err(error) = http.remove_member_role(guild, user, role, reason).await {
-            tracing::warn!(%guild, %user, %role, %error, "could not remove a tier role");
+            tracing::warn!(%guild, %user, %role, %error, "could not remove a reward role (gone, or above the bot's role?): skipped");
         }
     }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use leveling_core::{MemberId, Source, Tier};
-
-    fn vars() -> TemplateVars<'static> {
-        TemplateVars {
-            user: UserId::new(42),
-            username: Some("zoe_{level}"),
-            level: 26,
-            old_level: 24,
-            tier: "Advanced",
-            xp: 70_000,
-        }
-    }
-
-    #[test]
-    fn every_placeholder_is_filled_once() {
-        assert_eq!(
-            render(
-                "{user}|{username}|{level}|{old_level}|{tier}|{xp}|{unknown}|{",
-                &vars()
-            ),
-            "<@42>|zoe\\_{level}|26|24|Advanced|70000|{unknown}|{"
-        );
-        assert_eq!(
-            render(crate::DEFAULT_TEMPLATE, &vars()),
-            "🎉 <@42> reached level **26** (Advanced)!"
-        );
-        let anonymous = TemplateVars {
-            username: None,
-            ..vars()
-        };
-        assert_eq!(render("{username}", &anonymous), "<@42>");
-    }
 
     #[test]
     fn the_sink_queues_level_ups_and_never_blocks() {

@@ -5,9 +5,12 @@
 // generated function undocumented; every item here is documented in the source.
 #![allow(missing_docs)]
 
-use leveling_core::{AdminNote, ErrorKind, MemberId, PageRequest, UserId};
+use leveling_core::settings::RewardsPatch;
+use leveling_core::{AdminNote, ErrorKind, GuildSettingsPatch, MemberId, PageRequest, UserId};
 use poise::CreateReply;
 use serenity::all::{Permissions, RoleId, User};
+
+use crate::guild_config::{patch_from_path, reward_lines, settings_message, with_reward};
 
 use crate::replies::{self, BotStats, Reply};
 use crate::{Error, HasHandler};
@@ -16,13 +19,16 @@ type Ctx<'a, U, E> = poise::Context<'a, U, E>;
 
 /// Every command: `/rank`, `/leaderboard`, `/levels`, `!xp`, and the admin commands
 /// `/addxp user amount [reason]`, `/setlevel user level [reason]`, `/resetxp user [reason]`
-/// (recorded in the history with the admin as actor and the reason) and `/botstats`.
+/// (recorded in the history with the admin as actor and the reason), `/botstats`, and
+/// `/config` (`view`, `set key value`, `reward add level role`, `reward remove role`,
+/// `reward list`, `reset`: the guild's settings, every change in its audit log with the
+/// admin as actor).
 ///
 /// [`Discord::framework_options`](crate::Discord::framework_options) starts from these.
 ///
 /// ```
 /// let commands = leveling_discord::commands::<leveling_discord::Handler, leveling_discord::Error>();
-/// assert_eq!(commands.len(), 8);
+/// assert_eq!(commands.len(), 9);
 /// ```
 pub fn commands<U: HasHandler, E: From<Error> + Send + Sync + 'static>() -> Vec<poise::Command<U, E>>
 {
@@ -35,6 +41,7 @@ pub fn commands<U: HasHandler, E: From<Error> + Send + Sync + 'static>() -> Vec<
         setlevel(),
         resetxp(),
         botstats(),
+        config(),
     ]
 }
 
@@ -48,8 +55,19 @@ pub async fn award_command<U: HasHandler, E>(ctx: Ctx<'_, U, E>) {
         return;
     };
     let handler = ctx.data().handler();
+    // The invoker's roles as the interaction (or the message) carries them: no fetch.
+    let roles: &[RoleId] = match ctx {
+        poise::Context::Application(app) => app
+            .interaction
+            .member
+            .as_ref()
+            .map_or(&[][..], |m| &m.roles[..]),
+        poise::Context::Prefix(prefix) => {
+            prefix.msg.member.as_ref().map_or(&[][..], |m| &m.roles[..])
+        }
+    };
     if let Err(error) = handler
-        .on_command(guild, ctx.author(), ctx.channel_id().get())
+        .on_command_with_roles(guild, ctx.author(), ctx.channel_id().get(), roles)
         .await
     {
         tracing::warn!(%error, "command XP was not awarded");
@@ -309,4 +327,216 @@ pub async fn botstats<U: HasHandler, E: From<Error> + Send + Sync + 'static>(
         latency: (!latency.is_zero()).then_some(latency),
     });
     send(ctx, reply).await
+}
+
+/// The guild of a command and its invoker as the settings' actor, after the admin check
+/// (`None`: refused or not in a guild, the reply already sent).
+async fn config_guard<U: HasHandler, E: From<Error>>(
+    ctx: Ctx<'_, U, E>,
+) -> Result<Option<(leveling_core::GuildId, UserId)>, E> {
+    if !admin_check(ctx).await? {
+        return Ok(None);
+    }
+    let Some(guild) = ctx.guild_id() else {
+        send(ctx, replies::guild_only()).await?;
+        return Ok(None);
+    };
+    Ok(Some((guild.get().into(), UserId(ctx.author().id.get()))))
+}
+
+/// Applies a patch to the guild's settings (recorded with the invoker as actor) and
+/// replies `done` on success, the field and message of a bad value otherwise.
+async fn config_update<U: HasHandler, E: From<Error>>(
+    ctx: Ctx<'_, U, E>,
+    guild: leveling_core::GuildId,
+    actor: UserId,
+    patch: &GuildSettingsPatch,
+    done: impl FnOnce(&leveling_core::GuildSettings) -> String,
+) -> Result<(), E> {
+    let leveling = ctx.data().handler().leveling();
+    match leveling
+        .update_guild_settings(guild, patch, Some(actor))
+        .await
+    {
+        Ok(view) => send(ctx, Reply::private(done(&view.settings))).await,
+        Err(error) => send_error(ctx, error).await,
+    }
+}
+
+/// The server's leveling settings. Admin only.
+#[poise::command(
+    slash_command,
+    guild_only,
+    subcommands("config_view", "config_set", "config_reward", "config_reset"),
+    subcommand_required
+)]
+pub async fn config<U: HasHandler, E: From<Error> + Send + Sync + 'static>(
+    _ctx: Ctx<'_, U, E>,
+) -> Result<(), E> {
+    Ok(())
+}
+
+/// Shows the server's settings. Admin only.
+#[poise::command(slash_command, guild_only, rename = "view")]
+pub async fn config_view<U: HasHandler, E: From<Error> + Send + Sync + 'static>(
+    ctx: Ctx<'_, U, E>,
+) -> Result<(), E> {
+    let Some((guild, _)) = config_guard(ctx).await? else {
+        return Ok(());
+    };
+    match ctx.data().handler().leveling().guild_settings(guild).await {
+        Ok(view) => {
+            send(
+                ctx,
+                Reply::private(settings_message(&view.settings, view.own)),
+            )
+            .await
+        }
+        Err(error) => send_error(ctx, error).await,
+    }
+}
+
+/// Sets one setting, e.g. `rules.message.xp` `20` or `announce.template` `GG {user}`. Admin only.
+#[poise::command(slash_command, guild_only, rename = "set")]
+pub async fn config_set<U: HasHandler, E: From<Error> + Send + Sync + 'static>(
+    ctx: Ctx<'_, U, E>,
+    #[description = "A dotted path: rules.message.xp, announce.template, multipliers.roles.<role id>, …"]
+    key: String,
+    #[description = "The value: a number, text, true/false, a JSON list or object, null to remove"]
+    value: String,
+) -> Result<(), E> {
+    let Some((guild, actor)) = config_guard(ctx).await? else {
+        return Ok(());
+    };
+    let patch = match patch_from_path(&key, &value) {
+        Ok(patch) => patch,
+        Err(error) => return send(ctx, replies::invalid(&error.to_string())).await,
+    };
+    let key = key.trim().to_owned();
+    config_update(ctx, guild, actor, &patch, |settings| {
+        let pointer = format!("/{}", key.replace('.', "/"));
+        match serde_json::to_value(settings)
+            .ok()
+            .and_then(|v| v.pointer(&pointer).cloned())
+        {
+            Some(now) => format!("✅ `{key}` is now `{now}`."),
+            None => format!("✅ `{key}` changed."),
+        }
+    })
+    .await
+}
+
+/// Level reward roles. Admin only.
+#[poise::command(
+    slash_command,
+    guild_only,
+    rename = "reward",
+    subcommands("reward_add", "reward_remove", "reward_list"),
+    subcommand_required
+)]
+pub async fn config_reward<U: HasHandler, E: From<Error> + Send + Sync + 'static>(
+    _ctx: Ctx<'_, U, E>,
+) -> Result<(), E> {
+    Ok(())
+}
+
+/// Gives a role at a level (replacing that level's or that role's reward). Admin only.
+#[poise::command(slash_command, guild_only, rename = "add")]
+pub async fn reward_add<U: HasHandler, E: From<Error> + Send + Sync + 'static>(
+    ctx: Ctx<'_, U, E>,
+    #[description = "The level that earns the role"] level: u32,
+    #[description = "The role"] role: RoleId,
+) -> Result<(), E> {
+    let Some((guild, actor)) = config_guard(ctx).await? else {
+        return Ok(());
+    };
+    let current = match ctx.data().handler().leveling().guild_settings(guild).await {
+        Ok(view) => view.settings,
+        Err(error) => return send_error(ctx, error).await,
+    };
+    let roles = with_reward(&current.rewards.roles, level, role.get().into());
+    let patch = rewards_patch(roles);
+    config_update(ctx, guild, actor, &patch, |_| {
+        format!("✅ <@&{role}> is now the reward for level {level}.")
+    })
+    .await
+}
+
+/// Stops giving a role as a reward (members keep it). Admin only.
+#[poise::command(slash_command, guild_only, rename = "remove")]
+pub async fn reward_remove<U: HasHandler, E: From<Error> + Send + Sync + 'static>(
+    ctx: Ctx<'_, U, E>,
+    #[description = "The reward role"] role: RoleId,
+) -> Result<(), E> {
+    let Some((guild, actor)) = config_guard(ctx).await? else {
+        return Ok(());
+    };
+    let current = match ctx.data().handler().leveling().guild_settings(guild).await {
+        Ok(view) => view.settings,
+        Err(error) => return send_error(ctx, error).await,
+    };
+    let target: leveling_core::RoleId = role.get().into();
+    if !current.rewards.roles.iter().any(|r| r.role_id == target) {
+        return send(
+            ctx,
+            replies::invalid(&format!("<@&{role}> is not a reward role.")),
+        )
+        .await;
+    }
+    let roles = current
+        .rewards
+        .roles
+        .into_iter()
+        .filter(|r| r.role_id != target)
+        .collect();
+    config_update(ctx, guild, actor, &rewards_patch(roles), |_| {
+        format!("✅ <@&{role}> is no longer a reward.")
+    })
+    .await
+}
+
+/// Lists the reward roles. Admin only.
+#[poise::command(slash_command, guild_only, rename = "list")]
+pub async fn reward_list<U: HasHandler, E: From<Error> + Send + Sync + 'static>(
+    ctx: Ctx<'_, U, E>,
+) -> Result<(), E> {
+    let Some((guild, _)) = config_guard(ctx).await? else {
+        return Ok(());
+    };
+    match ctx.data().handler().leveling().guild_settings(guild).await {
+        Ok(view) => send(ctx, Reply::private(reward_lines(&view.settings))).await,
+        Err(error) => send_error(ctx, error).await,
+    }
+}
+
+/// Puts every setting back to the defaults. Admin only.
+#[poise::command(slash_command, guild_only, rename = "reset")]
+pub async fn config_reset<U: HasHandler, E: From<Error> + Send + Sync + 'static>(
+    ctx: Ctx<'_, U, E>,
+) -> Result<(), E> {
+    let Some((guild, actor)) = config_guard(ctx).await? else {
+        return Ok(());
+    };
+    let leveling = ctx.data().handler().leveling();
+    match leveling.reset_guild_settings(guild, Some(actor)).await {
+        Ok(_) => {
+            send(
+                ctx,
+                Reply::private("✅ This server is back on the default settings.".to_owned()),
+            )
+            .await
+        }
+        Err(error) => send_error(ctx, error).await,
+    }
+}
+
+/// A patch replacing the reward role list.
+fn rewards_patch(roles: Vec<leveling_core::RewardRole>) -> GuildSettingsPatch {
+    GuildSettingsPatch {
+        rewards: Some(RewardsPatch {
+            roles: Some(roles),
+            ..RewardsPatch::default()
+        }),
+        ..GuildSettingsPatch::default()
+    }
 }

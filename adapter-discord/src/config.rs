@@ -5,12 +5,12 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
+use leveling_core::settings::DEFAULT_TEMPLATE;
+use leveling_core::{AnnounceMode, GuildSettings, Progression, RewardMode, RewardRole, Template};
 use serenity::all::{ChannelId, GatewayIntents, RoleId};
 
-/// The default level-up announcement.
-pub const DEFAULT_TEMPLATE: &str = "🎉 {user} reached level **{level}** ({tier})!";
-
-/// Where level-up announcements go.
+/// Where level-up announcements go: the `DISCORD_ANNOUNCE` shortcut for the `announce`
+/// mode (and channel) of the default guild settings (see [`Settings::apply_to_defaults`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Announce {
     /// In the channel where the level was earned (a message's or command's channel, the
@@ -24,7 +24,10 @@ pub enum Announce {
     Off,
 }
 
-/// Discord roles given for reward tiers.
+/// Discord roles given for reward tiers: the `DISCORD_TIER_ROLES` shortcut for the
+/// reward roles of the default guild settings — each tier's role becomes a reward role
+/// at the tier's first level, in `replace` mode (or `stack` with
+/// [`keep_lower`](Self::keep_lower)); see [`Settings::apply_to_defaults`].
 ///
 /// ```
 /// use leveling_discord::TierRoles;
@@ -90,6 +93,11 @@ impl TierRoles {
         self.roles.values().copied()
     }
 
+    /// Every (tier name, lowercase; role) pair.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, RoleId)> + '_ {
+        self.roles.iter().map(|(tier, role)| (tier.as_str(), *role))
+    }
+
     /// Whether no tier has a role.
     pub fn is_empty(&self) -> bool {
         self.roles.is_empty()
@@ -97,16 +105,25 @@ impl TierRoles {
 }
 
 /// How the bot behaves (everything but the connection).
+///
+/// What a guild's admins configure (XP rules, no-XP lists, multipliers, reward roles,
+/// announcements) lives in the engine's per-guild
+/// [`GuildSettings`]; `announce`, `template` and `tier_roles` here are **shortcuts** for
+/// the defaults of every guild without settings of its own, applied by
+/// [`Discord::new`](crate::Discord::new) through [`apply_to_defaults`](Self::apply_to_defaults).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Settings {
-    /// Where level-ups are announced.
+    /// Shortcut for the default `announce.mode` (and `channel_id`); applied when not
+    /// [`Announce::SameChannel`] (the core's default).
     pub announce: Announce,
-    /// The announcement; placeholders `{user}` (a mention), `{username}`, `{level}`,
-    /// `{old_level}`, `{tier}`, `{xp}`.
+    /// Shortcut for the default `announce.template` (a core
+    /// [`Template`]: `{user}` `{username}` `{level}` `{old_level}` `{tier}` `{xp}`
+    /// `{rank}` `{next_level_xp}` `{guild}`); applied when not [`DEFAULT_TEMPLATE`].
     pub template: String,
     /// Members with this role may use the admin commands (besides Manage Server).
     pub admin_role: Option<RoleId>,
-    /// Roles per tier.
+    /// Shortcut for the default `rewards`: a reward role at each tier's first level
+    /// (see [`TierRoles`]); applied when not empty.
     pub tier_roles: TierRoles,
     /// The length of a paid voice "minute" and the interval at which voice XP is paid
     /// (60 s; tests shorten it).
@@ -131,6 +148,74 @@ impl Default for Settings {
     }
 }
 
+impl Settings {
+    /// Writes the shortcuts into `defaults` (the default settings of every guild):
+    ///
+    /// - `announce` (unless [`Announce::SameChannel`]): `announce.mode` `off`, or
+    ///   `channel` with its `channel_id`;
+    /// - `template` (unless [`DEFAULT_TEMPLATE`]): `announce.template`;
+    /// - `tier_roles` (unless empty): `rewards.roles` — each tier's role at the tier's
+    ///   first level in `progression` (a tier name the progression does not know is
+    ///   skipped, with a log line) — and `rewards.mode` `replace`, or `stack` with
+    ///   `keep_lower`.
+    ///
+    /// A shortcut left at its default leaves `defaults` as they are (a defaults file
+    /// keeps its say). The result is not validated here; [`Discord::new`](crate::Discord::new)
+    /// validates it.
+    ///
+    /// ```
+    /// use leveling_core::{AnnounceMode, GuildSettings, Progression, RewardMode, Rules};
+    /// use leveling_discord::{Announce, Settings, TierRoles};
+    /// use serenity::all::RoleId;
+    ///
+    /// let settings = Settings {
+    ///     announce: Announce::Off,
+    ///     tier_roles: TierRoles::new().with("Member", RoleId::new(7)),
+    ///     ..Settings::default()
+    /// };
+    /// let mut defaults = GuildSettings::from_rules(&Rules::default());
+    /// settings.apply_to_defaults(&mut defaults, &Progression::default());
+    /// assert_eq!(defaults.announce.mode, AnnounceMode::Off);
+    /// assert_eq!(defaults.rewards.mode, RewardMode::Replace);
+    /// assert_eq!(defaults.rewards.roles[0].role_id.get(), 7);
+    /// ```
+    pub fn apply_to_defaults(&self, defaults: &mut GuildSettings, progression: &Progression) {
+        match self.announce {
+            Announce::SameChannel => {}
+            Announce::Off => defaults.announce.mode = AnnounceMode::Off,
+            Announce::Channel(channel) => {
+                defaults.announce.mode = AnnounceMode::Channel;
+                defaults.announce.channel_id = Some(channel.get().into());
+            }
+        }
+        if self.template != DEFAULT_TEMPLATE {
+            defaults.announce.template.clone_from(&self.template);
+        }
+        if !self.tier_roles.is_empty() {
+            let mut roles: Vec<RewardRole> = Vec::new();
+            for (tier, role) in self.tier_roles.iter() {
+                match progression.tiers().by_name(tier) {
+                    Some(found) => roles.push(RewardRole {
+                        level: found.min_level,
+                        role_id: role.get().into(),
+                    }),
+                    None => tracing::warn!(
+                        tier,
+                        "DISCORD_TIER_ROLES names a tier that does not exist: skipped"
+                    ),
+                }
+            }
+            roles.sort_by_key(|reward| reward.level);
+            defaults.rewards.roles = roles;
+            defaults.rewards.mode = if self.tier_roles.keep_lower {
+                RewardMode::Stack
+            } else {
+                RewardMode::Replace
+            };
+        }
+    }
+}
+
 /// Everything the standalone [`Bot`](crate::Bot) needs.
 #[derive(Clone)]
 pub struct DiscordConfig {
@@ -144,6 +229,8 @@ pub struct DiscordConfig {
     /// The gateway intents. The default asks for guilds, guild messages, voice states and
     /// message content (privileged: enable it in the developer portal, or drop it with
     /// `DISCORD_MESSAGE_CONTENT=false`; `!xp` then needs a mention prefix).
+    /// `DISCORD_MEMBERS_INTENT=true` adds the privileged Server Members intent, which
+    /// member joins and leaves need (reward roles restored on rejoin, the leave policy).
     pub intents: GatewayIntents,
     /// Register the slash commands globally at start (default `true`).
     pub register_commands: bool,
@@ -174,11 +261,13 @@ pub struct ConfigError {
 }
 
 impl DiscordConfig {
-    /// The default intents: guilds, guild messages, voice states and message content.
+    /// The default intents: guilds, guild messages, voice states, guild moderation (bans,
+    /// for the `reset_on_ban` leave policy) and message content.
     pub fn default_intents() -> GatewayIntents {
         GatewayIntents::GUILDS
             | GatewayIntents::GUILD_MESSAGES
             | GatewayIntents::GUILD_VOICE_STATES
+            | GatewayIntents::GUILD_MODERATION
             | GatewayIntents::MESSAGE_CONTENT
     }
 
@@ -241,6 +330,12 @@ impl DiscordConfig {
         {
             config.intents.remove(GatewayIntents::MESSAGE_CONTENT);
         }
+        if let Some(value) = get("DISCORD_MEMBERS_INTENT")
+            && parse_bool(&value)
+                .ok_or_else(|| bad("DISCORD_MEMBERS_INTENT", "must be true or false"))?
+        {
+            config.intents.insert(GatewayIntents::GUILD_MEMBERS);
+        }
         if let Some(value) = get("DISCORD_REGISTER_COMMANDS") {
             config.register_commands = parse_bool(&value)
                 .ok_or_else(|| bad("DISCORD_REGISTER_COMMANDS", "must be true or false"))?;
@@ -260,6 +355,9 @@ impl DiscordConfig {
         }
         if let Some(template) = lookup("DISCORD_ANNOUNCE_TEMPLATE").filter(|t| !t.trim().is_empty())
         {
+            if let Err(error) = Template::parse(&template) {
+                return Err(bad("DISCORD_ANNOUNCE_TEMPLATE", error.message()));
+            }
             settings.template = template;
         }
         if let Some(value) = get("DISCORD_ADMIN_ROLE_ID") {
@@ -356,6 +454,7 @@ mod tests {
             ("DISCORD_VOICE_TICK_SECS", "0.5"),
             ("DISCORD_PREFIX", "?"),
             ("DISCORD_MESSAGE_CONTENT", "false"),
+            ("DISCORD_MEMBERS_INTENT", "true"),
             ("DISCORD_REGISTER_COMMANDS", "no"),
         ]))
         .unwrap()
@@ -363,6 +462,7 @@ mod tests {
         assert_eq!(config.api_url.as_deref(), Some("http://127.0.0.1:9000"));
         assert!(!config.intents.contains(GatewayIntents::MESSAGE_CONTENT));
         assert!(config.intents.contains(GatewayIntents::GUILD_VOICE_STATES));
+        assert!(config.intents.contains(GatewayIntents::GUILD_MEMBERS));
         assert!(!config.register_commands);
         let s = &config.settings;
         assert_eq!(s.announce, Announce::Channel(ChannelId::new(123)));
@@ -386,6 +486,8 @@ mod tests {
             ("DISCORD_ANNOUNCE", "0"),
             ("DISCORD_ADMIN_ROLE_ID", "0"),
             ("DISCORD_TIER_ROLES", "Member=5,Elite=0"),
+            ("DISCORD_MEMBERS_INTENT", "sometimes"),
+            ("DISCORD_ANNOUNCE_TEMPLATE", "GG {usr}"),
         ] {
             let error =
                 DiscordConfig::from_lookup(env(&[("DISCORD_TOKEN", "sekrit"), (variable, value)]))
@@ -393,6 +495,57 @@ mod tests {
             assert_eq!(error.variable, variable);
             assert!(!error.to_string().contains("sekrit"));
         }
+    }
+
+    #[test]
+    fn the_shortcuts_become_default_settings_and_defaults_left_alone_stay() {
+        use leveling_core::{RoleId as CoreRole, Rules};
+
+        let progression = Progression::default();
+        let base = GuildSettings::from_rules(&Rules::default());
+        // Nothing set: nothing changes (a defaults file keeps its say).
+        let mut defaults = base.clone();
+        Settings::default().apply_to_defaults(&mut defaults, &progression);
+        assert_eq!(defaults, base);
+
+        let mut settings = Settings {
+            announce: Announce::Channel(ChannelId::new(9)),
+            template: "{user} → {level}".to_owned(),
+            tier_roles: TierRoles::new()
+                .with("Member", RoleId::new(2))
+                .with("Basic", RoleId::new(1))
+                .with("NoSuchTier", RoleId::new(3)),
+            ..Settings::default()
+        };
+        let mut defaults = base.clone();
+        settings.apply_to_defaults(&mut defaults, &progression);
+        assert_eq!(defaults.announce.mode, AnnounceMode::Channel);
+        assert_eq!(defaults.announce.channel_id, Some(9.into()));
+        assert_eq!(defaults.announce.template, "{user} → {level}");
+        let member = progression.tiers().by_name("Member").unwrap().min_level;
+        assert_eq!(
+            defaults.rewards.roles,
+            [
+                RewardRole {
+                    level: 0,
+                    role_id: CoreRole(1)
+                },
+                RewardRole {
+                    level: member,
+                    role_id: CoreRole(2)
+                },
+            ],
+            "each tier's role at its first level; an unknown tier is skipped"
+        );
+        assert_eq!(defaults.rewards.mode, RewardMode::Replace);
+        assert!(defaults.validate().is_ok());
+
+        settings.tier_roles.keep_lower = true;
+        settings.announce = Announce::Off;
+        let mut defaults = base;
+        settings.apply_to_defaults(&mut defaults, &progression);
+        assert_eq!(defaults.rewards.mode, RewardMode::Stack);
+        assert_eq!(defaults.announce.mode, AnnounceMode::Off);
     }
 
     #[test]

@@ -69,7 +69,7 @@ use crate::{Error, Handler, HasHandler, Settings, award_command, commands};
 /// # Ok(()) }
 /// ```
 ///
-/// With a plain serenity client (XP, announcements, tier roles; the slash commands need
+/// With a plain serenity client (XP, announcements, reward roles; the slash commands need
 /// poise):
 ///
 /// ```no_run
@@ -106,9 +106,16 @@ impl Discord {
     /// Registers the Discord announcement sink on `builder` (after the sinks it already
     /// has), builds the engine and makes the [`Handler`] with `settings`.
     ///
+    /// The shortcuts of `settings` (`announce`, `template`, `tier_roles`) are first written
+    /// into the builder's default guild settings ([`Settings::apply_to_defaults`] on
+    /// [`LevelingBuilder::current_default_settings`], then
+    /// [`LevelingBuilder::default_settings`]); when that makes invalid settings they are
+    /// not applied (logged).
+    ///
     /// Time (voice minutes, uptime) comes from the engine's clock
     /// ([`LevelingBuilder::clock`]).
     pub fn new(builder: LevelingBuilder, settings: Settings) -> Self {
+        let builder = with_shortcuts(builder, &settings);
         let (sink, announcements) = announcements();
         let leveling = builder.sink(sink).build();
         Self {
@@ -162,7 +169,7 @@ impl Discord {
     }
 
     /// The background work, for `http` (the client's REST client, `client.http` or
-    /// `ctx.http`): the announcer (level-up announcements and tier roles, from every
+    /// `ctx.http`): the announcer (level-up announcements and reward roles, from every
     /// source) and the voice ticker (pays voice XP every [`Settings::voice_tick`]).
     /// Spawn it; it runs until aborted.
     pub fn jobs(mut self, http: Arc<Http>) -> Jobs {
@@ -172,12 +179,7 @@ impl Discord {
             .expect("Discord::jobs consumes the Discord, so it runs once");
         let handler = self.handler.clone();
         Jobs(Box::pin(async move {
-            let announcer = run_announcer(
-                http,
-                announcements,
-                handler.leveling().clone(),
-                handler.settings().clone(),
-            );
+            let announcer = run_announcer(http, announcements, handler.leveling().clone());
             tokio::join!(announcer, handler.run_voice_ticker());
         }))
     }
@@ -185,6 +187,28 @@ impl Discord {
     /// Drops the Discord side without the warning (the bot never started).
     pub(crate) fn abandon(mut self) {
         self.announcements = None;
+    }
+}
+
+/// The builder with the [`Settings`] shortcuts written into its default guild settings
+/// ([`Settings::apply_to_defaults`]); unchanged when there is nothing to write, or when
+/// the result is not valid (logged: a bad `DISCORD_ANNOUNCE_TEMPLATE` is refused earlier,
+/// by [`DiscordConfig::from_env`](crate::DiscordConfig::from_env)).
+fn with_shortcuts(builder: LevelingBuilder, settings: &Settings) -> LevelingBuilder {
+    let current = builder.current_default_settings();
+    let mut defaults = current.clone();
+    settings.apply_to_defaults(&mut defaults, builder.current_progression());
+    if defaults == current {
+        return builder;
+    }
+    if let Err(error) = defaults.validate() {
+        tracing::error!(%error, "the Discord settings' shortcuts make invalid default settings: not applied");
+        return builder;
+    }
+    match builder.default_settings(defaults) {
+        Ok(builder) => builder,
+        // Validated just above, so not reached; the builder is gone, so build a plain one.
+        Err(error) => unreachable!("validated settings were refused: {error}"),
     }
 }
 

@@ -1,14 +1,15 @@
 //! The event side of the bot: message XP, voice XP, profile sync.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use leveling_core::chrono::{DateTime, Utc};
-use leveling_core::{Award, AwardResult, Leveling, MemberId, NewUser};
+use leveling_core::{Award, AwardContext, AwardResult, Leveling, MemberId, NewUser};
 use serenity::all::{
-    Context, EventHandler, FullEvent, Guild, GuildId, GuildMemberUpdateEvent, Member, Message,
-    UnavailableGuild, User, UserId, VoiceState,
+    Cache, Channel, ChannelId, Context, EventHandler, FullEvent, Guild, GuildChannel, GuildId,
+    GuildMemberUpdateEvent, Http, Member, Message, RoleId, UnavailableGuild, User, UserId,
+    VoiceState,
 };
 
 use crate::voice::{VoiceMember, VoiceTracker};
@@ -35,6 +36,26 @@ struct Inner {
     profiles: Mutex<HashMap<UserId, ProfileKey>>,
     /// When the handler was made, by the engine's clock.
     started: DateTime<Utc>,
+    /// The client's cache and REST client, known from the first event: where channel
+    /// parents are looked up.
+    cache: OnceLock<Arc<Cache>>,
+    http: OnceLock<Arc<Http>>,
+    /// Each channel's parent (a thread's channel, a channel's category; `None`: none, or
+    /// unknown) as fetched over REST when the cache did not have the channel: one fetch
+    /// per channel, not per message.
+    parents: Mutex<HashMap<ChannelId, Option<ChannelId>>>,
+    /// The roles of members in voice, from their voice states, for voice awards.
+    voice_roles: Mutex<HashMap<(GuildId, UserId), Vec<RoleId>>>,
+    /// Members with XP who left and whose guild's `on_leave` may still reset them (in
+    /// memory: a restart forgets them).
+    departures: Mutex<HashMap<(GuildId, UserId), Departure>>,
+}
+
+/// A member's departure, as the gateway told it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Departure {
+    left_at: DateTime<Utc>,
+    banned: bool,
 }
 
 #[derive(Clone, PartialEq, Eq)]
@@ -82,6 +103,11 @@ impl Handler {
                 voice: Mutex::new(VoiceTracker::new()),
                 profiles: Mutex::new(HashMap::new()),
                 started,
+                cache: OnceLock::new(),
+                http: OnceLock::new(),
+                parents: Mutex::new(HashMap::new()),
+                voice_roles: Mutex::new(HashMap::new()),
+                departures: Mutex::new(HashMap::new()),
             }),
         }
     }
@@ -108,7 +134,10 @@ impl Handler {
             .unwrap_or(Duration::ZERO)
     }
 
-    /// Handles one gateway event: `Message` (message XP, profile sync),
+    /// Handles one gateway event: `Message` (message XP, profile sync), `GuildMemberAddition`
+    /// (reward roles restored on rejoin), `GuildMemberRemoval` / `GuildBanAddition` (the
+    /// guild's `on_leave`), `ChannelUpdate` / `ChannelDelete` /
+    /// `ThreadUpdate` (forget the channel's remembered parent),
     /// `VoiceStateUpdate` (voice XP, profile sync), `GuildCreate` (the AFK channel and the
     /// voice states a guild starts with), `GuildDelete` (forgets the guild's voice states)
     /// and `GuildMemberUpdate` (profile sync); other events are ignored. Failures are
@@ -118,6 +147,7 @@ impl Handler {
     /// [`Discord::framework_options`](crate::Discord::framework_options) does). A plain
     /// serenity client registers the handler itself: it is an [`EventHandler`].
     pub async fn on_event(&self, ctx: &Context, event: &FullEvent) {
+        self.attach(&ctx.cache, &ctx.http);
         let result = match event {
             FullEvent::Message { new_message } => self.on_message(new_message).await.map(drop),
             FullEvent::VoiceStateUpdate { new, .. } => {
@@ -142,6 +172,28 @@ impl Handler {
                 Ok(())
             }
             FullEvent::GuildMemberUpdate { event, .. } => self.sync_profile(&event.user).await,
+            FullEvent::GuildMemberAddition { new_member } => {
+                self.on_member_join(&ctx.http, new_member).await
+            }
+            FullEvent::GuildMemberRemoval { guild_id, user, .. } => {
+                self.on_member_leave(*guild_id, user, false).await
+            }
+            FullEvent::GuildBanAddition {
+                guild_id,
+                banned_user,
+            } => self.on_member_leave(*guild_id, banned_user, true).await,
+            FullEvent::ChannelUpdate { new, .. } => {
+                self.forget_channel(new.id);
+                Ok(())
+            }
+            FullEvent::ChannelDelete { channel, .. } => {
+                self.forget_channel(channel.id);
+                Ok(())
+            }
+            FullEvent::ThreadUpdate { new, .. } => {
+                self.forget_channel(new.id);
+                Ok(())
+            }
             _ => Ok(()),
         };
         if let Err(error) = result {
@@ -151,7 +203,11 @@ impl Handler {
 
     /// Message XP: awards the author unless the message is from a bot, a webhook or a DM.
     /// `Ok(None)` when the message earns nothing by its nature; a cooldown is a result
-    /// with `granted: false`.
+    /// with `granted: false`, a no-XP channel or role one with `excluded: true`.
+    ///
+    /// The award carries its [`AwardContext`]: the channel, its parents
+    /// ([`channel_parents`](Self::channel_parents)) and the author's roles (from the
+    /// message's member), so the guild's no-XP lists and multipliers apply.
     pub async fn on_message(&self, message: &Message) -> Result<Option<AwardResult>, Error> {
         let Some(guild) = message.guild_id else {
             return Ok(None);
@@ -161,28 +217,306 @@ impl Handler {
         }
         self.sync_profile(&message.author).await?;
         let member = MemberId::new(guild.get(), message.author.id.get());
-        let award = Award::message(member).in_channel(message.channel_id.get());
+        let roles = message.member.as_ref().map_or(&[][..], |m| &m.roles[..]);
+        let context = self.award_context(guild, message.channel_id, roles).await;
+        let award = Award::message(member).with_context(context);
         Ok(Some(self.inner.leveling.award(award).await?))
     }
 
-    /// Command XP for `user` in `guild`, said to come from `channel`.
+    /// Command XP for `user` in `guild`, said to come from `channel`, without the
+    /// member's roles (role rules do not apply): prefer
+    /// [`on_command_with_roles`](Self::on_command_with_roles).
     pub async fn on_command(
         &self,
         guild: GuildId,
         user: &User,
         channel: u64,
     ) -> Result<Option<AwardResult>, Error> {
+        self.on_command_with_roles(guild, user, channel, &[]).await
+    }
+
+    /// Command XP for `user` in `guild`, said to come from `channel`, by a member holding
+    /// `roles`: the award carries its [`AwardContext`] (the channel, its parents, the
+    /// roles).
+    pub async fn on_command_with_roles(
+        &self,
+        guild: GuildId,
+        user: &User,
+        channel: u64,
+        roles: &[RoleId],
+    ) -> Result<Option<AwardResult>, Error> {
         if user.bot {
             return Ok(None);
         }
         self.sync_profile(user).await?;
         let member = MemberId::new(guild.get(), user.id.get());
+        let context = match std::num::NonZeroU64::new(channel) {
+            Some(channel) => {
+                self.award_context(guild, ChannelId::from(channel), roles)
+                    .await
+            }
+            None => AwardContext::new().roles(roles.iter().map(|r| r.get())),
+        };
         Ok(Some(
             self.inner
                 .leveling
-                .award(Award::command(member).in_channel(channel))
+                .award(Award::command(member).with_context(context))
                 .await?,
         ))
+    }
+
+    /// A member joined (`GUILD_MEMBER_ADD`, which needs the privileged Server Members
+    /// intent): when they have XP in the guild and its `rewards.on_rejoin` is `restore`,
+    /// their reward roles are given back ([`rejoin_changes`](leveling_core::rejoin_changes)).
+    /// A role Discord refuses is skipped with a log line.
+    ///
+    /// A member who left and whose `on_leave` grace period is over (but whom
+    /// [`apply_leave_policy`](Self::apply_leave_policy) has not reset yet) is reset first;
+    /// a rejoin within the grace period keeps everything.
+    pub async fn on_member_join(&self, http: &Http, member: &Member) -> Result<(), Error> {
+        if member.user.bot {
+            return Ok(());
+        }
+        let id = MemberId::new(member.guild_id.get(), member.user.id.get());
+        let leveling = &self.inner.leveling;
+        let settings = leveling.guild_settings(id.guild).await?.settings;
+        let departure = lock(&self.inner.departures).remove(&(member.guild_id, member.user.id));
+        if let Some(departure) = departure {
+            let outcome = leveling_core::leave_outcome(
+                &settings.on_leave,
+                departure.banned,
+                departure.left_at,
+                self.now(),
+            );
+            if outcome == leveling_core::LeaveOutcome::Reset {
+                // Back after the grace period, before the ticker reset them: reset now.
+                self.reset_departed(id, departure.banned).await?;
+                return Ok(());
+            }
+        }
+        let Some(progress) = leveling.progress(id).await? else {
+            return Ok(());
+        };
+        if progress.member.xp == 0 {
+            return Ok(());
+        }
+        let changes = leveling_core::rejoin_changes(
+            &settings.rewards,
+            progress.progress.level,
+            &crate::announce::core_roles(&member.roles),
+        );
+        if !changes.is_empty() {
+            crate::announce::apply_role_changes(
+                http,
+                member.guild_id,
+                member.user.id,
+                &changes,
+                "leveling: rewards restored on rejoin",
+            )
+            .await;
+        }
+        Ok(())
+    }
+
+    /// A member left (`GUILD_MEMBER_REMOVE`: a leave or a kick, which needs the Server
+    /// Members intent) or was banned (`GUILD_BAN_ADD`, the Guild Moderation intent): when
+    /// they have XP, the departure is remembered (a ban that follows a removal marks it as
+    /// a ban) and the guild's `on_leave` is applied at once — with no grace period, a
+    /// reset happens now; otherwise [`apply_leave_policy`](Self::apply_leave_policy) does it
+    /// once the grace period is over, unless they rejoined.
+    ///
+    /// Departures are remembered in memory: a restart forgets members whose grace period
+    /// was still running (they keep their progress).
+    pub async fn on_member_leave(
+        &self,
+        guild: GuildId,
+        user: &User,
+        banned: bool,
+    ) -> Result<(), Error> {
+        if user.bot {
+            return Ok(());
+        }
+        let id = MemberId::new(guild.get(), user.id.get());
+        let settings = self.inner.leveling.guild_settings(id.guild).await?.settings;
+        if settings.on_leave.policy == leveling_core::LeavePolicy::Keep {
+            return Ok(());
+        }
+        if self.inner.leveling.progress(id).await?.is_none() {
+            return Ok(());
+        }
+        let now = self.now();
+        {
+            let mut departures = lock(&self.inner.departures);
+            let departure = departures.entry((guild, user.id)).or_insert(Departure {
+                left_at: now,
+                banned,
+            });
+            departure.banned |= banned;
+        }
+        self.apply_leave_policy().await;
+        Ok(())
+    }
+
+    /// Resets the members whose departure is due by their guild's `on_leave` (policy and
+    /// grace period, [`OnLeave::reset_due`](leveling_core::OnLeave::reset_due)), by the
+    /// engine's clock, and forgets departures their guild now keeps. Returns how many
+    /// were reset. The voice ticker of [`Discord::jobs`](crate::Discord::jobs) calls it
+    /// every tick.
+    pub async fn apply_leave_policy(&self) -> usize {
+        let pending: Vec<((GuildId, UserId), Departure)> = lock(&self.inner.departures)
+            .iter()
+            .map(|(key, departure)| (*key, *departure))
+            .collect();
+        let now = self.now();
+        let mut reset = 0;
+        for ((guild, user), departure) in pending {
+            let id = MemberId::new(guild.get(), user.get());
+            let settings = match self.inner.leveling.guild_settings(id.guild).await {
+                Ok(view) => view.settings,
+                Err(error) => {
+                    tracing::warn!(member = %id, %error, "no settings for a departure");
+                    continue;
+                }
+            };
+            let due = settings
+                .on_leave
+                .reset_due(departure.banned, departure.left_at);
+            // Events are handled concurrently: act only on the departure as it was read
+            // (a ban may have just turned a leave into a ban).
+            let take = || {
+                let mut departures = lock(&self.inner.departures);
+                let unchanged = departures.get(&(guild, user)) == Some(&departure);
+                if unchanged {
+                    departures.remove(&(guild, user));
+                }
+                unchanged
+            };
+            match due {
+                None => {
+                    take();
+                }
+                Some(due) if due <= now => {
+                    if !take() {
+                        continue;
+                    }
+                    match self.reset_departed(id, departure.banned).await {
+                        Ok(()) => reset += 1,
+                        Err(error) => {
+                            tracing::warn!(member = %id, %error, "a departed member was not reset")
+                        }
+                    }
+                }
+                Some(_) => {}
+            }
+        }
+        reset
+    }
+
+    /// How many departed members the leave policy may still reset (their grace period is
+    /// running).
+    pub fn pending_departures(&self) -> usize {
+        lock(&self.inner.departures).len()
+    }
+
+    /// Resets a departed member's progress (recorded with no actor and the reason).
+    async fn reset_departed(&self, id: MemberId, banned: bool) -> Result<(), Error> {
+        let reason = if banned {
+            "on_leave: banned from the server"
+        } else {
+            "on_leave: left the server"
+        };
+        let note = leveling_core::AdminNote::default().reason(reason);
+        self.inner.leveling.reset(id, note).await?;
+        Ok(())
+    }
+
+    /// Remembers the client's cache and REST client (the first ones given win): channel
+    /// parents are looked up there. [`on_event`](Self::on_event) calls it with the event's
+    /// context, so every client's handler has them from its first event; a handler that
+    /// never sees one (a bench calling [`on_message`](Self::on_message)) awards with the
+    /// channel and the roles only (no inheritance from a parent channel or category) and
+    /// makes no REST call.
+    pub fn attach(&self, cache: &Arc<Cache>, http: &Arc<Http>) {
+        let _ = self.inner.cache.set(Arc::clone(cache));
+        let _ = self.inner.http.set(Arc::clone(http));
+    }
+
+    /// The award context of an activity in `channel` by a member holding `roles`.
+    async fn award_context(
+        &self,
+        guild: GuildId,
+        channel: ChannelId,
+        roles: &[RoleId],
+    ) -> AwardContext {
+        let mut context = AwardContext::new()
+            .channel(channel.get())
+            .roles(roles.iter().map(|r| r.get()));
+        for parent in self.channel_parents(guild, channel).await {
+            context = context.parent(parent.get());
+        }
+        context
+    }
+
+    /// The containers of a channel, nearest first: a thread's channel and then that
+    /// channel's category; a channel's category. From serenity's cache when it has the
+    /// channel, otherwise fetched over REST once per channel and remembered (a fetch that
+    /// fails counts as "no parent", and is not retried until the channel is updated).
+    pub async fn channel_parents(&self, guild: GuildId, channel: ChannelId) -> Vec<ChannelId> {
+        let mut parents = Vec::with_capacity(2);
+        let mut current = channel;
+        // A thread's channel's category is two steps up; nothing is deeper.
+        for _ in 0..2 {
+            match self.parent_of(guild, current).await {
+                Some(parent) if parent != current && !parents.contains(&parent) => {
+                    parents.push(parent);
+                    current = parent;
+                }
+                _ => break,
+            }
+        }
+        parents
+    }
+
+    /// A channel's parent: the cache, else the memo, else one REST fetch.
+    async fn parent_of(&self, guild: GuildId, channel: ChannelId) -> Option<ChannelId> {
+        if let Some(parent) = self.cached_parent(guild, channel) {
+            return parent;
+        }
+        if let Some(parent) = lock(&self.inner.parents).get(&channel) {
+            return *parent;
+        }
+        let http = self.inner.http.get()?;
+        let parent = match http.get_channel(channel).await {
+            Ok(Channel::Guild(found)) => found.parent_id,
+            Ok(_) => None,
+            Err(error) => {
+                tracing::debug!(%channel, %error, "could not read a channel's parent");
+                None
+            }
+        };
+        let mut memo = lock(&self.inner.parents);
+        if memo.len() >= PARENT_CACHE_LIMIT {
+            memo.clear();
+        }
+        memo.insert(channel, parent);
+        parent
+    }
+
+    /// The parent of a channel or thread serenity's cache holds (`Some(None)`: cached,
+    /// no parent; `None`: not cached).
+    fn cached_parent(&self, guild: GuildId, channel: ChannelId) -> Option<Option<ChannelId>> {
+        let cache = self.inner.cache.get()?;
+        let guild = cache.guild(guild)?;
+        if let Some(found) = guild.channels.get(&channel) {
+            return Some(found.parent_id);
+        }
+        let thread: Option<&GuildChannel> = guild.threads.iter().find(|t| t.id == channel);
+        thread.map(|t| t.parent_id)
+    }
+
+    /// Forgets what is remembered about a channel (it was updated or deleted).
+    fn forget_channel(&self, channel: ChannelId) {
+        lock(&self.inner.parents).remove(&channel);
     }
 
     /// Records a voice state (`bot`: whether the user is a bot, when known).
@@ -199,6 +533,16 @@ impl Handler {
         });
         let now = self.now();
         lock(&self.inner.voice).update(guild, state.user_id, member, now);
+        let mut roles = lock(&self.inner.voice_roles);
+        match (&state.channel_id, &state.member) {
+            (Some(_), Some(member)) => {
+                roles.insert((guild, state.user_id), member.roles.clone());
+            }
+            (Some(_), None) => {}
+            (None, _) => {
+                roles.remove(&(guild, state.user_id));
+            }
+        }
     }
 
     /// Records a guild's AFK channel and the voice states it starts with.
@@ -220,6 +564,12 @@ impl Handler {
                 deafened: state.self_deaf || state.deaf,
             });
             voice.update(guild.id, state.user_id, member, now);
+            if let Some(member) = guild.members.get(&state.user_id)
+                && state.channel_id.is_some()
+            {
+                lock(&self.inner.voice_roles)
+                    .insert((guild.id, state.user_id), member.roles.clone());
+            }
         }
     }
 
@@ -237,7 +587,14 @@ impl Handler {
         let mut results = Vec::with_capacity(payouts.len());
         for payout in payouts {
             let member = MemberId::new(payout.guild.get(), payout.user.get());
-            let award = Award::voice(member, payout.minutes).in_channel(payout.channel.get());
+            let roles = lock(&self.inner.voice_roles)
+                .get(&(payout.guild, payout.user))
+                .cloned()
+                .unwrap_or_default();
+            let context = self
+                .award_context(payout.guild, payout.channel, &roles)
+                .await;
+            let award = Award::voice(member, payout.minutes).with_context(context);
             match self.inner.leveling.award(award).await {
                 Ok(result) => results.push(result),
                 Err(error) => tracing::warn!(%member, %error, "voice XP was not paid"),
@@ -248,7 +605,8 @@ impl Handler {
 
     /// Pays voice XP every [`Settings::voice_tick`] of real time, forever (spawn it; abort
     /// to stop). What it pays is [`pay_voice`](Self::pay_voice)'s: whole minutes by the
-    /// engine's clock. [`Discord::jobs`](crate::Discord::jobs) runs it for you.
+    /// engine's clock. Each tick also [applies the leave policy](Self::apply_leave_policy).
+    /// [`Discord::jobs`](crate::Discord::jobs) runs it for you.
     pub async fn run_voice_ticker(self) {
         let mut interval = tokio::time::interval(self.inner.settings.voice_tick);
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -256,6 +614,7 @@ impl Handler {
         loop {
             interval.tick().await;
             self.pay_voice().await;
+            self.apply_leave_policy().await;
         }
     }
 
@@ -297,8 +656,10 @@ impl Handler {
 
 /// For a plain serenity client (no poise): register the handler with
 /// `ClientBuilder::event_handler` and it gets every event it needs — `message`,
-/// `voice_state_update`, `guild_create`, `guild_delete` and `guild_member_update` — each
-/// handled as by [`Handler::on_event`]. serenity runs every registered handler, so yours
+/// `voice_state_update`, `guild_create`, `guild_delete`, `guild_member_update`,
+/// `guild_member_addition`, `guild_member_removal`, `guild_ban_addition`,
+/// `channel_update`, `channel_delete` and `thread_update` — each handled as by
+/// [`Handler::on_event`]. serenity runs every registered handler, so yours
 /// keep working beside it.
 #[serenity::async_trait]
 impl EventHandler for Handler {
@@ -314,6 +675,57 @@ impl EventHandler for Handler {
 
     async fn guild_create(&self, ctx: Context, guild: Guild, is_new: Option<bool>) {
         self.on_event(&ctx, &FullEvent::GuildCreate { guild, is_new })
+            .await;
+    }
+
+    async fn guild_member_removal(
+        &self,
+        ctx: Context,
+        guild_id: GuildId,
+        user: User,
+        member_data_if_available: Option<Member>,
+    ) {
+        let event = FullEvent::GuildMemberRemoval {
+            guild_id,
+            user,
+            member_data_if_available,
+        };
+        self.on_event(&ctx, &event).await;
+    }
+
+    async fn guild_ban_addition(&self, ctx: Context, guild_id: GuildId, banned_user: User) {
+        self.on_event(
+            &ctx,
+            &FullEvent::GuildBanAddition {
+                guild_id,
+                banned_user,
+            },
+        )
+        .await;
+    }
+
+    async fn guild_member_addition(&self, ctx: Context, new_member: Member) {
+        self.on_event(&ctx, &FullEvent::GuildMemberAddition { new_member })
+            .await;
+    }
+
+    async fn channel_update(&self, ctx: Context, old: Option<GuildChannel>, new: GuildChannel) {
+        self.on_event(&ctx, &FullEvent::ChannelUpdate { old, new })
+            .await;
+    }
+
+    async fn channel_delete(
+        &self,
+        ctx: Context,
+        channel: GuildChannel,
+        messages: Option<Vec<Message>>,
+    ) {
+        self.on_event(&ctx, &FullEvent::ChannelDelete { channel, messages })
+            .await;
+    }
+
+    async fn thread_update(&self, ctx: Context, old: Option<GuildChannel>, new: GuildChannel) {
+        self.on_event(&ctx, &FullEvent::ThreadUpdate { old, new })
             .await;
     }
 
@@ -340,6 +752,9 @@ impl EventHandler for Handler {
 
 /// How many users' last synced profiles are remembered.
 const PROFILE_CACHE_LIMIT: usize = 100_000;
+
+/// How many channels' parents fetched over REST are remembered.
+const PARENT_CACHE_LIMIT: usize = 100_000;
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)

@@ -2,8 +2,13 @@
 //!
 //! The Discord side of [`leveling`](leveling_core): a serenity + poise bot that tracks XP
 //! (messages, commands, voice minutes, daily bonus and streak), answers `/rank`,
-//! `/leaderboard`, `/levels` and `!xp`, gives admins `/addxp`, `/setlevel`, `/resetxp`
-//! and `/botstats`, announces level-ups and hands out tier roles.
+//! `/leaderboard`, `/levels` and `!xp`, gives admins `/addxp`, `/setlevel`, `/resetxp`,
+//! `/botstats` and `/config` (the guild's settings), announces level-ups and keeps reward
+//! roles — all as each guild's [`GuildSettings`](leveling_core::GuildSettings) say: awards
+//! carry their [`AwardContext`](leveling_core::AwardContext) (channel, parents, roles) for
+//! the no-XP lists and multipliers, the announcer follows the `announce` and `rewards`
+//! sections, a rejoin restores rewards per `rewards.on_rejoin`, and a leave or a ban
+//! resets progress per `on_leave`.
 //!
 //! Two ways to use it:
 //!
@@ -17,7 +22,7 @@
 //!
 //! Level-ups reach Discord through an [`AnnouncementSink`] that [`Discord::new`] registers
 //! on the engine, so level-ups from any source (the HTTP API included) are announced, and
-//! tier roles applied, exactly once. A member of guild 0 (the HTTP API's default guild
+//! reward roles applied, exactly once. A member of guild 0 (the HTTP API's default guild
 //! when none is configured) is in no Discord guild: their level-ups make no Discord call.
 //!
 //! Time is the engine's [`Clock`](leveling_core::Clock): with a
@@ -77,15 +82,20 @@
 //! |---|---|---|
 //! | `DISCORD_TOKEN` | (none: no bot) | the bot token |
 //! | `DISCORD_API_URL` | Discord's | REST base URL (a proxy such as twilight-http-proxy or nirn-proxy, or a test fake) |
-//! | `DISCORD_ANNOUNCE` | `same` | `same` (the channel of the activity), `off`, or a channel id |
-//! | `DISCORD_ANNOUNCE_TEMPLATE` | [`DEFAULT_TEMPLATE`] | placeholders `{user}` `{username}` `{level}` `{old_level}` `{tier}` `{xp}` |
+//! | `DISCORD_ANNOUNCE` | `same` | shortcut for the defaults' `announce.mode`: `same` (the channel of the activity), `off`, or a channel id |
+//! | `DISCORD_ANNOUNCE_TEMPLATE` | [`DEFAULT_TEMPLATE`] | shortcut for the defaults' `announce.template`: `{user}` `{username}` `{level}` `{old_level}` `{tier}` `{xp}` `{rank}` `{next_level_xp}` `{guild}` |
 //! | `DISCORD_ADMIN_ROLE_ID` | none | a role allowed to use the admin commands (besides Manage Server) |
-//! | `DISCORD_TIER_ROLES` | none | `Tier=role_id,…`, e.g. `Member=123,Elite=456` |
-//! | `DISCORD_TIER_ROLES_KEEP_LOWER` | `false` | keep lower tiers' roles on reaching a higher tier |
+//! | `DISCORD_TIER_ROLES` | none | shortcut for the defaults' `rewards`: `Tier=role_id,…`, e.g. `Member=123,Elite=456` (a reward role at each tier's first level, `replace`) |
+//! | `DISCORD_TIER_ROLES_KEEP_LOWER` | `false` | with `DISCORD_TIER_ROLES`: `stack` instead of `replace` |
+//! | `DISCORD_MEMBERS_INTENT` | `false` | ask for the privileged Server Members intent (rewards restored on rejoin, the leave policy) |
 //! | `DISCORD_VOICE_TICK_SECS` | `60` | the length of a paid voice minute |
 //! | `DISCORD_PREFIX` | `!` | prefix of prefix commands (`!xp`) |
 //! | `DISCORD_MESSAGE_CONTENT` | `true` | ask for the privileged message-content intent |
 //! | `DISCORD_REGISTER_COMMANDS` | `true` | register the slash commands globally at start |
+//!
+//! The shortcuts are written into the default settings of every guild without its own
+//! ([`Settings::apply_to_defaults`], by [`Discord::new`]); one left at its default changes
+//! nothing.
 #![warn(missing_docs)]
 
 pub mod announce;
@@ -93,17 +103,19 @@ mod bot;
 pub mod commands;
 mod config;
 mod discord;
+pub mod guild_config;
 mod handler;
 pub mod replies;
-pub mod roles;
 pub mod voice;
 
-pub use announce::{AnnouncementSink, Announcements, announcements, run_announcer};
+pub use announce::{AnnouncementSink, Announcements, Announcer, announcements, run_announcer};
 pub use bot::{Bot, http_client};
 pub use commands::{award_command, commands};
-pub use config::{Announce, ConfigError, DEFAULT_TEMPLATE, DiscordConfig, Settings, TierRoles};
+pub use config::{Announce, ConfigError, DiscordConfig, Settings, TierRoles};
 pub use discord::{Discord, Jobs};
 pub use handler::{Handler, HasHandler};
+/// The default announcement template (the core's: one home for it).
+pub use leveling_core::settings::DEFAULT_TEMPLATE;
 /// The poise this crate is built on (build your framework with it).
 pub use poise;
 /// The serenity this crate is built on.

@@ -22,7 +22,7 @@ impl Reply {
         }
     }
 
-    fn private(content: String) -> Self {
+    pub(crate) fn private(content: String) -> Self {
         Self {
             content,
             ephemeral: true,

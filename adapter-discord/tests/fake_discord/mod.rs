@@ -36,12 +36,20 @@ pub struct Recorded {
     pub authorized: bool,
 }
 
+/// A channel the fake knows: (guild, type, parent).
+type FakeChannel = (u64, u8, Option<u64>);
+
 struct Shared {
     requests: Mutex<Vec<Recorded>>,
     changed: Notify,
     gateway_url: String,
     /// Roles per (guild, user) for `GET /guilds/{g}/members/{u}`.
     roles: Mutex<HashMap<(u64, u64), Vec<u64>>>,
+    /// Channels for `GET /channels/{id}`.
+    channels: Mutex<HashMap<u64, FakeChannel>>,
+    /// Roles that `PUT`/`DELETE /guilds/{g}/members/{u}/roles/{r}` refuse (403: gone or
+    /// above the bot's role).
+    refused_roles: Mutex<Vec<u64>>,
     /// The current gateway connection.
     connection: Mutex<Option<mpsc::UnboundedSender<WsMessage>>>,
     identified: Notify,
@@ -72,6 +80,8 @@ impl FakeDiscord {
             changed: Notify::new(),
             gateway_url,
             roles: Mutex::new(HashMap::new()),
+            channels: Mutex::new(HashMap::new()),
+            refused_roles: Mutex::new(Vec::new()),
             connection: Mutex::new(None),
             identified: Notify::new(),
             identifies: Mutex::new(Vec::new()),
@@ -166,6 +176,21 @@ impl FakeDiscord {
             .insert((guild, user), roles.to_vec());
     }
 
+    /// Declares a channel for `GET /channels/{id}`: `kind` 0 (text), 4 (category), 11
+    /// (public thread); `parent` its category, or a thread's channel.
+    pub fn set_channel(&self, id: u64, guild: u64, kind: u8, parent: Option<u64>) {
+        self.shared
+            .channels
+            .lock()
+            .unwrap()
+            .insert(id, (guild, kind, parent));
+    }
+
+    /// Makes the role endpoints refuse `role` with a 403 (a role above the bot's).
+    pub fn refuse_role(&self, role: u64) {
+        self.shared.refused_roles.lock().unwrap().push(role);
+    }
+
     /// A new message id.
     pub fn next_id(&self) -> u64 {
         self.shared.message_ids.fetch_add(1, Ordering::SeqCst)
@@ -249,7 +274,48 @@ fn respond(shared: &Shared, method: &Method, path: &str, body: &Value) -> Respon
                 .unwrap_or_default();
             json_ok(member_json(user, &format!("user{user}"), &roles, None))
         }
-        ("PUT" | "DELETE", ["guilds", _, "members", _, "roles", _]) => no_content(),
+        ("PUT" | "DELETE", ["guilds", _, "members", _, "roles", role]) => {
+            let role: u64 = role.parse().unwrap_or(0);
+            if shared.refused_roles.lock().unwrap().contains(&role) {
+                let missing = json!({"message": "Missing Permissions", "code": 50013});
+                (StatusCode::FORBIDDEN, axum::Json(missing)).into_response()
+            } else {
+                no_content()
+            }
+        }
+        ("GET", ["channels", channel]) => {
+            let id: u64 = channel.parse().unwrap_or(0);
+            match shared.channels.lock().unwrap().get(&id).copied() {
+                Some((guild, kind, parent)) => json_ok(json!({
+                    "id": id.to_string(),
+                    "guild_id": guild.to_string(),
+                    "type": kind,
+                    "name": format!("channel-{id}"),
+                    "position": 0,
+                    "permission_overwrites": [],
+                    "parent_id": parent.map(|p| p.to_string()),
+                })),
+                None => (
+                    StatusCode::NOT_FOUND,
+                    axum::Json(json!({"message": "Unknown Channel", "code": 10003})),
+                )
+                    .into_response(),
+            }
+        }
+        ("GET", ["guilds", guild]) => json_ok(guild_json(guild.parse().unwrap_or(0))),
+        ("POST", ["users", "@me", "channels"]) => {
+            let recipient: u64 = body["recipient_id"]
+                .as_str()
+                .and_then(|r| r.parse().ok())
+                .or_else(|| body["recipient_id"].as_u64())
+                .unwrap_or(0);
+            json_ok(json!({
+                "id": (DM_CHANNEL_BASE + recipient).to_string(),
+                "type": 1,
+                "last_message_id": null,
+                "recipients": [user_json(recipient, &format!("user{recipient}"), false)]
+            }))
+        }
         _ => (
             StatusCode::NOT_FOUND,
             axum::Json(json!({"message": "Unknown route (fake Discord)", "code": 0})),
@@ -319,6 +385,52 @@ async fn gateway_connection(shared: Arc<Shared>, stream: tokio::net::TcpStream) 
             }
         }
     }
+}
+
+/// The DM channel with user `u` is `DM_CHANNEL_BASE + u`.
+pub const DM_CHANNEL_BASE: u64 = 8_000_000;
+
+/// A guild object (`GET /guilds/{id}`), named `Guild {id}`.
+pub fn guild_json(id: u64) -> Value {
+    json!({
+        "id": id.to_string(),
+        "name": format!("Guild {id}"),
+        "icon": null,
+        "icon_hash": null,
+        "splash": null,
+        "discovery_splash": null,
+        "owner_id": "1",
+        "afk_channel_id": null,
+        "afk_timeout": 300,
+        "widget_enabled": false,
+        "widget_channel_id": null,
+        "verification_level": 0,
+        "default_message_notifications": 0,
+        "explicit_content_filter": 0,
+        "roles": [],
+        "emojis": [],
+        "features": [],
+        "mfa_level": 0,
+        "application_id": null,
+        "system_channel_id": null,
+        "system_channel_flags": 0,
+        "rules_channel_id": null,
+        "max_presences": null,
+        "max_members": 1000,
+        "vanity_url_code": null,
+        "description": null,
+        "banner": null,
+        "premium_tier": 0,
+        "premium_subscription_count": 0,
+        "preferred_locale": "en-US",
+        "public_updates_channel_id": null,
+        "max_video_channel_users": 25,
+        "max_stage_video_channel_users": 50,
+        "nsfw_level": 0,
+        "stickers": [],
+        "premium_progress_bar_enabled": false,
+        "safety_alerts_channel_id": null
+    })
 }
 
 /// A user object.

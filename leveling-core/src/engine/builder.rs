@@ -76,6 +76,13 @@ impl LevelingBuilder {
             .unwrap_or_else(|| GuildSettings::from_rules(&self.rules))
     }
 
+    /// The progression the engine will have (set with [`progression`](Self::progression),
+    /// else the seed's): an adapter that turns per-tier options into
+    /// [`default_settings`](Self::default_settings) reads the tiers' levels here.
+    pub fn current_progression(&self) -> &Progression {
+        &self.progression
+    }
+
     /// Curve, level cap and tiers (default: the seed's).
     pub fn progression(mut self, progression: Progression) -> Self {
         self.progression = progression;
