@@ -448,9 +448,21 @@ impl Handler {
         channel: ChannelId,
         roles: &[RoleId],
     ) -> AwardContext {
-        let mut context = AwardContext::new()
-            .channel(channel.get())
-            .roles(roles.iter().map(|r| r.get()));
+        let context = AwardContext::new().channel(channel.get());
+        // Most guilds judge no channel and no role: then the parents (a REST fetch for a
+        // channel the cache lacks) and the roles are not gathered at all. A store error
+        // here surfaces in the award itself.
+        let guild_id = leveling_core::GuildId(guild.get());
+        if !self
+            .inner
+            .leveling
+            .context_matters(guild_id)
+            .await
+            .unwrap_or(true)
+        {
+            return context;
+        }
+        let mut context = context.roles(roles.iter().map(|r| r.get()));
         for parent in self.channel_parents(guild, channel).await {
             context = context.parent(parent.get());
         }
@@ -486,7 +498,9 @@ impl Handler {
             return *parent;
         }
         let http = self.inner.http.get()?;
-        let parent = match http.get_channel(channel).await {
+        // Boxed: a REST request's future is large, and every message's future would
+        // carry its size (and copy it) otherwise, though this fetch is rare.
+        let parent = match Box::pin(http.get_channel(channel)).await {
             Ok(Channel::Guild(found)) => found.parent_id,
             Ok(_) => None,
             Err(error) => {

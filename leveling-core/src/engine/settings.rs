@@ -160,6 +160,14 @@ impl Leveling {
         &self.inner.settings.defaults
     }
 
+    /// Whether a guild's settings look at an award's [`AwardContext`](crate::AwardContext)
+    /// (it has multipliers or no-XP lists). When they do not, an adapter may skip
+    /// gathering it (channel parents, member roles): the award earns the same without.
+    /// From the cache, like the award path.
+    pub async fn context_matters(&self, guild: GuildId) -> Result<bool> {
+        Ok(!self.cached_settings(guild).await?.plain)
+    }
+
     /// A guild's settings as they apply now.
     pub async fn guild_settings(&self, guild: GuildId) -> Result<GuildSettingsView> {
         let cached = self.cached_settings(guild).await?;
