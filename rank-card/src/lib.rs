@@ -39,6 +39,8 @@ mod colour;
 mod fetch;
 mod fonts;
 mod image;
+#[cfg(test)]
+mod pixel_tests;
 mod pool;
 mod render;
 mod svg;

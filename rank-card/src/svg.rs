@@ -168,3 +168,47 @@ pub(crate) fn card(data: &CardData, theme: &Theme) -> String {
     );
     svg
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Rgb;
+
+    fn data(name: &str) -> CardData {
+        CardData {
+            display_name: name.into(),
+            level: 1,
+            rank: None,
+            tier: "Basic".into(),
+            tier_colour: Rgb::new(1, 2, 3),
+            xp_into_level: 0,
+            xp_for_level: 100,
+            total_xp: 0,
+            avatar: None,
+        }
+    }
+
+    #[test]
+    fn caller_text_is_escaped() {
+        let svg = card(&data("<b>Tom & \"J\"</b>"), &Theme::default());
+        assert!(svg.contains("&lt;b&gt;Tom &amp; &quot;J&quot;&lt;/b&gt;"), "{svg}");
+        assert!(!svg.contains("<b>"));
+    }
+
+    #[test]
+    fn no_rank_no_rank_label() {
+        let svg = card(&data("Alice"), &Theme::default());
+        assert!(!svg.contains("RANK"));
+        let mut ranked = data("Alice");
+        ranked.rank = Some(1_234);
+        assert!(card(&ranked, &Theme::default()).contains(">#1,234<"));
+    }
+
+    #[test]
+    fn long_names_are_cut_with_an_ellipsis() {
+        let svg = card(&data(&"W".repeat(100)), &Theme::default());
+        let shown = svg.matches('W').count();
+        assert!((10..40).contains(&shown), "{shown} W shown");
+        assert!(svg.contains("W…<"));
+    }
+}

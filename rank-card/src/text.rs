@@ -166,6 +166,6 @@ mod tests {
         assert_eq!(fit("ab cdefghijkl", 4.0, per_char), "ab…");
         // The family emoji is one grapheme of several code points: kept whole or not at all.
         let family = "👨‍👩‍👧";
-        assert_eq!(fit(&format!("{family}{family}{family}"), 3.0, per_char), format!("{family}{family}…"));
+        assert_eq!(fit(&format!("{family}{family}{family}{family}"), 3.0, per_char), format!("{family}{family}…"));
     }
 }
