@@ -4,7 +4,9 @@ use std::fmt;
 use std::sync::Arc;
 
 use base64::Engine as _;
-use resvg::tiny_skia::{FilterQuality, IntSize, Pixmap, PixmapPaint, Transform};
+use resvg::tiny_skia::{
+    FillRule, FilterQuality, IntSize, Mask, PathBuilder, Pixmap, PixmapPaint, Transform,
+};
 
 use crate::CardError;
 
@@ -18,8 +20,9 @@ const MAX_SIDE: u32 = 4096;
 
 /// A member's picture, validated: a PNG or JPEG that decodes, at most 4096 px a side.
 ///
-/// It is centre-cropped to a square and scaled to the card's avatar size once, here,
-/// so that rendering the card stays cheap however large the original was.
+/// It is centre-cropped to a square, scaled to the card's avatar size and cut to a
+/// circle once, here, so that rendering the card stays cheap however large the
+/// original was.
 ///
 /// ```
 /// use leveling_card::Avatar;
@@ -67,7 +70,7 @@ impl Avatar {
         })
     }
 
-    /// The prepared picture: a 192×192 PNG.
+    /// The prepared picture: a 192×192 PNG, transparent outside its inscribed circle.
     pub fn png(&self) -> &[u8] {
         &self.png
     }
@@ -142,13 +145,20 @@ fn cover(source: &Pixmap, side: u32) -> Result<Pixmap, CardError> {
         quality: FilterQuality::Bicubic,
         ..PixmapPaint::default()
     };
+    // Cut to the card's circle here, once: a clip-path in the template would cost a
+    // full-card mask on every render.
+    let half = side as f32 / 2.0;
+    let circle = PathBuilder::from_circle(half, half, half)
+        .ok_or_else(|| CardError::BadImage("empty image".into()))?;
+    let mut mask = Mask::new(side, side).ok_or_else(|| CardError::BadImage("empty image".into()))?;
+    mask.fill_path(&circle, FillRule::Winding, true, Transform::identity());
     out.draw_pixmap(
         0,
         0,
         source.as_ref(),
         &paint,
         Transform::from_row(scale, 0.0, 0.0, scale, dx, dy),
-        None,
+        Some(&mask),
     );
     Ok(out)
 }
@@ -170,8 +180,12 @@ mod tests {
             let avatar = Avatar::from_bytes(&png(w, h)).unwrap();
             let back = Pixmap::decode_png(avatar.png()).unwrap();
             assert_eq!((back.width(), back.height()), (AVATAR_SIDE, AVATAR_SIDE));
-            // Covered edge to edge: the corners are the source's colour, not transparent.
-            assert_eq!(back.pixel(0, 0).unwrap().alpha(), 255);
+            // Covered edge to edge (the circle touches every side), transparent in the corners.
+            let mid = AVATAR_SIDE / 2;
+            for (x, y) in [(1, mid), (AVATAR_SIDE - 2, mid), (mid, 1), (mid, AVATAR_SIDE - 2)] {
+                assert!(back.pixel(x, y).unwrap().alpha() > 200, "({x}, {y})");
+            }
+            assert_eq!(back.pixel(0, 0).unwrap().alpha(), 0);
             assert!(avatar.data_url().starts_with("data:image/png;base64,iVBOR"));
         }
     }

@@ -44,7 +44,6 @@ pub(crate) fn card(data: &CardData, theme: &Theme) -> String {
         svg,
         r##"<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" font-family="{FAMILY}">
 <defs>
-<clipPath id="avatar"><circle cx="{cx}" cy="{cy}" r="{r}"/></clipPath>
 <clipPath id="track"><rect x="{BAR_X}" y="{BAR_Y}" width="{BAR_W}" height="{BAR_H}" rx="{bar_r}"/></clipPath>
 <clipPath id="content"><rect x="{CONTENT_X}" y="0" width="{content_w}" height="{HEIGHT}"/></clipPath>
 </defs>
@@ -65,7 +64,7 @@ pub(crate) fn card(data: &CardData, theme: &Theme) -> String {
         Some(avatar) => {
             let _ = writeln!(
                 svg,
-                r#"<image x="{x}" y="{y}" width="{d}" height="{d}" preserveAspectRatio="xMidYMid slice" clip-path="url(#avatar)" xlink:href="{href}"/>"#,
+                r#"<image x="{x}" y="{y}" width="{d}" height="{d}" xlink:href="{href}"/>"#,
                 x = cx - r,
                 y = cy - r,
                 d = 2.0 * r,
@@ -145,12 +144,17 @@ pub(crate) fn card(data: &CardData, theme: &Theme) -> String {
         track = theme.bar_track,
     );
     if filled > 0.0 {
-        // Rounded at its leading end too; clipped to the track so that when it is
-        // narrower than the bar is tall it still follows the track's left end.
+        // A pill, rounded at its leading end too. Narrower than the bar is tall, a pill
+        // would shrink into an ellipse, so then a square-ended rect is clipped to the
+        // track's rounded left end instead (only then: a clip costs a card-sized mask).
+        let shape = if filled < BAR_H {
+            r#"clip-path="url(#track)""#.to_owned()
+        } else {
+            format!(r#"rx="{}""#, BAR_H / 2.0)
+        };
         let _ = writeln!(
             svg,
-            r#"<rect x="{BAR_X}" y="{BAR_Y}" width="{filled}" height="{BAR_H}" rx="{bar_r}" clip-path="url(#track)" fill="{bar}"/>"#,
-            bar_r = BAR_H / 2.0,
+            r#"<rect x="{BAR_X}" y="{BAR_Y}" width="{filled}" height="{BAR_H}" {shape} fill="{bar}"/>"#,
             bar = theme.bar,
         );
     }
