@@ -89,7 +89,11 @@ pub fn alt_text(data: &CardData) -> String {
     use crate::text::{clean, thousands};
 
     let name = clean(&data.display_name);
-    let name = if name.is_empty() { "?".to_owned() } else { name };
+    let name = if name.is_empty() {
+        "?".to_owned()
+    } else {
+        name
+    };
     let rank = data
         .rank
         .map(|r| format!(", rank #{}", thousands(r)))

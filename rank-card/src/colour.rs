@@ -186,14 +186,23 @@ mod tests {
     #[test]
     fn seed_tiers_are_distinct() {
         let names = ["Basic", "Member", "Advanced", "Expert", "Master"];
-        let colours: std::collections::HashSet<_> =
-            names.iter().enumerate().map(|(i, n)| tier_colour(n, i)).collect();
+        let colours: std::collections::HashSet<_> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| tier_colour(n, i))
+            .collect();
         assert_eq!(colours.len(), names.len());
     }
 
     #[test]
     fn readable_text_contrasts() {
-        assert_eq!(Rgb::new(0xf5, 0xb3, 0x01).readable_on(), Rgb::new(0x11, 0x12, 0x16));
-        assert_eq!(Rgb::new(0x10, 0x20, 0x60).readable_on(), Rgb::new(0xff, 0xff, 0xff));
+        assert_eq!(
+            Rgb::new(0xf5, 0xb3, 0x01).readable_on(),
+            Rgb::new(0x11, 0x12, 0x16)
+        );
+        assert_eq!(
+            Rgb::new(0x10, 0x20, 0x60).readable_on(),
+            Rgb::new(0xff, 0xff, 0xff)
+        );
     }
 }

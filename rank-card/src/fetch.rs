@@ -111,7 +111,11 @@ impl AvatarCache {
             return entry.avatar.clone();
         }
         let avatar = self.fetch(url).await;
-        let ttl = if avatar.is_some() { self.config.ttl } else { self.config.failure_ttl };
+        let ttl = if avatar.is_some() {
+            self.config.ttl
+        } else {
+            self.config.failure_ttl
+        };
         self.insert(url, avatar.clone(), Instant::now() + ttl);
         avatar
     }
@@ -187,7 +191,10 @@ impl AvatarCache {
         if !response.status().is_success() {
             return Err(format!("status {}", response.status().as_u16()));
         }
-        if response.content_length().is_some_and(|len| len > max as u64) {
+        if response
+            .content_length()
+            .is_some_and(|len| len > max as u64)
+        {
             return Err("declared length over the cap".to_owned());
         }
         let mut body = Vec::new();

@@ -55,7 +55,11 @@ mod tests {
     fn both_faces_load() {
         let faces: Vec<_> = OPTIONS.fontdb.faces().collect();
         assert_eq!(faces.len(), 2);
-        assert!(faces.iter().all(|f| f.families.iter().any(|(name, _)| name == FAMILY)));
+        assert!(
+            faces
+                .iter()
+                .all(|f| f.families.iter().any(|(name, _)| name == FAMILY))
+        );
     }
 
     #[test]

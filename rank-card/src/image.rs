@@ -150,7 +150,8 @@ fn cover(source: &Pixmap, side: u32) -> Result<Pixmap, CardError> {
     let half = side as f32 / 2.0;
     let circle = PathBuilder::from_circle(half, half, half)
         .ok_or_else(|| CardError::BadImage("empty image".into()))?;
-    let mut mask = Mask::new(side, side).ok_or_else(|| CardError::BadImage("empty image".into()))?;
+    let mut mask =
+        Mask::new(side, side).ok_or_else(|| CardError::BadImage("empty image".into()))?;
     mask.fill_path(&circle, FillRule::Winding, true, Transform::identity());
     out.draw_pixmap(
         0,
@@ -182,7 +183,12 @@ mod tests {
             assert_eq!((back.width(), back.height()), (AVATAR_SIDE, AVATAR_SIDE));
             // Covered edge to edge (the circle touches every side), transparent in the corners.
             let mid = AVATAR_SIDE / 2;
-            for (x, y) in [(1, mid), (AVATAR_SIDE - 2, mid), (mid, 1), (mid, AVATAR_SIDE - 2)] {
+            for (x, y) in [
+                (1, mid),
+                (AVATAR_SIDE - 2, mid),
+                (mid, 1),
+                (mid, AVATAR_SIDE - 2),
+            ] {
                 assert!(back.pixel(x, y).unwrap().alpha() > 200, "({x}, {y})");
             }
             assert_eq!(back.pixel(0, 0).unwrap().alpha(), 0);
@@ -193,12 +199,24 @@ mod tests {
     #[test]
     fn rejects_other_formats_and_garbage() {
         assert_eq!(Avatar::from_bytes(b""), Err(CardError::UnsupportedImage));
-        assert_eq!(Avatar::from_bytes(b"GIF89a\x01\x00"), Err(CardError::UnsupportedImage));
-        assert_eq!(Avatar::from_bytes(b"RIFF\0\0\0\0WEBPVP8 "), Err(CardError::UnsupportedImage));
-        assert_eq!(Avatar::from_bytes(b"<svg/>"), Err(CardError::UnsupportedImage));
+        assert_eq!(
+            Avatar::from_bytes(b"GIF89a\x01\x00"),
+            Err(CardError::UnsupportedImage)
+        );
+        assert_eq!(
+            Avatar::from_bytes(b"RIFF\0\0\0\0WEBPVP8 "),
+            Err(CardError::UnsupportedImage)
+        );
+        assert_eq!(
+            Avatar::from_bytes(b"<svg/>"),
+            Err(CardError::UnsupportedImage)
+        );
         let mut truncated = png(20, 20);
         truncated.truncate(40);
-        assert!(matches!(Avatar::from_bytes(&truncated), Err(CardError::BadImage(_))));
+        assert!(matches!(
+            Avatar::from_bytes(&truncated),
+            Err(CardError::BadImage(_))
+        ));
         assert!(matches!(
             Avatar::from_bytes(b"\xff\xd8\xff\xe0garbage"),
             Err(CardError::BadImage(_))
@@ -211,7 +229,10 @@ mod tests {
         bomb[16..20].copy_from_slice(&100_000u32.to_be_bytes());
         assert_eq!(
             Avatar::from_bytes(&bomb),
-            Err(CardError::ImageTooLarge { width: 100_000, height: 1 })
+            Err(CardError::ImageTooLarge {
+                width: 100_000,
+                height: 1
+            })
         );
     }
 }

@@ -33,6 +33,8 @@
 //! # Ok::<(), leveling_card::CardError>(())
 //! ```
 
+#![warn(missing_docs)]
+
 mod card;
 mod colour;
 #[cfg(feature = "fetch")]

@@ -44,13 +44,22 @@ fn the_bar_fills_in_proportion_to_the_level_progress() {
     let theme = Theme::default();
     let middle = BAR_Y + BAR_H / 2.0;
     let samples = [0.05, 0.25, 0.45, 0.55, 0.75, 0.95];
-    for (into, span, filled_up_to) in [(0, 2_000, 0.0), (1_000, 2_000, 0.5), (2_000, 2_000, 1.0), (7, 0, 1.0)] {
+    for (into, span, filled_up_to) in [
+        (0, 2_000, 0.0),
+        (1_000, 2_000, 0.5),
+        (2_000, 2_000, 1.0),
+        (7, 0, 1.0),
+    ] {
         let mut data = card("Alice");
         data.xp_into_level = into;
         data.xp_for_level = span;
         let pixmap = render(&data);
         for at in samples {
-            let expected = if at < filled_up_to { theme.bar } else { theme.bar_track };
+            let expected = if at < filled_up_to {
+                theme.bar
+            } else {
+                theme.bar_track
+            };
             assert_eq!(
                 colour_at(&pixmap, BAR_X + at * BAR_W, middle),
                 expected,
@@ -65,8 +74,14 @@ fn the_tier_colour_rings_the_avatar() {
     let mut data = card("Alice");
     data.avatar = Some(solid_avatar(0x20, 0xc0, 0x40));
     let pixmap = render(&data);
-    assert_eq!(colour_at(&pixmap, AVATAR_CX + AVATAR_R + 8.0, AVATAR_CY), data.tier_colour);
-    assert_eq!(colour_at(&pixmap, AVATAR_CX, AVATAR_CY - AVATAR_R - 8.0), data.tier_colour);
+    assert_eq!(
+        colour_at(&pixmap, AVATAR_CX + AVATAR_R + 8.0, AVATAR_CY),
+        data.tier_colour
+    );
+    assert_eq!(
+        colour_at(&pixmap, AVATAR_CX, AVATAR_CY - AVATAR_R - 8.0),
+        data.tier_colour
+    );
     // And elsewhere too (the tier name): more pixels of it than the ring alone has.
     let tier = data.tier_colour;
     let count = pixmap
@@ -87,8 +102,14 @@ fn an_avatar_replaces_the_initials_circle() {
     let (x, y) = (AVATAR_CX - AVATAR_R * 0.7, AVATAR_CY);
     assert_eq!(colour_at(&initials, x, y), data.tier_colour);
     assert_eq!(colour_at(&avatar, x, y), Rgb::new(0x20, 0xc0, 0x40));
-    assert_eq!(colour_at(&avatar, AVATAR_CX, AVATAR_CY), Rgb::new(0x20, 0xc0, 0x40));
-    assert_ne!(colour_at(&initials, AVATAR_CX, AVATAR_CY), Rgb::new(0x20, 0xc0, 0x40));
+    assert_eq!(
+        colour_at(&avatar, AVATAR_CX, AVATAR_CY),
+        Rgb::new(0x20, 0xc0, 0x40)
+    );
+    assert_ne!(
+        colour_at(&initials, AVATAR_CX, AVATAR_CY),
+        Rgb::new(0x20, 0xc0, 0x40)
+    );
 }
 
 /// Names from hostile or unusual input: each renders, as a valid PNG of the card's size.
@@ -131,7 +152,11 @@ fn a_long_name_stays_inside_the_card() {
         // bare panel.
         for x in [894.0, 905.0, 915.0] {
             for y in [62.0, 75.0, 90.0] {
-                assert_eq!(colour_at(&pixmap, x, y), theme.panel, "{name:.8}… at ({x}, {y})");
+                assert_eq!(
+                    colour_at(&pixmap, x, y),
+                    theme.panel,
+                    "{name:.8}… at ({x}, {y})"
+                );
             }
         }
     }

@@ -92,8 +92,8 @@ impl Default for Renderer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Barrier;
+    use std::sync::atomic::{AtomicUsize, Ordering};
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn never_more_than_the_bound_at_once() {
@@ -106,8 +106,12 @@ mod tests {
         let barrier = Arc::new(Barrier::new(2));
         let jobs: Vec<_> = (0..8)
             .map(|_| {
-                let (renderer, running, peak, barrier) =
-                    (renderer.clone(), running.clone(), peak.clone(), barrier.clone());
+                let (renderer, running, peak, barrier) = (
+                    renderer.clone(),
+                    running.clone(),
+                    peak.clone(),
+                    barrier.clone(),
+                );
                 tokio::spawn(async move {
                     renderer
                         .run(move || {

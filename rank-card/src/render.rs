@@ -61,7 +61,8 @@ pub(crate) fn render_pixmap(data: &CardData, theme: &Theme) -> Result<Pixmap, Ca
     let source = svg::card(data, theme);
     let tree = usvg::Tree::from_str(&source, &fonts::OPTIONS)
         .map_err(|e| CardError::Template(e.to_string()))?;
-    let mut pixmap = Pixmap::new(WIDTH, HEIGHT).ok_or(CardError::Template("zero-sized card".into()))?;
+    let mut pixmap =
+        Pixmap::new(WIDTH, HEIGHT).ok_or(CardError::Template("zero-sized card".into()))?;
     resvg::render(&tree, Transform::identity(), &mut pixmap.as_mut());
     Ok(pixmap)
 }

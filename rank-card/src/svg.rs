@@ -37,7 +37,8 @@ const GROUP_GAP: f32 = 22.0;
 
 /// Writes the SVG document for one card.
 pub(crate) fn card(data: &CardData, theme: &Theme) -> String {
-    let mut svg = String::with_capacity(4096 + data.avatar.as_ref().map_or(0, |a| a.data_url().len()));
+    let mut svg =
+        String::with_capacity(4096 + data.avatar.as_ref().map_or(0, |a| a.data_url().len()));
     let tier = data.tier_colour;
     let (cx, cy, r) = (AVATAR_CX, AVATAR_CY, AVATAR_R);
     let _ = write!(
@@ -74,7 +75,11 @@ pub(crate) fn card(data: &CardData, theme: &Theme) -> String {
         None => {
             let letters = text::initials(&data.display_name);
             // Two wide letters must still sit inside the circle.
-            let px = if text_width(&letters, true, 72.0) > 1.5 * r { 56.0 } else { 72.0 };
+            let px = if text_width(&letters, true, 72.0) > 1.5 * r {
+                56.0
+            } else {
+                72.0
+            };
             let _ = writeln!(
                 svg,
                 r#"<circle cx="{cx}" cy="{cy}" r="{r}" fill="{tier}"/>
@@ -101,11 +106,15 @@ pub(crate) fn card(data: &CardData, theme: &Theme) -> String {
         .sum::<f32>()
         + GROUP_GAP * (figures.len() - 1) as f32;
 
-    let name = text::fit(&text::clean(&data.display_name), CONTENT_END - CONTENT_X, |s| {
-        text_width(s, true, NAME_PX)
-    });
+    let name = text::fit(
+        &text::clean(&data.display_name),
+        CONTENT_END - CONTENT_X,
+        |s| text_width(s, true, NAME_PX),
+    );
     let tier_room = (CONTENT_END - CONTENT_X - figures_w - GROUP_GAP).max(0.0);
-    let tier_name = text::fit(&text::clean(&data.tier), tier_room, |s| text_width(s, true, TIER_PX));
+    let tier_name = text::fit(&text::clean(&data.tier), tier_room, |s| {
+        text_width(s, true, TIER_PX)
+    });
 
     let _ = writeln!(
         svg,
@@ -195,7 +204,10 @@ mod tests {
     #[test]
     fn caller_text_is_escaped() {
         let svg = card(&data("<b>Tom & \"J\"</b>"), &Theme::default());
-        assert!(svg.contains("&lt;b&gt;Tom &amp; &quot;J&quot;&lt;/b&gt;"), "{svg}");
+        assert!(
+            svg.contains("&lt;b&gt;Tom &amp; &quot;J&quot;&lt;/b&gt;"),
+            "{svg}"
+        );
         assert!(!svg.contains("<b>"));
     }
 

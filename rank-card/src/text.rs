@@ -53,7 +53,7 @@ pub(crate) fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, d) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(d);
@@ -80,7 +80,11 @@ pub fn initials(name: &str) -> String {
             .find(|g| g.chars().next().is_some_and(char::is_alphanumeric))?;
         let upper = g.to_uppercase();
         // "ß" upper-cases to "SS": one letter must stay one letter.
-        Some(if upper.chars().count() == g.chars().count() { upper } else { g.to_owned() })
+        Some(if upper.chars().count() == g.chars().count() {
+            upper
+        } else {
+            g.to_owned()
+        })
     };
     let letters: Vec<String> = clean(name).split(' ').filter_map(first_letter).collect();
     match letters.as_slice() {
@@ -166,6 +170,9 @@ mod tests {
         assert_eq!(fit("ab cdefghijkl", 4.0, per_char), "ab…");
         // The family emoji is one grapheme of several code points: kept whole or not at all.
         let family = "👨‍👩‍👧";
-        assert_eq!(fit(&format!("{family}{family}{family}{family}"), 3.0, per_char), format!("{family}{family}…"));
+        assert_eq!(
+            fit(&format!("{family}{family}{family}{family}"), 3.0, per_char),
+            format!("{family}{family}…")
+        );
     }
 }

@@ -26,7 +26,9 @@ async fn serve(Path(name): Path<String>, State(hits): State<Hits>) -> Response {
     match name.as_str() {
         "missing" => StatusCode::NOT_FOUND.into_response(),
         "text" => "<html>not an image</html>".into_response(),
-        "gif" => b"GIF89a\x01\x00\x01\x00\x00\x00\x00;".to_vec().into_response(),
+        "gif" => b"GIF89a\x01\x00\x01\x00\x00\x00\x00;"
+            .to_vec()
+            .into_response(),
         // A valid PNG start, then far more than the cap, with a Content-Length.
         "big" => {
             let mut body = png();
@@ -104,13 +106,23 @@ async fn a_slow_server_is_cut_off_at_the_timeout() {
     let started = tokio::time::Instant::now();
     assert!(cache.get(&format!("{base}/img/slow")).await.is_none());
     // 500 ms timeout, 2 s server: well before the server would have answered.
-    assert!(started.elapsed() < Duration::from_millis(1_500), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_millis(1_500),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
 async fn only_http_and_https_urls_are_fetched() {
     let cache = AvatarCache::new(config());
-    for url in ["file:///etc/hostname", "ftp://127.0.0.1/a.png", "data:image/png;base64,AAAA", "not a url", ""] {
+    for url in [
+        "file:///etc/hostname",
+        "ftp://127.0.0.1/a.png",
+        "data:image/png;base64,AAAA",
+        "not a url",
+        "",
+    ] {
         assert!(cache.get(url).await.is_none(), "{url}");
     }
 }
@@ -156,6 +168,9 @@ async fn the_oversized_bodies_pass_under_a_larger_cap() {
         ..config()
     });
     for name in ["big", "big-stream"] {
-        assert!(cache.get(&format!("{base}/img/{name}")).await.is_some(), "{name}");
+        assert!(
+            cache.get(&format!("{base}/img/{name}")).await.is_some(),
+            "{name}"
+        );
     }
 }
