@@ -197,6 +197,25 @@ mod tests {
     }
 
     #[test]
+    fn a_jpeg_decodes_and_is_cropped_to_its_centre() {
+        // 48×32, orange left half, teal right half (made with cjpeg).
+        let jpeg = include_bytes!("../tests/fixtures/avatar.jpg");
+        let avatar = Avatar::from_bytes(jpeg).unwrap();
+        let back = Pixmap::decode_png(avatar.png()).unwrap();
+        assert_eq!((back.width(), back.height()), (AVATAR_SIDE, AVATAR_SIDE));
+        let near = |(x, y): (u32, u32), (r, g, b): (u8, u8, u8)| {
+            let p = back.pixel(x, y).unwrap();
+            let close = |a: u8, b: u8| a.abs_diff(b) < 24;
+            assert!(
+                p.alpha() == 255 && close(p.red(), r) && close(p.green(), g) && close(p.blue(), b),
+                "({x}, {y}) is {p:?}"
+            );
+        };
+        near((40, 96), (0xf0, 0x80, 0x20));
+        near((150, 96), (0x20, 0xa0, 0xa0));
+    }
+
+    #[test]
     fn rejects_other_formats_and_garbage() {
         assert_eq!(Avatar::from_bytes(b""), Err(CardError::UnsupportedImage));
         assert_eq!(

@@ -25,6 +25,7 @@ async fn serve(Path(name): Path<String>, State(hits): State<Hits>) -> Response {
     *hits.lock().unwrap().entry(name.clone()).or_default() += 1;
     match name.as_str() {
         "missing" => StatusCode::NOT_FOUND.into_response(),
+        "photo.jpg" => include_bytes!("fixtures/avatar.jpg").to_vec().into_response(),
         "text" => "<html>not an image</html>".into_response(),
         "gif" => b"GIF89a\x01\x00\x01\x00\x00\x00\x00;"
             .to_vec()
@@ -85,6 +86,13 @@ async fn fetches_a_png_and_serves_the_second_get_from_the_cache() {
     // A clone shares the cache.
     assert!(cache.clone().get(&url).await.is_some());
     assert_eq!(hits(&counter, "alice.png"), 1);
+}
+
+#[tokio::test]
+async fn fetches_a_jpeg() {
+    let (base, _) = server().await;
+    let cache = AvatarCache::new(config());
+    assert!(cache.get(&format!("{base}/img/photo.jpg")).await.is_some());
 }
 
 #[tokio::test]
