@@ -70,6 +70,29 @@ pub struct AvatarCache {
     client: reqwest::Client,
     config: Arc<FetchConfig>,
     entries: Arc<Mutex<HashMap<String, Entry>>>,
+    /// One gate per URL being fetched, so concurrent gets wait for one fetch.
+    inflight: Arc<Mutex<Gates>>,
+}
+
+type Gates = HashMap<String, Arc<tokio::sync::Mutex<()>>>;
+
+/// Drops the URL's gate when its fetch ends, also when the caller stopped waiting
+/// (a dropped future), so the map only holds URLs being fetched now.
+struct Forget<'a> {
+    inflight: &'a Mutex<Gates>,
+    url: &'a str,
+}
+
+impl Drop for Forget<'_> {
+    fn drop(&mut self) {
+        lock(self.inflight).remove(self.url);
+    }
+}
+
+/// Both maps stay consistent through a panic (each change is one insert or remove), so
+/// a poisoned lock is safe to keep using.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl std::fmt::Debug for AvatarCache {
@@ -100,15 +123,28 @@ impl AvatarCache {
             client,
             config: Arc::new(config),
             entries: Arc::new(Mutex::new(HashMap::new())),
+            inflight: Arc::new(Mutex::new(HashMap::new())),
         }
     }
 
     /// The avatar at `url`, from the cache while fresh, else fetched; `None` on any
     /// failure (also cached, for [`FetchConfig::failure_ttl`]).
+    ///
+    /// Concurrent gets of a URL that is not cached share one fetch: a popular member's
+    /// `/rank` spammed by a channel costs one request.
     pub async fn get(&self, url: &str) -> Option<Avatar> {
-        let now = Instant::now();
-        if let Some(entry) = self.lock().get(url).filter(|e| e.expires > now) {
-            return entry.avatar.clone();
+        if let Some(hit) = self.cached(url) {
+            return hit;
+        }
+        let gate = Arc::clone(lock(&self.inflight).entry(url.to_owned()).or_default());
+        let _turn = gate.lock().await;
+        let _forget = Forget {
+            inflight: &self.inflight,
+            url,
+        };
+        // Whoever held the gate before us may have just fetched it.
+        if let Some(hit) = self.cached(url) {
+            return hit;
         }
         let avatar = self.fetch(url).await;
         let ttl = if avatar.is_some() {
@@ -120,17 +156,20 @@ impl AvatarCache {
         avatar
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Entry>> {
-        // A panic while holding the lock leaves the map consistent: each operation is
-        // a single insert or remove.
-        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    /// `Some(outcome)` while a fresh entry exists, the outcome itself possibly a failure.
+    fn cached(&self, url: &str) -> Option<Option<Avatar>> {
+        let now = Instant::now();
+        lock(&self.entries)
+            .get(url)
+            .filter(|e| e.expires > now)
+            .map(|e| e.avatar.clone())
     }
 
     fn insert(&self, url: &str, avatar: Option<Avatar>, expires: Instant) {
         if self.config.capacity == 0 {
             return;
         }
-        let mut entries = self.lock();
+        let mut entries = lock(&self.entries);
         if entries.len() >= self.config.capacity && !entries.contains_key(url) {
             let now = Instant::now();
             entries.retain(|_, e| e.expires > now);

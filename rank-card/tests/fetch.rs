@@ -25,7 +25,9 @@ async fn serve(Path(name): Path<String>, State(hits): State<Hits>) -> Response {
     *hits.lock().unwrap().entry(name.clone()).or_default() += 1;
     match name.as_str() {
         "missing" => StatusCode::NOT_FOUND.into_response(),
-        "photo.jpg" => include_bytes!("fixtures/avatar.jpg").to_vec().into_response(),
+        "photo.jpg" => include_bytes!("fixtures/avatar.jpg")
+            .to_vec()
+            .into_response(),
         "text" => "<html>not an image</html>".into_response(),
         "gif" => b"GIF89a\x01\x00\x01\x00\x00\x00\x00;"
             .to_vec()
@@ -42,6 +44,10 @@ async fn serve(Path(name): Path<String>, State(hits): State<Hits>) -> Response {
                 .chain((0..48).map(|_| vec![0u8; 64 * 1024]))
                 .map(Ok::<_, std::io::Error>);
             Body::from_stream(futures_util::stream::iter(chunks)).into_response()
+        }
+        "slowish" => {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            png().into_response()
         }
         "slow" => {
             tokio::time::sleep(Duration::from_secs(2)).await;
@@ -181,4 +187,68 @@ async fn the_oversized_bodies_pass_under_a_larger_cap() {
             "{name}"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_gets_of_a_cold_url_share_one_fetch() {
+    let (base, counter) = server().await;
+    let cache = AvatarCache::new(config());
+    let url = format!("{base}/img/slowish");
+    let gets: Vec<_> = (0..6)
+        .map(|_| {
+            let (cache, url) = (cache.clone(), url.clone());
+            tokio::spawn(async move { cache.get(&url).await })
+        })
+        .collect();
+    for get in gets {
+        assert!(get.await.unwrap().is_some());
+    }
+    assert_eq!(hits(&counter, "slowish"), 1);
+}
+
+/// Collects what the fmt subscriber writes.
+#[derive(Clone, Default)]
+struct Logs(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn failures_are_logged_without_the_url_s_path_query_or_credentials() {
+    let logs = Logs::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    // This thread only: the current-thread runtime polls every future here.
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let (base, _) = server().await;
+    let cache = AvatarCache::new(config());
+    for url in [
+        format!("{base}/img/missing?token=hunter2"),
+        format!("{base}/img/text?token=hunter2"),
+        format!("{base}/img/slow?token=hunter2"),
+        "http://127.0.0.1:1/hunter2.png?token=hunter2".to_owned(),
+        "ftp://user:hunter2@127.0.0.1/a.png".to_owned(),
+        "http://[::1/hunter2".to_owned(),
+    ] {
+        assert!(cache.get(&url).await.is_none(), "{url}");
+    }
+    let logs = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("avatar fetch failed"), "{logs}");
+    assert!(logs.contains("status 404"), "{logs}");
+    assert!(logs.contains("timed out"), "{logs}");
+    assert!(logs.contains("127.0.0.1"), "{logs}");
+    assert!(!logs.contains("hunter2"), "{logs}");
+    assert!(!logs.contains("/img/"), "{logs}");
 }
