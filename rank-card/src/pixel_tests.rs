@@ -161,3 +161,16 @@ fn a_long_name_stays_inside_the_card() {
         }
     }
 }
+
+/// Under the bar's height the fill takes the clipped branch: still in proportion.
+#[test]
+fn a_nearly_empty_bar_shows_a_sliver() {
+    let theme = Theme::default();
+    let mut data = card("Alice");
+    data.xp_into_level = 2; // 2 % of 100: about 12 px of the bar.
+    data.xp_for_level = 100;
+    let pixmap = render(&data);
+    let middle = BAR_Y + BAR_H / 2.0;
+    assert_eq!(colour_at(&pixmap, BAR_X + 6.0, middle), theme.bar);
+    assert_eq!(colour_at(&pixmap, BAR_X + 20.0, middle), theme.bar_track);
+}
