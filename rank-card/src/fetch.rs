@@ -29,6 +29,17 @@ pub struct FetchConfig {
     /// How long a failure is remembered, so a dead URL is not fetched on every
     /// request, yet a fixed one shows up soon. Default 5 min.
     pub failure_ttl: Duration,
+    /// The hosts avatars may come from (exact names, case-insensitive), redirects
+    /// included; empty allows any host. A server whose avatar URLs are set by API
+    /// clients lists its CDN here, so the URL cannot make it fetch from its own network.
+    /// Default: empty.
+    pub allowed_hosts: Vec<String>,
+}
+
+/// Whether `host` is one of `allowed` (any host when `allowed` is empty).
+fn host_allowed(allowed: &[String], host: Option<&str>) -> bool {
+    allowed.is_empty()
+        || host.is_some_and(|host| allowed.iter().any(|a| a.eq_ignore_ascii_case(host)))
 }
 
 impl Default for FetchConfig {
@@ -39,6 +50,7 @@ impl Default for FetchConfig {
             capacity: 1024,
             ttl: Duration::from_secs(60 * 60),
             failure_ttl: Duration::from_secs(5 * 60),
+            allowed_hosts: Vec::new(),
         }
     }
 }
@@ -112,9 +124,18 @@ impl Default for AvatarCache {
 impl AvatarCache {
     /// A cache with its own HTTP client, configured by `config`.
     pub fn new(config: FetchConfig) -> Self {
+        let allowed = config.allowed_hosts.clone();
+        // A redirect must stay on the allowed hosts too, else it would bypass them.
+        let redirects = reqwest::redirect::Policy::custom(move |attempt| {
+            if attempt.previous().len() >= 3 || !host_allowed(&allowed, attempt.url().host_str()) {
+                attempt.stop()
+            } else {
+                attempt.follow()
+            }
+        });
         let client = reqwest::Client::builder()
             .timeout(config.timeout)
-            .redirect(reqwest::redirect::Policy::limited(3))
+            .redirect(redirects)
             .build()
             // Only fails when the TLS backend cannot initialise; fall back to defaults
             // rather than make construction fallible.
@@ -197,6 +218,10 @@ impl AvatarCache {
         let host = parsed.host_str().unwrap_or("").to_owned();
         if !matches!(parsed.scheme(), "http" | "https") {
             tracing::debug!(scheme = parsed.scheme(), "avatar URL is not http(s)");
+            return None;
+        }
+        if !host_allowed(&self.config.allowed_hosts, parsed.host_str()) {
+            tracing::debug!(%host, "avatar host is not allowed");
             return None;
         }
         match self.download(parsed).await {

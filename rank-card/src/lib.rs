@@ -12,6 +12,8 @@
 //!   default) fetches and caches them by URL.
 //! - [`alt_text`] describes the card for screen readers; [`initials`] is what the
 //!   card shows without an avatar.
+//! - With feature `core`, `card_for` and `Theme: From<CardTheme>` map leveling's
+//!   domain onto the card.
 //!
 //! ```
 //! use leveling_card::{alt_text, render_png, tier_colour, CardData, Theme};
@@ -37,6 +39,8 @@
 
 mod card;
 mod colour;
+#[cfg(feature = "core")]
+mod domain;
 #[cfg(feature = "fetch")]
 mod fetch;
 mod fonts;
@@ -50,6 +54,8 @@ mod text;
 
 pub use card::{CardData, alt_text};
 pub use colour::{ParseRgbError, Rgb, Theme, tier_colour};
+#[cfg(feature = "core")]
+pub use domain::card_for;
 #[cfg(feature = "fetch")]
 pub use fetch::{AvatarCache, FetchConfig};
 pub use image::Avatar;

@@ -45,6 +45,18 @@ async fn serve(Path(name): Path<String>, State(hits): State<Hits>) -> Response {
                 .map(Ok::<_, std::io::Error>);
             Body::from_stream(futures_util::stream::iter(chunks)).into_response()
         }
+        // Off to another host (`localhost` is not `127.0.0.1` to the allow-list).
+        "elsewhere" => {
+            let port = hits.lock().unwrap().get("port").copied().unwrap_or(0);
+            (
+                StatusCode::FOUND,
+                [(
+                    axum::http::header::LOCATION,
+                    format!("http://localhost:{port}/img/alice.png"),
+                )],
+            )
+                .into_response()
+        }
         "slowish" => {
             tokio::time::sleep(Duration::from_millis(200)).await;
             png().into_response()
@@ -64,6 +76,10 @@ async fn server() -> (String, Hits) {
         .route("/img/{name}", get(serve))
         .with_state(hits.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    hits.lock()
+        .unwrap()
+        .insert("port".into(), usize::from(port));
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     (base, hits)
@@ -251,4 +267,30 @@ async fn failures_are_logged_without_the_url_s_path_query_or_credentials() {
     assert!(logs.contains("127.0.0.1"), "{logs}");
     assert!(!logs.contains("hunter2"), "{logs}");
     assert!(!logs.contains("/img/"), "{logs}");
+}
+
+#[tokio::test]
+async fn only_allowed_hosts_are_fetched_redirects_included() {
+    let (base, counter) = server().await;
+    let allow = |hosts: &[&str]| {
+        AvatarCache::new(FetchConfig {
+            allowed_hosts: hosts.iter().map(|h| (*h).to_owned()).collect(),
+            ..config()
+        })
+    };
+    // Not on the list: not even asked.
+    let cache = allow(&["cdn.discordapp.com"]);
+    assert!(cache.get(&format!("{base}/img/alice.png")).await.is_none());
+    assert_eq!(hits(&counter, "alice.png"), 0);
+    // On the list: fetched.
+    let cache = allow(&["127.0.0.1"]);
+    assert!(cache.get(&format!("{base}/img/bob.png")).await.is_some());
+    assert_eq!(hits(&counter, "bob.png"), 1);
+    // A redirect off the list is not followed.
+    assert!(cache.get(&format!("{base}/img/elsewhere")).await.is_none());
+    assert_eq!(hits(&counter, "alice.png"), 0);
+    // With both hosts allowed, the same redirect is followed (the check is the host).
+    let cache = allow(&["127.0.0.1", "LOCALHOST"]);
+    assert!(cache.get(&format!("{base}/img/elsewhere")).await.is_some());
+    assert_eq!(hits(&counter, "alice.png"), 1);
 }
