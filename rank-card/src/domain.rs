@@ -3,7 +3,7 @@
 //! card route and Discord's `/rank`) draw the same card from the same values through
 //! these.
 
-use leveling_core::{CardTheme, Colour, MemberProgress, Tiers};
+use leveling_core::{CardTheme, Colour, MemberProgress, Progression, Tiers};
 
 use crate::{Avatar, CardData, Rgb, Theme, tier_colour};
 
@@ -70,9 +70,85 @@ pub fn card_for(
     }
 }
 
+/// The card of a member called `name` with `xp` in all at `rank` (`None`: unranked, as
+/// a member with a profile but no XP yet), levels and tiers from `progression`.
+///
+/// ```
+/// use leveling_card::card_at;
+/// use leveling_core::Progression;
+///
+/// let card = card_at("Bo", 0, None, &Progression::default(), None);
+/// assert_eq!((card.level, card.xp_into_level, card.tier.as_str()), (0, 0, "Basic"));
+/// ```
+pub fn card_at(
+    name: &str,
+    xp: u64,
+    rank: Option<u64>,
+    progression: &Progression,
+    avatar: Option<Avatar>,
+) -> CardData {
+    let progress = progression.progress(xp);
+    let tier = progression.tier(progress.level);
+    let index = progression
+        .tiers()
+        .iter()
+        .position(|t| t.name == tier.name)
+        .unwrap_or(0);
+    CardData {
+        display_name: name.to_owned(),
+        level: progress.level,
+        rank,
+        tier: tier.name.clone(),
+        tier_colour: tier_colour(&tier.name, index),
+        xp_into_level: progress.xp_into_level(),
+        xp_for_level: progress.xp_for_next_level(),
+        total_xp: progress.xp,
+        avatar,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn both_constructors_draw_the_same_card() {
+        let progression = Progression::default();
+        let progress = MemberProgress {
+            member: leveling_core::storage::Member {
+                id: leveling_core::MemberId::new(1, 2),
+                xp: 12_345,
+                streak: Default::default(),
+                xp_reached_at: leveling_core::chrono::Utc::now(),
+            },
+            progress: progression.progress(12_345),
+            tier: progression.tier(progression.level(12_345)).clone(),
+            rank: Some(4),
+        };
+        let a = card_for("Cy", &progress, progression.tiers(), None);
+        let b = card_at("Cy", 12_345, Some(4), &progression, None);
+        assert_eq!(
+            (
+                a.level,
+                a.rank,
+                &a.tier,
+                a.tier_colour,
+                a.xp_into_level,
+                a.xp_for_level,
+                a.total_xp
+            ),
+            (
+                b.level,
+                b.rank,
+                &b.tier,
+                b.tier_colour,
+                b.xp_into_level,
+                b.xp_for_level,
+                b.total_xp
+            )
+        );
+        assert!(a.xp_into_level < a.xp_for_level);
+    }
 
     #[test]
     fn a_guild_theme_maps_colour_by_colour() {

@@ -55,7 +55,7 @@ mod text;
 pub use card::{CardData, alt_text};
 pub use colour::{ParseRgbError, Rgb, Theme, tier_colour};
 #[cfg(feature = "core")]
-pub use domain::card_for;
+pub use domain::{card_at, card_for};
 #[cfg(feature = "fetch")]
 pub use fetch::{AvatarCache, FetchConfig};
 pub use image::Avatar;
