@@ -6,7 +6,9 @@
 //! issue 12), Bearer-key auth on every mutating route, `/openapi.json` (OpenAPI 3.1,
 //! generated from the code), a Swagger UI at `/docs` served from the crate itself (works
 //! offline), `/healthz`, `/readyz`, and Socket.IO (`/socket.io`) pushing `level_up`,
-//! `level_down` and `tool_unlocked` to per-guild rooms.
+//! `level_down` and `tool_unlocked` to per-guild rooms. On request
+//! ([`Api::leaderboard_page`]), a web leaderboard at `/leaderboard`: server-rendered HTML
+//! with its assets compiled in, kept current over that Socket.IO.
 //!
 //! ## Wiring
 //!
