@@ -59,6 +59,18 @@ pub struct PatchUser {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>, max_length = 2048, pattern = r"^[^\u0000]*$")]
     pub avatar_url: Option<Option<String>>,
+    /// `true` leaves the user out of the public web leaderboard page, `false` shows them
+    /// again (their rank is unchanged either way).
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(value_type = bool)]
+    pub leaderboard_hidden: Option<bool>,
+}
+
+/// A field that may be absent (`None`) but not `null`.
+fn not_null<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(deserializer).map(Some)
 }
 
 /// A field that is present (possibly `null`) becomes `Some(..)`; an absent one stays `None`
@@ -566,6 +578,8 @@ pub struct UserJson {
     pub display_name: Option<String>,
     /// Avatar URL.
     pub avatar_url: Option<String>,
+    /// Whether the user asked to be left out of the public web leaderboard.
+    pub leaderboard_hidden: bool,
     /// When the profile was created.
     pub created_at: DateTime<Utc>,
     /// When it last changed.
@@ -579,6 +593,7 @@ impl From<UserProfile> for UserJson {
             username: user.username,
             display_name: user.display_name,
             avatar_url: user.avatar_url,
+            leaderboard_hidden: user.leaderboard_hidden,
             created_at: user.created_at,
             updated_at: user.updated_at,
         }
@@ -622,6 +637,8 @@ pub struct UserDetail {
     pub avatar_url: Option<String>,
     /// Whether a profile exists (`false`: known only through XP).
     pub has_profile: bool,
+    /// Whether the user asked to be left out of the public web leaderboard.
+    pub leaderboard_hidden: bool,
     /// Total XP.
     pub xp: u64,
     /// Level.
@@ -767,6 +784,13 @@ pub struct LeaderboardRow {
     pub discord_id: UserId,
     /// Their username; the id as a string without a profile.
     pub username: String,
+    /// Their display name, when set.
+    pub display_name: Option<String>,
+    /// Their avatar URL, when set.
+    pub avatar_url: Option<String>,
+    /// Whether they asked to be left out of public leaderboards (the web page skips
+    /// them; a public frontend should too). Their rank is unchanged.
+    pub hidden: bool,
     /// Total XP.
     pub xp: u64,
     /// Level.
@@ -781,6 +805,9 @@ impl From<LeaderboardEntry> for LeaderboardRow {
             rank: entry.rank,
             discord_id: entry.user,
             username: entry.username.unwrap_or_else(|| entry.user.to_string()),
+            display_name: entry.display_name,
+            avatar_url: entry.avatar_url,
+            hidden: entry.hidden,
             xp: entry.xp,
             level: entry.level,
             tier: entry.tier.name,

@@ -142,6 +142,7 @@ pub(crate) async fn get_user(
         display_name: profile.as_ref().and_then(|u| u.display_name.clone()),
         avatar_url: profile.as_ref().and_then(|u| u.avatar_url.clone()),
         has_profile: profile.is_some(),
+        leaderboard_hidden: profile.as_ref().is_some_and(|u| u.leaderboard_hidden),
         xp: p.xp,
         level: p.level,
         tier: progression.tier(p.level).name.clone(),
@@ -185,6 +186,7 @@ pub(crate) async fn patch_user(
         username: body.username,
         display_name: body.display_name,
         avatar_url: body.avatar_url,
+        leaderboard_hidden: body.leaderboard_hidden,
     };
     let profile = state.leveling.update_user(user, patch).await?;
     Ok(axum::Json(profile.into()))

@@ -365,6 +365,8 @@ pub fn components() -> Vec<(&'static str, Value)> {
         "rewards": reference("Rewards"),
         "announce": reference("Announce"),
         "on_leave": reference("OnLeave"),
+        "leaderboard": reference("LeaderboardSettings"),
+        "card": reference("CardTheme"),
     });
     let settings_fields = [
         "rules",
@@ -373,7 +375,17 @@ pub fn components() -> Vec<(&'static str, Value)> {
         "rewards",
         "announce",
         "on_leave",
+        "leaderboard",
+        "card",
     ];
+    let colour = || json!({ "type": "string", "pattern": "^#[0-9A-Fa-f]{6}$", "description": "An sRGB colour, #rrggbb" });
+    let card_fields = ["background", "panel", "text", "muted", "bar", "bar_track"];
+    let card_properties = Value::Object(
+        card_fields
+            .iter()
+            .map(|field| ((*field).to_owned(), colour()))
+            .collect(),
+    );
     let mut view_properties = json!({ "guild_id": id_string() });
     for (key, value) in settings_properties.as_object().into_iter().flatten() {
         view_properties[key] = value.clone();
@@ -593,6 +605,8 @@ pub fn components() -> Vec<(&'static str, Value)> {
                     "rewards": reference("RewardsPatch"),
                     "announce": reference("AnnouncePatch"),
                     "on_leave": reference("OnLeavePatch"),
+                    "leaderboard": reference("LeaderboardPatch"),
+                    "card": reference("CardThemePatch"),
                 }),
             ),
         ),
@@ -703,6 +717,33 @@ pub fn components() -> Vec<(&'static str, Value)> {
                 "Changes to on_leave",
                 json!({ "policy": reference("LeavePolicy"), "grace_secs": grace() }),
             ),
+        ),
+        (
+            "LeaderboardSettings",
+            closed(
+                "The public web leaderboard page",
+                json!({ "page": { "type": "boolean", "description": "Whether /leaderboard/{guild_id} is served (false: 404)" } }),
+                &["page"],
+            ),
+        ),
+        (
+            "CardTheme",
+            closed(
+                "The colours of the guild's rank cards",
+                card_properties.clone(),
+                &card_fields,
+            ),
+        ),
+        (
+            "LeaderboardPatch",
+            open_patch(
+                "Changes to leaderboard",
+                json!({ "page": { "type": "boolean" } }),
+            ),
+        ),
+        (
+            "CardThemePatch",
+            open_patch("Changes to card: each colour #rrggbb", card_properties),
         ),
     ]
 }

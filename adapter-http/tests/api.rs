@@ -71,6 +71,7 @@ async fn users_create_update_get_patch_list() {
     assert_eq!(patched["display_name"], Value::Null);
     assert_eq!(patched["avatar_url"], "https://x/a.png");
     assert_eq!(patched["username"], "crab");
+    assert_eq!(patched["leaderboard_hidden"], false);
 
     for id in 1..=3 {
         app.send(
@@ -91,6 +92,66 @@ async fn users_create_update_get_patch_list() {
         .map(|u| u["discord_id"].clone())
         .collect();
     assert_eq!(ids, [json!("2"), json!("3")]);
+}
+
+#[tokio::test]
+async fn a_user_can_be_hidden_from_public_leaderboards() {
+    let app = app();
+    for (id, name) in [(1, "ada"), (2, "bob")] {
+        app.send(
+            "POST",
+            "/api/users",
+            Some(json!({"discord_id": id, "username": name, "avatar_url": format!("https://x/{id}.png")})),
+        )
+        .await
+        .ok(201);
+        app.send(
+            "POST",
+            "/api/leveling/xp",
+            Some(json!({"discord_id": id, "amount": 100 - id})),
+        )
+        .await
+        .ok(200);
+    }
+    let hidden = app
+        .send(
+            "PATCH",
+            "/api/users/2",
+            Some(json!({"leaderboard_hidden": true})),
+        )
+        .await;
+    assert_eq!(hidden.ok(200)["leaderboard_hidden"], true);
+    assert_eq!(
+        app.get("/api/users/2").await.ok(200)["leaderboard_hidden"],
+        true
+    );
+    let board = app.get("/api/leveling/leaderboard").await;
+    let rows = board.ok(200)["entries"].as_array().unwrap().clone();
+    let view: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            (
+                r["rank"].clone(),
+                r["avatar_url"].clone(),
+                r["hidden"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        view,
+        [
+            (json!(1), json!("https://x/1.png"), json!(false)),
+            (json!(2), json!("https://x/2.png"), json!(true)),
+        ]
+    );
+    // `null` is not a choice: the flag is true or false.
+    app.send(
+        "PATCH",
+        "/api/users/2",
+        Some(json!({"leaderboard_hidden": null})),
+    )
+    .await
+    .error(422, "invalid_input");
 }
 
 #[tokio::test]

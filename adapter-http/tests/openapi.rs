@@ -419,6 +419,8 @@ fn full_settings() -> leveling_core::GuildSettings {
         "rewards": {"mode": "replace", "on_rejoin": "none", "roles": [{"level": 5, "role_id": "6"}]},
         "announce": {"mode": "channel", "channel_id": "7", "template": "{user} {{GG}}", "every": "tier"},
         "on_leave": {"policy": "reset_on_ban", "grace_secs": 60},
+        "leaderboard": {"page": false},
+        "card": {"background": "#000000", "bar": "#FFAA00"},
     }))
     .unwrap();
     GuildSettings::from_rules(&Rules::default())

@@ -45,9 +45,11 @@ async fn a_fresh_guild_reads_the_defaults() {
     assert_eq!(view["announce"]["mode"], "same");
     assert_eq!(view["announce"]["every"], 1);
     assert_eq!(view["on_leave"], json!({"policy": "keep", "grace_secs": 0}));
+    assert_eq!(view["leaderboard"], json!({"page": true}));
+    assert_eq!(view["card"]["bar"], "#5865f2");
     // The view is the guild, the settings' fields, `own` and `updated_at`: nothing else.
     let keys: Vec<_> = view.as_object().unwrap().keys().cloned().collect();
-    assert_eq!(keys.len(), 9, "{keys:?}");
+    assert_eq!(keys.len(), 11, "{keys:?}");
 }
 
 #[tokio::test]

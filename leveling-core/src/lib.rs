@@ -58,11 +58,11 @@ pub use page::{Page, PageRequest};
 pub use progression::Progression;
 pub use rules::{ActivityRule, Rules, Source, UnknownSource};
 pub use settings::{
-    Announce, AnnounceEvery, AnnounceMode, AwardContext, EventMultiplier, GuildSettings,
-    GuildSettingsPatch, LeaveOutcome, LeavePolicy, Multipliers, NoXp, NoXpMode, OnLeave, OnRejoin,
-    Placeholder, RewardMode, RewardRole, Rewards, RoleChanges, SettingsError, Template,
-    TemplateValues, XpRules, leave_outcome, rejoin_changes, reward_changes, scaled_xp,
-    should_announce,
+    Announce, AnnounceEvery, AnnounceMode, AwardContext, CardTheme, Colour, ColourError,
+    EventMultiplier, GuildSettings, GuildSettingsPatch, LeaderboardSettings, LeaveOutcome,
+    LeavePolicy, Multipliers, NoXp, NoXpMode, OnLeave, OnRejoin, Placeholder, RewardMode,
+    RewardRole, Rewards, RoleChanges, SettingsError, Template, TemplateValues, XpRules,
+    leave_outcome, rejoin_changes, reward_changes, scaled_xp, should_announce,
 };
 pub use storage::{CatalogStore, ProfileStore, SettingsStore, StatusStore, Storage, XpStore};
 pub use tier::{Tier, Tiers};

@@ -16,6 +16,10 @@ pub struct UserProfile {
     pub display_name: Option<String>,
     /// Avatar image URL, if any.
     pub avatar_url: Option<String>,
+    /// Whether the user asked to be left out of the public web leaderboard (their rank
+    /// stays theirs; the page skips their row). Off by default.
+    #[serde(default)]
+    pub leaderboard_hidden: bool,
     /// When the profile was created.
     pub created_at: DateTime<Utc>,
     /// When it last changed.
@@ -45,6 +49,8 @@ pub struct UserPatch {
     pub display_name: Option<Option<String>>,
     /// New avatar URL, or `Some(None)` to clear it.
     pub avatar_url: Option<Option<String>>,
+    /// Hide (`true`) or show (`false`) the user on the public web leaderboard.
+    pub leaderboard_hidden: Option<bool>,
 }
 
 /// The longest username, display name or avatar URL accepted.
@@ -121,6 +127,9 @@ impl UserPatch {
         }
         if let Some(url) = &self.avatar_url {
             profile.avatar_url.clone_from(url);
+        }
+        if let Some(hidden) = self.leaderboard_hidden {
+            profile.leaderboard_hidden = hidden;
         }
     }
 }

@@ -16,6 +16,7 @@ impl ProfileStore for MemoryStore {
                 username: Some(user.username.clone()),
                 display_name: user.display_name.clone().map(Some),
                 avatar_url: user.avatar_url.clone().map(Some),
+                leaderboard_hidden: None,
             };
             patch.apply(profile);
             profile.updated_at = now;
@@ -26,6 +27,7 @@ impl ProfileStore for MemoryStore {
             username: user.username.clone(),
             display_name: user.display_name.clone(),
             avatar_url: user.avatar_url.clone(),
+            leaderboard_hidden: false,
             created_at: now,
             updated_at: now,
         };

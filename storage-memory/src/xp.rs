@@ -51,11 +51,17 @@ impl XpStore for MemoryStore {
         let users = read(&self.users);
         let items = rows
             .into_iter()
-            .map(|(rank, key)| Standing {
-                rank,
-                user: key.user,
-                username: users.get(&key.user).map(|u| u.username.clone()),
-                xp: key.xp(),
+            .map(|(rank, key)| {
+                let profile = users.get(&key.user);
+                Standing {
+                    rank,
+                    user: key.user,
+                    username: profile.map(|u| u.username.clone()),
+                    display_name: profile.and_then(|u| u.display_name.clone()),
+                    avatar_url: profile.and_then(|u| u.avatar_url.clone()),
+                    hidden: profile.is_some_and(|u| u.leaderboard_hidden),
+                    xp: key.xp(),
+                }
             })
             .collect();
         Ok(Page {

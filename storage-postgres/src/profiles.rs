@@ -16,6 +16,7 @@ struct UserRow {
     username: String,
     display_name: Option<String>,
     avatar_url: Option<String>,
+    leaderboard_hidden: bool,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -27,6 +28,7 @@ impl From<UserRow> for UserProfile {
             username: row.username,
             display_name: row.display_name,
             avatar_url: row.avatar_url,
+            leaderboard_hidden: row.leaderboard_hidden,
             created_at: row.created_at,
             updated_at: row.updated_at,
         }
@@ -70,6 +72,7 @@ impl ProfileStore for PostgresStore {
             .bind(patch.avatar_url.is_some())
             .bind(patch.avatar_url.clone().flatten())
             .bind(now)
+            .bind(patch.leaderboard_hidden)
             .fetch_optional(&self.pool)
             .await
             .map_err(db_error("updating a user"))?;

@@ -289,7 +289,7 @@ FROM me
 
 /// A page of a guild's leaderboard. Binds: $1 guild, $2 limit, $3 offset.
 pub(crate) const LEADERBOARD: &str = r#"
-SELECT m.user_id, m.xp, u.username
+SELECT m.user_id, m.xp, u.username, u.display_name, u.avatar_url, u.leaderboard_hidden
 FROM members AS m
 LEFT JOIN users AS u ON u.id = m.user_id
 WHERE m.guild = $1::bigint
@@ -322,7 +322,7 @@ start AS (
     ORDER BY bucket ASC
     LIMIT 1
 )
-SELECT m.user_id, m.xp, u.username
+SELECT m.user_id, m.xp, u.username, u.display_name, u.avatar_url, u.leaderboard_hidden
 FROM members AS m
 LEFT JOIN users AS u ON u.id = m.user_id
 WHERE m.guild = $1::bigint
@@ -389,29 +389,30 @@ ON CONFLICT (id) DO UPDATE SET
     display_name = COALESCE(EXCLUDED.display_name, u.display_name),
     avatar_url = COALESCE(EXCLUDED.avatar_url, u.avatar_url),
     updated_at = EXCLUDED.updated_at
-RETURNING u.id, u.username, u.display_name, u.avatar_url, u.created_at, u.updated_at, (u.xmax = 0) AS created
+RETURNING u.id, u.username, u.display_name, u.avatar_url, u.leaderboard_hidden, u.created_at, u.updated_at, (u.xmax = 0) AS created
 "#;
 
 /// Patches a profile. Binds: $1 id, $2 username (NULL: keep), $3 set display name?,
-/// $4 display name, $5 set avatar?, $6 avatar, $7 now.
+/// $4 display name, $5 set avatar?, $6 avatar, $7 now, $8 hidden (NULL: keep).
 pub(crate) const UPDATE_USER: &str = r#"
 UPDATE users AS u SET
     username = COALESCE($2::text, u.username),
     display_name = CASE WHEN $3::bool THEN $4::text ELSE u.display_name END,
     avatar_url = CASE WHEN $5::bool THEN $6::text ELSE u.avatar_url END,
+    leaderboard_hidden = COALESCE($8::bool, u.leaderboard_hidden),
     updated_at = $7::timestamptz
 WHERE u.id = $1::bigint
-RETURNING u.id, u.username, u.display_name, u.avatar_url, u.created_at, u.updated_at
+RETURNING u.id, u.username, u.display_name, u.avatar_url, u.leaderboard_hidden, u.created_at, u.updated_at
 "#;
 
 /// A profile. Binds: $1 id.
 pub(crate) const USER: &str = r#"
-SELECT id, username, display_name, avatar_url, created_at, updated_at FROM users WHERE id = $1::bigint
+SELECT id, username, display_name, avatar_url, leaderboard_hidden, created_at, updated_at FROM users WHERE id = $1::bigint
 "#;
 
 /// A page of profiles by id. Binds: $1 limit, $2 offset.
 pub(crate) const USERS: &str = r#"
-SELECT id, username, display_name, avatar_url, created_at, updated_at
+SELECT id, username, display_name, avatar_url, leaderboard_hidden, created_at, updated_at
 FROM users ORDER BY id LIMIT $1::bigint OFFSET $2::bigint
 "#;
 

@@ -56,6 +56,10 @@ struct StandingRow {
     user_id: i64,
     xp: i64,
     username: Option<String>,
+    display_name: Option<String>,
+    avatar_url: Option<String>,
+    // NULL for a member without a profile (the join is a LEFT JOIN).
+    leaderboard_hidden: Option<bool>,
 }
 
 /// A row of [`sql::HISTORY`].
@@ -171,6 +175,9 @@ impl XpStore for PostgresStore {
                     rank: page.offset().saturating_add(position),
                     user: UserId(decode_id(row.user_id)),
                     username: row.username,
+                    display_name: row.display_name,
+                    avatar_url: row.avatar_url,
+                    hidden: row.leaderboard_hidden.unwrap_or(false),
                     xp: to_u64(row.xp, "xp")?,
                 })
             })

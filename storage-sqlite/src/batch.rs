@@ -298,6 +298,7 @@ pub(crate) fn user_profile(row: &SqliteRow) -> Result<UserProfile> {
         username: row.try_get("username").map_err(&context)?,
         display_name: row.try_get("display_name").map_err(&context)?,
         avatar_url: row.try_get("avatar_url").map_err(&context)?,
+        leaderboard_hidden: row.try_get("leaderboard_hidden").map_err(&context)?,
         created_at: time(row.try_get("created_at").map_err(&context)?)?,
         updated_at: time(row.try_get("updated_at").map_err(&context)?)?,
     })
@@ -334,6 +335,7 @@ async fn other(
                 .bind(patch.avatar_url.is_some())
                 .bind(patch.avatar_url.clone().flatten())
                 .bind(micros(*now))
+                .bind(patch.leaderboard_hidden)
                 .fetch_optional(&mut *conn)
                 .await?;
             row.as_ref()

@@ -82,18 +82,19 @@ ON CONFLICT (id) DO UPDATE SET
     display_name = coalesce(excluded.display_name, display_name),
     avatar_url = coalesce(excluded.avatar_url, avatar_url),
     updated_at = excluded.updated_at
-RETURNING id, username, display_name, avatar_url, created_at, updated_at";
+RETURNING id, username, display_name, avatar_url, leaderboard_hidden, created_at, updated_at";
 
 /// `?1` id, `?2` username (NULL: keep), `?3` set display name, `?4` display name,
-/// `?5` set avatar, `?6` avatar, `?7` now.
+/// `?5` set avatar, `?6` avatar, `?7` now, `?8` hidden (NULL: keep).
 pub(crate) const UPDATE_USER: &str = "
 UPDATE users SET
     username = coalesce(?2, username),
     display_name = CASE WHEN ?3 THEN ?4 ELSE display_name END,
     avatar_url = CASE WHEN ?5 THEN ?6 ELSE avatar_url END,
+    leaderboard_hidden = coalesce(?8, leaderboard_hidden),
     updated_at = ?7
 WHERE id = ?1
-RETURNING id, username, display_name, avatar_url, created_at, updated_at";
+RETURNING id, username, display_name, avatar_url, leaderboard_hidden, created_at, updated_at";
 
 pub(crate) const CREATE_TOOL: &str = "
 INSERT INTO tools (id, name, description, tier, required_level, url)
@@ -159,7 +160,7 @@ pub(crate) const GUILD_MEMBERS: &str =
 
 /// A leaderboard page from bucket `?2` down: `?3` limit, `?4` offset within that range.
 pub(crate) const LEADERBOARD: &str = "
-SELECT m.user_id, m.xp, u.username
+SELECT m.user_id, m.xp, u.username, u.display_name, u.avatar_url, u.leaderboard_hidden
 FROM members AS m
 LEFT JOIN users AS u ON u.id = m.user_id
 WHERE m.guild = ?1 AND m.bucket <= ?2
@@ -184,12 +185,12 @@ SELECT amount, source, xp_before, xp_after, actor, reason, created_at
 FROM xp_history WHERE guild = ?1 AND user_id = ?2
 ORDER BY id DESC LIMIT ?3 OFFSET ?4";
 
-pub(crate) const USER: &str = "SELECT id, username, display_name, avatar_url, created_at, updated_at FROM users WHERE id = ?1";
+pub(crate) const USER: &str = "SELECT id, username, display_name, avatar_url, leaderboard_hidden, created_at, updated_at FROM users WHERE id = ?1";
 
 pub(crate) const USER_COUNT: &str = "SELECT count(*) FROM users";
 
 pub(crate) const USERS: &str = "
-SELECT id, username, display_name, avatar_url, created_at, updated_at
+SELECT id, username, display_name, avatar_url, leaderboard_hidden, created_at, updated_at
 FROM users ORDER BY id LIMIT ?1 OFFSET ?2";
 
 pub(crate) const TOOLS: &str = "

@@ -109,6 +109,12 @@ impl XpStore for SqliteStore {
                 rank: page.offset().saturating_add(i as u64 + 1),
                 user: UserId(dec(row.try_get("user_id").map_err(&context)?)),
                 username: row.try_get("username").map_err(&context)?,
+                display_name: row.try_get("display_name").map_err(&context)?,
+                avatar_url: row.try_get("avatar_url").map_err(&context)?,
+                hidden: row
+                    .try_get::<Option<bool>, _>("leaderboard_hidden")
+                    .map_err(&context)?
+                    .unwrap_or(false),
                 xp: xp_u64(row.try_get("xp").map_err(&context)?)?,
             });
         }

@@ -32,6 +32,12 @@ pub struct LeaderboardEntry {
     pub user: UserId,
     /// Their username, when they have a profile.
     pub username: Option<String>,
+    /// Their display name, when set.
+    pub display_name: Option<String>,
+    /// Their avatar URL, when set.
+    pub avatar_url: Option<String>,
+    /// Whether they asked to be left out of the public web leaderboard.
+    pub hidden: bool,
     /// Total XP.
     pub xp: u64,
     /// Level.
@@ -74,6 +80,9 @@ impl Leveling {
                 rank: standing.rank,
                 user: standing.user,
                 username: standing.username,
+                display_name: standing.display_name,
+                avatar_url: standing.avatar_url,
+                hidden: standing.hidden,
                 xp: standing.xp,
                 level,
                 tier: self.progression().tier(level).clone(),

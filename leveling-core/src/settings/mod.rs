@@ -26,10 +26,12 @@
 //! Multipliers and no-XP apply to *activity* (message, command, voice); the daily and
 //! streak bonuses are fixed amounts, and direct grants and admin changes name their own.
 //!
-//! **Not wired yet.** The store, the engine and the adapters do not use this module
-//! yet: storing settings per guild (with the audit log), taking them into
-//! `Leveling::award`, Discord `/config` and the HTTP routes are the later slices of
-//! issue 12.
+//! Two sections say how progress is shown rather than earned: [`LeaderboardSettings`]
+//! (the public web page on or off) and the rank card's [`CardTheme`].
+//!
+//! The engine caches each guild's settings for the award path
+//! (`Leveling::guild_settings`); the stores keep them with an audit log
+//! ([`SettingsStore`](crate::SettingsStore)).
 //!
 //! ```
 //! use leveling_core::chrono::Utc;
@@ -65,6 +67,7 @@
 
 mod announce;
 mod context;
+mod display;
 mod error;
 mod leave;
 pub mod multipliers;
@@ -80,14 +83,15 @@ use serde::{Deserialize, Serialize};
 
 pub use announce::{Announce, AnnounceEvery, AnnounceMode, DEFAULT_TEMPLATE, should_announce};
 pub use context::AwardContext;
+pub use display::{CardTheme, Colour, ColourError, LeaderboardSettings};
 pub use error::SettingsError;
 pub use leave::{LeaveOutcome, LeavePolicy, OnLeave, leave_outcome};
 pub use multipliers::{EventMultiplier, Multipliers, scaled_xp};
 pub use no_xp::{NoXp, NoXpMode};
 pub use patch::{
-    AnnouncePatch, BonusRulePatch, CooldownRulePatch, EventPatch, GuildSettingsPatch,
-    MultipliersPatch, NoXpPatch, OnLeavePatch, RewardsPatch, StreakRulePatch, VoiceRulePatch,
-    XpRulesPatch,
+    AnnouncePatch, BonusRulePatch, CardThemePatch, CooldownRulePatch, EventPatch,
+    GuildSettingsPatch, LeaderboardPatch, MultipliersPatch, NoXpPatch, OnLeavePatch, RewardsPatch,
+    StreakRulePatch, VoiceRulePatch, XpRulesPatch,
 };
 pub use rewards::{
     OnRejoin, RewardMode, RewardRole, Rewards, RoleChanges, rejoin_changes, reward_changes,
@@ -102,7 +106,8 @@ pub use xp_rules::{BonusRule, CooldownRule, StreakRule, VoiceRule, XpRules};
 use crate::Rules;
 
 /// One guild's settings: the value admins configure, in the JSON shape of the API
-/// contract (`rules`, `multipliers`, `no_xp`, `rewards`, `announce`, `on_leave`).
+/// contract (`rules`, `multipliers`, `no_xp`, `rewards`, `announce`, `on_leave`,
+/// `leaderboard`, `card`).
 ///
 /// `guild_id` and `updated_at` are **not** part of the value: they describe where and
 /// when it is stored, so they belong to the store's record and the API's view (which
@@ -135,6 +140,13 @@ pub struct GuildSettings {
     pub announce: Announce,
     /// What leaving does to progress.
     pub on_leave: OnLeave,
+    /// The public web leaderboard (added after the first release: absent in older
+    /// documents, which read as the default).
+    #[serde(default)]
+    pub leaderboard: LeaderboardSettings,
+    /// The colours of the guild's rank cards (absent in older documents, as above).
+    #[serde(default)]
+    pub card: CardTheme,
 }
 
 impl GuildSettings {
@@ -147,7 +159,9 @@ impl GuildSettings {
     /// - `no_xp`: deny mode, nothing listed;
     /// - `rewards`: stack, restore on rejoin, no reward roles;
     /// - `announce`: in the same channel, [`DEFAULT_TEMPLATE`], every level;
-    /// - `on_leave`: keep, grace 0.
+    /// - `on_leave`: keep, grace 0;
+    /// - `leaderboard`: the page on;
+    /// - `card`: the default dark [`CardTheme`].
     ///
     /// Valid whenever `rules` is within this module's limits (the default [`Rules`]
     /// are); a server can check its configuration with `validate` at start-up.
@@ -159,6 +173,8 @@ impl GuildSettings {
             rewards: Rewards::default(),
             announce: Announce::default(),
             on_leave: OnLeave::default(),
+            leaderboard: LeaderboardSettings::default(),
+            card: CardTheme::default(),
         }
     }
 

@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use super::{
-    AnnounceEvery, AnnounceMode, EventMultiplier, GuildSettings, LeavePolicy, NoXpMode, OnRejoin,
-    RewardMode, RewardRole, SettingsError,
+    AnnounceEvery, AnnounceMode, Colour, EventMultiplier, GuildSettings, LeavePolicy, NoXpMode,
+    OnRejoin, RewardMode, RewardRole, SettingsError,
 };
 use crate::{ChannelId, RoleId};
 
@@ -90,6 +90,10 @@ patch_struct!(
         announce: AnnouncePatch,
         /// Changes to `on_leave`.
         on_leave: OnLeavePatch,
+        /// Changes to `leaderboard`.
+        leaderboard: LeaderboardPatch,
+        /// Changes to `card`.
+        card: CardThemePatch,
     }
 );
 
@@ -251,6 +255,32 @@ patch_struct!(
     }
 );
 
+patch_struct!(
+    /// Changes to [`LeaderboardSettings`](super::LeaderboardSettings).
+    LeaderboardPatch {
+        /// Turns the public page on or off.
+        page: bool,
+    }
+);
+
+patch_struct!(
+    /// Changes to the [`CardTheme`](super::CardTheme): each colour `"#rrggbb"`.
+    CardThemePatch {
+        /// A new `background`.
+        background: Colour,
+        /// A new `panel`.
+        panel: Colour,
+        /// A new `text`.
+        text: Colour,
+        /// A new `muted`.
+        muted: Colour,
+        /// A new `bar`.
+        bar: Colour,
+        /// A new `bar_track`.
+        bar_track: Colour,
+    }
+);
+
 /// Overwrites `target` with the patch's value when there is one.
 fn set<T: Clone>(target: &mut T, value: &Option<T>) {
     if let Some(value) = value {
@@ -328,6 +358,18 @@ impl GuildSettings {
         if let Some(on_leave) = &patch.on_leave {
             set(&mut next.on_leave.policy, &on_leave.policy);
             set(&mut next.on_leave.grace_secs, &on_leave.grace_secs);
+        }
+        if let Some(leaderboard) = &patch.leaderboard {
+            set(&mut next.leaderboard.page, &leaderboard.page);
+        }
+        if let Some(card) = &patch.card {
+            let target = &mut next.card;
+            set(&mut target.background, &card.background);
+            set(&mut target.panel, &card.panel);
+            set(&mut target.text, &card.text);
+            set(&mut target.muted, &card.muted);
+            set(&mut target.bar, &card.bar);
+            set(&mut target.bar_track, &card.bar_track);
         }
         next.validate()?;
         Ok(next)

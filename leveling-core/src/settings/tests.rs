@@ -35,7 +35,12 @@ fn the_defaults_in_the_json_of_the_api_contract() {
             "no_xp": {"mode": "deny", "channels": [], "roles": []},
             "rewards": {"mode": "stack", "on_rejoin": "restore", "roles": []},
             "announce": {"mode": "same", "template": DEFAULT_TEMPLATE, "every": 1},
-            "on_leave": {"policy": "keep", "grace_secs": 0}
+            "on_leave": {"policy": "keep", "grace_secs": 0},
+            "leaderboard": {"page": true},
+            "card": {
+                "background": "#1e1f22", "panel": "#2b2d31", "text": "#f2f3f5",
+                "muted": "#b5bac1", "bar": "#5865f2", "bar_track": "#40444b"
+            }
         })
     );
 }
@@ -422,16 +427,41 @@ fn valid_settings() -> impl Strategy<Value = GuildSettings> {
         ][usize::from(policy)],
         grace_secs,
     });
-    (rules, multipliers, no_xp, rewards, announce, on_leave).prop_map(
-        |(rules, multipliers, no_xp, rewards, announce, on_leave)| GuildSettings {
-            rules,
-            multipliers,
-            no_xp,
-            rewards,
-            announce,
-            on_leave,
+    let colour = || any::<(u8, u8, u8)>().prop_map(|(r, g, b)| Colour::new(r, g, b));
+    let card = (colour(), colour(), colour(), colour(), colour(), colour()).prop_map(
+        |(background, panel, text, muted, bar, bar_track)| CardTheme {
+            background,
+            panel,
+            text,
+            muted,
+            bar,
+            bar_track,
         },
+    );
+    let display = (any::<bool>(), card);
+    (
+        rules,
+        multipliers,
+        no_xp,
+        rewards,
+        announce,
+        on_leave,
+        display,
     )
+        .prop_map(
+            |(rules, multipliers, no_xp, rewards, announce, on_leave, (page, card))| {
+                GuildSettings {
+                    rules,
+                    multipliers,
+                    no_xp,
+                    rewards,
+                    announce,
+                    on_leave,
+                    leaderboard: LeaderboardSettings { page },
+                    card,
+                }
+            },
+        )
 }
 
 proptest! {
@@ -519,4 +549,48 @@ fn an_api_view_flattens_the_value() {
         serde_json::from_value::<GuildSettings>(value).unwrap(),
         settings
     );
+}
+
+#[test]
+fn documents_without_the_display_sections_read_as_the_defaults() {
+    let mut json = serde_json::to_value(GuildSettings::from_rules(&Rules::default())).unwrap();
+    let object = json.as_object_mut().unwrap();
+    object.remove("leaderboard");
+    object.remove("card");
+    let read: GuildSettings = serde_json::from_value(json).unwrap();
+    assert!(read.leaderboard.page);
+    assert_eq!(read.card, CardTheme::default());
+}
+
+#[test]
+fn the_page_switch_and_card_colours_patch_field_by_field() {
+    let settings = GuildSettings::from_rules(&Rules::default());
+    let patch: GuildSettingsPatch = serde_json::from_value(json!({
+        "leaderboard": {"page": false},
+        "card": {"bar": "#FF0080"}
+    }))
+    .unwrap();
+    let changed = settings.apply(&patch).unwrap();
+    assert!(!changed.leaderboard.page);
+    assert_eq!(changed.card.bar, Colour::new(0xff, 0x00, 0x80));
+    assert_eq!(
+        changed.card.panel, settings.card.panel,
+        "merged, not replaced"
+    );
+    assert_eq!(
+        serde_json::to_value(changed.card).unwrap()["bar"],
+        json!("#ff0080")
+    );
+    for bad in [
+        json!({"card": {"bar": "red"}}),
+        json!({"card": {"bar": "#ff008"}}),
+        json!({"card": {"bar": null}}),
+        json!({"card": {"glow": "#ffffff"}}),
+        json!({"leaderboard": {"page": "no"}}),
+    ] {
+        assert!(
+            serde_json::from_value::<GuildSettingsPatch>(bad.clone()).is_err(),
+            "{bad}"
+        );
+    }
 }

@@ -149,6 +149,14 @@ pub struct Standing {
     pub user: UserId,
     /// Their profile's username, when they have a profile.
     pub username: Option<String>,
+    /// Their profile's display name, when set.
+    pub display_name: Option<String>,
+    /// Their profile's avatar URL, when set.
+    pub avatar_url: Option<String>,
+    /// Whether they asked to be left out of the public web leaderboard
+    /// ([`UserProfile::leaderboard_hidden`](crate::UserProfile::leaderboard_hidden));
+    /// `false` without a profile.
+    pub hidden: bool,
     /// Total XP.
     pub xp: u64,
 }

@@ -706,6 +706,85 @@ pub async fn leaderboard_shows_usernames(store: impl Storage) {
     assert_eq!(names, [Some("ada"), None]);
 }
 
+/// The leaderboard carries each profile's display name, avatar and hidden flag; the
+/// flag is set by a patch, kept by a later upsert, and hides nobody from the store's
+/// ranking (the public page skips the row, the ranks stay).
+pub async fn leaderboard_carries_profiles_and_the_hidden_flag(store: impl Storage) {
+    let new = |id: u64, display: Option<&str>, avatar: Option<&str>| NewUser {
+        id: UserId(id),
+        username: format!("user{id}"),
+        display_name: display.map(Into::into),
+        avatar_url: avatar.map(Into::into),
+    };
+    store
+        .upsert_user(
+            &new(51, Some("Ada L."), Some("https://cdn.example/a.png")),
+            t0(),
+        )
+        .await
+        .unwrap();
+    store.upsert_user(&new(52, None, None), t0()).await.unwrap();
+    let fresh = store.user(UserId(52)).await.unwrap().unwrap();
+    assert!(!fresh.leaderboard_hidden, "a new profile is shown");
+    let hide = UserPatch {
+        leaderboard_hidden: Some(true),
+        ..UserPatch::default()
+    };
+    let hidden = store
+        .update_user(UserId(52), &hide, t0() + secs(1))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(hidden.leaderboard_hidden);
+    // Syncing the profile from Discord (an upsert) keeps the member's choice.
+    let (again, created) = store
+        .upsert_user(&new(52, Some("Bob"), None), t0() + secs(2))
+        .await
+        .unwrap();
+    assert!(!created);
+    assert!(again.leaderboard_hidden, "an upsert must keep the flag");
+    award(&store, grant(member(51), 30, t0())).await;
+    award(&store, grant(member(52), 20, t0())).await;
+    award(&store, grant(member(53), 10, t0())).await;
+    let board = store
+        .leaderboard(GUILD, PageRequest::first(5))
+        .await
+        .unwrap();
+    let rows: Vec<_> = board
+        .items
+        .iter()
+        .map(|s| {
+            (
+                s.rank,
+                s.display_name.as_deref(),
+                s.avatar_url.as_deref(),
+                s.hidden,
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (1, Some("Ada L."), Some("https://cdn.example/a.png"), false),
+            (2, Some("Bob"), None, true),
+            (3, None, None, false),
+        ]
+    );
+    let show = UserPatch {
+        leaderboard_hidden: Some(false),
+        ..UserPatch::default()
+    };
+    store
+        .update_user(UserId(52), &show, t0() + secs(3))
+        .await
+        .unwrap();
+    let board = store
+        .leaderboard(GUILD, PageRequest::first(5))
+        .await
+        .unwrap();
+    assert!(board.items.iter().all(|s| !s.hidden));
+}
+
 /// Each member's rank equals their position on the leaderboard, after every kind of change.
 pub async fn rank_matches_the_leaderboard(store: impl Storage) {
     for user in 1..=30u64 {

@@ -47,6 +47,7 @@ macro_rules! storage_conformance {
             leaderboard_orders_by_xp_then_time_then_user,
             leaderboard_is_paginated_and_per_guild,
             leaderboard_shows_usernames,
+            leaderboard_carries_profiles_and_the_hidden_flag,
             rank_matches_the_leaderboard,
             users_are_created_updated_and_listed,
             user_patch_changes_only_given_fields,
