@@ -292,3 +292,67 @@ async fn the_page_is_not_in_the_openapi_document() {
     let paths = document.ok(200)["paths"].as_object().unwrap();
     assert!(paths.keys().all(|path| !path.starts_with("/leaderboard")));
 }
+
+#[tokio::test]
+async fn a_hidden_member_is_left_out_and_the_others_keep_their_ranks() {
+    let app = with_page();
+    seed(&app, GUILD, 1, "first", 3_000).await;
+    seed(&app, GUILD, 2, "shy", 2_000).await;
+    seed(&app, GUILD, 3, "third", 1_000).await;
+    app.send(
+        "PATCH",
+        "/api/users/2",
+        Some(serde_json::json!({"leaderboard_hidden": true})),
+    )
+    .await
+    .ok(200);
+    let reply = app.get("/leaderboard").await;
+    assert_eq!(reply.status, 200);
+    assert!(!reply.text.contains("shy"));
+    let rows = rows(&reply.text);
+    assert_eq!(rows.len(), 2);
+    assert!(rows[0].contains(r#"<td class="col-rank">1</td>"#) && rows[0].contains(">first<"));
+    assert!(
+        rows[1].contains(r#"<td class="col-rank">3</td>"#) && rows[1].contains(">third<"),
+        "not renumbered: {}",
+        rows[1]
+    );
+    // Asking to be shown again brings the row back.
+    app.send(
+        "PATCH",
+        "/api/users/2",
+        Some(serde_json::json!({"leaderboard_hidden": false})),
+    )
+    .await
+    .ok(200);
+    assert!(app.get("/leaderboard").await.text.contains(">shy</th>"));
+}
+
+#[tokio::test]
+async fn a_guild_that_turns_its_page_off_answers_404() {
+    let app = with_page();
+    seed(&app, 777, 1, "member", 500).await;
+    let path = "/api/guilds/777/settings";
+    app.send(
+        "PATCH",
+        path,
+        Some(serde_json::json!({"leaderboard": {"page": false}})),
+    )
+    .await
+    .ok(200);
+    let off = app.get("/leaderboard/777").await;
+    assert_eq!(off.status, 404);
+    assert_eq!(content_type(&off), "text/html; charset=utf-8");
+    assert!(off.text.contains("turned off"), "{}", off.text);
+    assert!(!off.text.contains("member"));
+    // Other guilds keep theirs; turning it back on serves it again.
+    assert_eq!(app.get("/leaderboard").await.status, 200);
+    app.send(
+        "PATCH",
+        path,
+        Some(serde_json::json!({"leaderboard": {"page": true}})),
+    )
+    .await
+    .ok(200);
+    assert_eq!(app.get("/leaderboard/777").await.status, 200);
+}

@@ -60,9 +60,9 @@ pub(crate) async fn board(leveling: &Leveling, guild: GuildId, page: u64) -> Res
         if switch::hidden(entry) {
             continue;
         }
-        let looks = switch::looks(leveling, entry).await?;
-        let name = looks
+        let name = entry
             .display_name
+            .clone()
             .filter(|name| !name.trim().is_empty())
             .or_else(|| {
                 entry
@@ -75,7 +75,7 @@ pub(crate) async fn board(leveling: &Leveling, guild: GuildId, page: u64) -> Res
             rank: entry.rank,
             user: entry.user,
             name,
-            avatar_url: looks.avatar_url,
+            avatar_url: entry.avatar_url.clone(),
             tier: entry.tier.name.clone(),
             progress: progression.progress(entry.xp),
         });
