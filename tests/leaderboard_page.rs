@@ -196,6 +196,72 @@ async fn the_open_page_follows_an_award_without_a_reload() {
     if std::env::var("LEVELING_WRITE_SCREENSHOTS").as_deref() == Ok("1") {
         write_screenshot("leaderboard-phone.png", browser.screenshot().await);
     }
+
+    // A member who asks to be hidden leaves the open page at its next update (here a
+    // level-up that takes #7 past #6), and the others keep their ranks.
+    let patch = client
+        .patch(format!("{}/api/users/105", server.base))
+        .bearer_auth(common::server::KEY)
+        .json(&json!({"leaderboard_hidden": true}))
+        .send()
+        .await
+        .unwrap();
+    assert!(patch.status().is_success(), "{}", patch.status());
+    post(
+        &client,
+        format!("{}/api/leveling/xp", server.base),
+        json!({"discord_id": "107", "amount": 500}),
+    )
+    .await;
+    assert!(
+        browser
+            .wait_for(
+                "return document.querySelectorAll('#lb-rows tr').length === 6",
+                Duration::from_secs(5)
+            )
+            .await,
+        "the hidden member is still shown"
+    );
+    let ranks = browser
+        .run("return [...document.querySelectorAll('#lb-rows tr')].map(tr => [tr.dataset.userId, tr.querySelector('.col-rank').textContent])")
+        .await;
+    assert_eq!(
+        ranks,
+        json!([
+            ["103", "1"],
+            ["101", "2"],
+            ["102", "3"],
+            ["104", "4"],
+            ["107", "6"],
+            ["106", "7"]
+        ])
+    );
+    assert_eq!(browser.run("return window.__marker").await, 1);
+
+    // A guild whose admins turn the page off shows a page saying so.
+    let patch = client
+        .patch(format!("{}/api/guilds/0/settings", server.base))
+        .bearer_auth(common::server::KEY)
+        .json(&json!({"leaderboard": {"page": false}}))
+        .send()
+        .await
+        .unwrap();
+    assert!(patch.status().is_success(), "{}", patch.status());
+    let off = client
+        .get(format!("{}/leaderboard", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(off.status(), 404);
+    browser.goto(&format!("{}/leaderboard", server.base)).await;
+    let text = browser.run("return document.body.innerText").await;
+    assert!(text.as_str().unwrap().contains("turned off"), "{text}");
+    assert_eq!(
+        browser
+            .run("return document.querySelectorAll('table').length")
+            .await,
+        0
+    );
     drop(browser);
     server.stop();
 }
