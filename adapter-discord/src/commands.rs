@@ -22,13 +22,14 @@ type Ctx<'a, U, E> = poise::Context<'a, U, E>;
 /// (recorded in the history with the admin as actor and the reason), `/botstats`, and
 /// `/config` (`view`, `set key value`, `reward add level role`, `reward remove role`,
 /// `reward list`, `reset`: the guild's settings, every change in its audit log with the
-/// admin as actor).
+/// admin as actor), and `/privacy leaderboard:hide|show` (a member leaves or rejoins the
+/// public web leaderboard page).
 ///
 /// [`Discord::framework_options`](crate::Discord::framework_options) starts from these.
 ///
 /// ```
 /// let commands = leveling_discord::commands::<leveling_discord::Handler, leveling_discord::Error>();
-/// assert_eq!(commands.len(), 9);
+/// assert_eq!(commands.len(), 10);
 /// ```
 pub fn commands<U: HasHandler, E: From<Error> + Send + Sync + 'static>() -> Vec<poise::Command<U, E>>
 {
@@ -42,6 +43,7 @@ pub fn commands<U: HasHandler, E: From<Error> + Send + Sync + 'static>() -> Vec<
         resetxp(),
         botstats(),
         config(),
+        privacy(),
     ]
 }
 
@@ -188,6 +190,41 @@ pub async fn leaderboard<U: HasHandler, E: From<Error> + Send + Sync + 'static>(
         .await
     {
         Ok(board) => send(ctx, replies::leaderboard(&board, page, size)).await,
+        Err(error) => send_error(ctx, error).await,
+    }
+}
+
+/// Whether the public web leaderboard shows a member.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, poise::ChoiceParameter)]
+pub enum LeaderboardVisibility {
+    /// Leave the page (your rank stays yours).
+    #[name = "hide"]
+    Hide,
+    /// Be listed again.
+    #[name = "show"]
+    Show,
+}
+
+/// Hide yourself from (or show yourself again on) the web leaderboard page.
+#[poise::command(slash_command)]
+pub async fn privacy<U: HasHandler, E: From<Error> + Send + Sync + 'static>(
+    ctx: Ctx<'_, U, E>,
+    #[description = "hide: leave the web leaderboard page; show: be listed again"]
+    leaderboard: LeaderboardVisibility,
+) -> Result<(), E> {
+    let handler = ctx.data().handler();
+    let hidden = leaderboard == LeaderboardVisibility::Hide;
+    // The flag lives on the profile: make sure there is one to carry it.
+    if let Err(error) = handler.sync_profile(ctx.author()).await {
+        tracing::warn!(%error, "profile not synced before /privacy");
+    }
+    let patch = leveling_core::UserPatch {
+        leaderboard_hidden: Some(hidden),
+        ..Default::default()
+    };
+    let user = UserId(ctx.author().id.get());
+    match handler.leveling().update_user(user, patch).await {
+        Ok(_) => send(ctx, replies::privacy(hidden)).await,
         Err(error) => send_error(ctx, error).await,
     }
 }

@@ -47,6 +47,15 @@ pub fn progress_bar(fraction: f64, width: usize) -> String {
     format!("{}{}", "█".repeat(filled), "░".repeat(width - filled))
 }
 
+/// The answer to `/privacy`: what the member now sees, only to them.
+pub fn privacy(hidden: bool) -> Reply {
+    Reply::private(if hidden {
+        "🙈 You are hidden from the web leaderboard page. Your XP, level and rank are unchanged; `/privacy leaderboard:show` lists you again.".to_owned()
+    } else {
+        "👀 You are listed on the web leaderboard page again.".to_owned()
+    })
+}
+
 /// `/rank` and `!xp`: level, tier, XP into the level, a progress bar and the rank
 /// position; `progress` is `None` for a member who never earned XP. The percent is
 /// [`Progress::percent`](leveling_core::Progress::percent) in whole percent, floored.

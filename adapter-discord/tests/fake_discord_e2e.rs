@@ -816,3 +816,54 @@ async fn a_rejected_token_stops_the_bot_with_an_error_that_does_not_show_it() {
     let paths: Vec<String> = fake.requests().iter().map(|r| r.path.clone()).collect();
     assert_eq!(paths, vec!["/api/v10/users/@me".to_owned()]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn privacy_hides_a_member_from_the_web_leaderboard_and_shows_them_again() {
+    let h = Harness::start(Settings::default(), seed_rules()).await;
+    // poise registers a choice parameter as an integer option: 0 hide, 1 show.
+    let privacy = |id, choice: u64| {
+        interaction_json(
+            id,
+            GUILD,
+            CHANNEL,
+            member_json(41, "gus", &[], Some(0)),
+            "privacy",
+            json!([{"name": "leaderboard", "type": 4, "value": choice}]),
+            json!({}),
+        )
+    };
+    h.fake.dispatch("INTERACTION_CREATE", privacy(5001, 0));
+    let callback = h
+        .fake
+        .wait_for("the /privacy hide response", callback_of(5001))
+        .await;
+    assert_eq!(callback.body["data"]["flags"], json!(64), "ephemeral");
+    let content = callback.body["data"]["content"].as_str().unwrap();
+    assert!(
+        content.contains("hidden from the web leaderboard"),
+        "{content}"
+    );
+    // A member without a profile got one, carrying the flag.
+    let profile = h
+        .leveling
+        .user(41.into())
+        .await
+        .unwrap()
+        .expect("a profile");
+    assert_eq!(profile.username, "gus");
+    assert!(profile.leaderboard_hidden);
+
+    h.fake.dispatch("INTERACTION_CREATE", privacy(5002, 1));
+    let callback = h
+        .fake
+        .wait_for("the /privacy show response", callback_of(5002))
+        .await;
+    let content = callback.body["data"]["content"].as_str().unwrap();
+    assert!(
+        content.contains("listed on the web leaderboard"),
+        "{content}"
+    );
+    let profile = h.leveling.user(41.into()).await.unwrap().unwrap();
+    assert!(!profile.leaderboard_hidden);
+    h.stop().await;
+}
