@@ -124,6 +124,7 @@ async fn run(config: Config) -> Result<(), String> {
             }),
         )
         .cors_allowed_origins(config.cors_allowed_origins.clone())
+        .leaderboard_page(config.leaderboard_page)
         .socket_io(events)
         .router();
 
@@ -133,6 +134,11 @@ async fn run(config: Config) -> Result<(), String> {
         .map_err(|e| format!("cannot listen on {addr} (check HOST and PORT): {e}"))?;
     let shown = listener.local_addr().unwrap_or(addr);
     tracing::info!("leveling server listening on http://{shown} (API docs at http://{shown}/docs)");
+    if config.leaderboard_page {
+        tracing::info!(
+            "web leaderboard at http://{shown}/leaderboard (LEADERBOARD_PAGE=false turns it off)"
+        );
+    }
     let mut stopped = stopped;
     // With connect info, the brake on failed API-key checks counts per client address.
     let app = app.into_make_service_with_connect_info::<SocketAddr>();

@@ -6,7 +6,9 @@
 //! issue 12), Bearer-key auth on every mutating route, `/openapi.json` (OpenAPI 3.1,
 //! generated from the code), a Swagger UI at `/docs` served from the crate itself (works
 //! offline), `/healthz`, `/readyz`, and Socket.IO (`/socket.io`) pushing `level_up`,
-//! `level_down` and `tool_unlocked` to per-guild rooms.
+//! `level_down` and `tool_unlocked` to per-guild rooms. On request
+//! ([`Api::leaderboard_page`]), a web leaderboard at `/leaderboard`: server-rendered HTML
+//! with its assets compiled in, kept current over that Socket.IO.
 //!
 //! ## Wiring
 //!
@@ -69,6 +71,7 @@ mod dto;
 mod error;
 mod extract;
 mod limit;
+mod page;
 mod routes;
 mod settings;
 mod socket;
@@ -100,6 +103,8 @@ pub use settings::{
 };
 pub use socket::{SocketIoEvents, SocketIoSink, guild_room};
 
+pub use page::PAGE_SIZE as LEADERBOARD_PAGE_SIZE;
+
 pub use axum;
 pub use socketioxide;
 
@@ -122,6 +127,7 @@ pub struct Api {
     auth_failure_limit: Option<AuthFailureLimit>,
     cors_origins: Vec<HeaderValue>,
     readiness_timeout: Duration,
+    leaderboard_page: bool,
 }
 
 #[derive(Clone)]
@@ -148,6 +154,7 @@ impl Api {
             auth_failure_limit: Some(AuthFailureLimit::default()),
             cors_origins: Vec::new(),
             readiness_timeout: DEFAULT_READINESS_TIMEOUT,
+            leaderboard_page: false,
         }
     }
 
@@ -207,6 +214,18 @@ impl Api {
         self
     }
 
+    /// Serves the web leaderboard (off by default): `GET /leaderboard` (the default
+    /// guild) and `GET /leaderboard/{guild_id}`, `?page=N` with
+    /// [`LEADERBOARD_PAGE_SIZE`] rows, as server-rendered HTML, and its stylesheet and
+    /// scripts under `GET /leaderboard/assets/` from the binary (no external request).
+    /// With [`socket_io`](Self::socket_io) too, the open page updates itself when a
+    /// member of its guild changes level. It is HTML outside `/api`, so not in the
+    /// OpenAPI document, and needs no key.
+    pub fn leaderboard_page(mut self, on: bool) -> Self {
+        self.leaderboard_page = on;
+        self
+    }
+
     /// Serves Socket.IO at `/socket.io` (register the matching [`SocketIoSink`] on the
     /// engine to get `level_up` / `level_down` / `tool_unlocked` pushed).
     pub fn socket_io(mut self, events: SocketIoEvents) -> Self {
@@ -231,6 +250,13 @@ impl Api {
         }
         let (api, openapi) = split(api_routes());
         let openapi = document::configured(openapi, &self.leveling);
+        let page = self.leaderboard_page.then(|| {
+            page::router(
+                self.leveling.clone(),
+                self.default_guild,
+                self.socket_io.is_some(),
+            )
+        });
         let state = AppState {
             leveling: self.leveling,
             default_guild: self.default_guild,
@@ -246,6 +272,10 @@ impl Api {
             ))
             .layer(DefaultBodyLimit::max(self.body_limit))
             .with_state(state);
+        let api = match page {
+            Some(page) => api.merge(page),
+            None => api,
+        };
         let router = api
             .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
             .fallback(|| async { ApiError::from_status(StatusCode::NOT_FOUND) })

@@ -110,6 +110,8 @@ pub struct Config {
     /// `CORS_ALLOWED_ORIGINS`: exact origins (comma-separated) whose pages may call the
     /// API; none by default.
     pub cors_allowed_origins: Vec<leveling_http::axum::http::HeaderValue>,
+    /// `LEADERBOARD_PAGE` (default `true`): serve the web leaderboard at `/leaderboard`.
+    pub leaderboard_page: bool,
     /// `DISCORD_TOKEN` and the other `DISCORD_*` settings: the bot runs when the token is set.
     pub discord: Option<leveling_discord::DiscordConfig>,
 }
@@ -129,6 +131,7 @@ impl fmt::Debug for Config {
             .field("sqlite_durability", &self.sqlite_durability)
             .field("idempotency_window", &self.idempotency_window)
             .field("auth_failures_per_minute", &self.auth_failures_per_minute)
+            .field("leaderboard_page", &self.leaderboard_page)
             .field("discord", &self.discord.as_ref().map(|_| "<set>"))
             .finish()
     }
@@ -227,6 +230,15 @@ impl Config {
             })
             .transpose()?
             .unwrap_or_default();
+        let leaderboard_page = match var("LEADERBOARD_PAGE")?.as_deref().map(str::trim) {
+            None | Some("true") => true,
+            Some("false") => false,
+            Some(other) => {
+                return Err(ConfigError(format!(
+                    "invalid LEADERBOARD_PAGE: expected true or false, got {other:?}"
+                )));
+            }
+        };
         let discord =
             leveling_discord::DiscordConfig::from_env().map_err(|e| ConfigError(e.to_string()))?;
         Ok(Self {
@@ -243,6 +255,7 @@ impl Config {
             sqlite_durability,
             auth_failures_per_minute,
             cors_allowed_origins,
+            leaderboard_page,
             discord,
         })
     }

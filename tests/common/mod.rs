@@ -1,3 +1,4 @@
 //! Helpers shared by the workspace's integration tests.
 
 pub mod server;
+pub mod webdriver;

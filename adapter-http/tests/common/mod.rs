@@ -131,3 +131,15 @@ impl Reply {
         &self.json
     }
 }
+
+/// An app without Socket.IO, set up further by `configure` (the key and the guild are set).
+pub fn app_without_socket_io(configure: impl FnOnce(Api) -> Api) -> TestApp {
+    let leveling = Leveling::builder(MemoryStore::new()).build();
+    let api = Api::new(leveling.clone())
+        .api_key(ApiKey::new(KEY))
+        .default_guild(GuildId(GUILD));
+    TestApp {
+        router: configure(api).router(),
+        leveling,
+    }
+}
