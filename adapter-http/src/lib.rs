@@ -64,6 +64,7 @@
 #![warn(missing_docs)]
 
 mod auth;
+mod card;
 mod cors;
 mod document;
 mod drain;
@@ -92,6 +93,7 @@ use utoipa_axum::routes;
 use utoipa_swagger_ui::SwaggerUi;
 
 pub use auth::ApiKey;
+pub use card::DEFAULT_AVATAR_HOSTS;
 pub use cors::{InvalidOrigin, cors_origin};
 pub use dto::*;
 pub use error::{ApiError, ErrorBody, ErrorDetail};
@@ -106,6 +108,8 @@ pub use socket::{SocketIoEvents, SocketIoSink, guild_room};
 pub use page::PAGE_SIZE as LEADERBOARD_PAGE_SIZE;
 
 pub use axum;
+/// The rank card renderer and avatar cache of [`Api::card_renderer`] and [`Api::avatar_cache`].
+pub use leveling_card::{AvatarCache, FetchConfig, Renderer};
 pub use socketioxide;
 
 /// The default request-body limit: 64 KiB.
@@ -128,6 +132,7 @@ pub struct Api {
     cors_origins: Vec<HeaderValue>,
     readiness_timeout: Duration,
     leaderboard_page: bool,
+    cards: card::Cards,
 }
 
 #[derive(Clone)]
@@ -138,6 +143,7 @@ pub(crate) struct AppState {
     pub(crate) auth_failures: Option<limit::AuthFailures>,
     pub(crate) secured: auth::Secured,
     pub(crate) readiness_timeout: Duration,
+    pub(crate) cards: card::Cards,
 }
 
 impl Api {
@@ -155,6 +161,7 @@ impl Api {
             cors_origins: Vec::new(),
             readiness_timeout: DEFAULT_READINESS_TIMEOUT,
             leaderboard_page: false,
+            cards: card::Cards::default(),
         }
     }
 
@@ -226,6 +233,22 @@ impl Api {
         self
     }
 
+    /// Where `GET /api/users/{discord_id}/card.png` gets avatars: by default an
+    /// [`AvatarCache`] fetching only from [`DEFAULT_AVATAR_HOSTS`] (Discord's CDN), 3 s
+    /// timeout, 1 MiB cap. Give your own to allow other hosts
+    /// ([`FetchConfig::allowed_hosts`]).
+    pub fn avatar_cache(mut self, avatars: AvatarCache) -> Self {
+        self.cards.avatars = avatars;
+        self
+    }
+
+    /// The renderer of rank cards: by default one render per core at a time, on tokio's
+    /// blocking pool. Share one with the Discord bot to bound both together.
+    pub fn card_renderer(mut self, renderer: Renderer) -> Self {
+        self.cards.renderer = renderer;
+        self
+    }
+
     /// Serves Socket.IO at `/socket.io` (register the matching [`SocketIoSink`] on the
     /// engine to get `level_up` / `level_down` / `tool_unlocked` pushed).
     pub fn socket_io(mut self, events: SocketIoEvents) -> Self {
@@ -264,6 +287,7 @@ impl Api {
             auth_failures: self.auth_failure_limit.map(limit::AuthFailures::new),
             secured: auth::Secured::from_openapi(&openapi),
             readiness_timeout: self.readiness_timeout,
+            cards: self.cards,
         };
         let api = api
             .route_layer(axum::middleware::from_fn_with_state(
@@ -318,6 +342,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(routes::create_user, routes::list_users))
         .routes(routes!(routes::get_user, routes::patch_user))
+        .routes(routes!(card::rank_card))
         .routes(routes!(routes::award_xp))
         .routes(routes!(routes::leaderboard))
         .routes(routes!(routes::xp_history))

@@ -27,7 +27,7 @@ pub(crate) fn page_of(limit: Option<u32>, offset: Option<u64>) -> ApiResult<Page
 }
 
 impl AppState {
-    fn guild(&self, raw: Option<&str>) -> ApiResult<GuildId> {
+    pub(crate) fn guild(&self, raw: Option<&str>) -> ApiResult<GuildId> {
         guild_id(raw, self.default_guild)
     }
 

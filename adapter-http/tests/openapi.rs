@@ -13,6 +13,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/users"),
     ("get", "/api/users"),
     ("get", "/api/users/{discord_id}"),
+    ("get", "/api/users/{discord_id}/card.png"),
     ("patch", "/api/users/{discord_id}"),
     ("post", "/api/leveling/xp"),
     ("get", "/api/leveling/leaderboard"),

@@ -88,7 +88,7 @@ impl Default for LeaderboardSettings {
 
 /// The `card` section of [`GuildSettings`](super::GuildSettings): the colours of the
 /// guild's rank cards. The tier's own colour is drawn on top (the tier name and badge).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CardTheme {
     /// The card's background.
