@@ -105,6 +105,7 @@ mod config;
 mod discord;
 pub mod guild_config;
 mod handler;
+mod rank_card;
 pub mod replies;
 pub mod voice;
 
