@@ -17,7 +17,10 @@ use crate::{Error, HasHandler};
 
 type Ctx<'a, U, E> = poise::Context<'a, U, E>;
 
-/// Every command: `/rank`, `/leaderboard`, `/levels`, `!xp`, and the admin commands
+/// Every command: `/rank [user]` and `!xp` (the member's rank card as a PNG attachment
+/// with alt text, in the guild's card theme, under a one-line caption; the text reply
+/// when [`Settings::rank_card`](crate::Settings::rank_card) is off, the member has no XP,
+/// or the card cannot be drawn), `/leaderboard`, `/levels`, and the admin commands
 /// `/addxp user amount [reason]`, `/setlevel user level [reason]`, `/resetxp user [reason]`
 /// (recorded in the history with the admin as actor and the reason), `/botstats`, and
 /// `/config` (`view`, `set key value`, `reward add level role`, `reward remove role`,
