@@ -8,7 +8,7 @@
 use leveling_core::settings::RewardsPatch;
 use leveling_core::{AdminNote, ErrorKind, GuildSettingsPatch, MemberId, PageRequest, UserId};
 use poise::CreateReply;
-use serenity::all::{Permissions, RoleId, User};
+use serenity::all::{CreateAttachment, Permissions, RoleId, User};
 
 use crate::guild_config::{patch_from_path, reward_lines, settings_message, with_reward};
 
@@ -17,7 +17,10 @@ use crate::{Error, HasHandler};
 
 type Ctx<'a, U, E> = poise::Context<'a, U, E>;
 
-/// Every command: `/rank`, `/leaderboard`, `/levels`, `!xp`, and the admin commands
+/// Every command: `/rank [user]` and `!xp` (the member's rank card as a PNG attachment
+/// with alt text, in the guild's card theme, under a one-line caption; the text reply
+/// when [`Settings::rank_card`](crate::Settings::rank_card) is off, the member has no XP,
+/// or the card cannot be drawn), `/leaderboard`, `/levels`, and the admin commands
 /// `/addxp user amount [reason]`, `/setlevel user level [reason]`, `/resetxp user [reason]`
 /// (recorded in the history with the admin as actor and the reason), `/botstats`, and
 /// `/config` (`view`, `set key value`, `reward add level role`, `reward remove role`,
@@ -137,14 +140,39 @@ async fn show_rank<U: HasHandler, E: From<Error>>(
         return send(ctx, replies::guild_only()).await;
     };
     let handler = ctx.data().handler();
-    match handler
+    let progress = match handler
         .leveling()
         .progress(MemberId::new(guild.get(), user.id.get()))
         .await
     {
-        Ok(progress) => send(ctx, replies::rank(display_name(user), progress.as_ref())).await,
-        Err(error) => send_error(ctx, error).await,
+        Ok(progress) => progress,
+        Err(error) => return send_error(ctx, error).await,
+    };
+    let name = display_name(user);
+    // No XP, no card: the text says how to start earning, a picture would not.
+    if let Some(progress) = progress.as_ref().filter(|_| handler.settings().rank_card) {
+        match handler
+            .cards()
+            .draw(handler.leveling(), guild.get().into(), user, name, progress)
+            .await
+        {
+            Ok(card) => {
+                let caption = replies::rank_caption(name, progress);
+                let png = CreateAttachment::bytes(card.png, "rank.png").description(card.alt);
+                return ctx
+                    .send(
+                        CreateReply::default()
+                            .content(caption.content)
+                            .attachment(png),
+                    )
+                    .await
+                    .map(drop)
+                    .map_err(|e| E::from(Error::from(e)));
+            }
+            Err(error) => tracing::warn!(%error, "rank card not drawn: replying with text"),
+        }
     }
+    send(ctx, replies::rank(name, progress.as_ref())).await
 }
 
 /// Your (or another member's) level, tier, progress and rank.

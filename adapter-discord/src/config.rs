@@ -132,6 +132,18 @@ pub struct Settings {
     pub prefix: String,
     /// Leaderboard rows per page.
     pub leaderboard_page_size: u32,
+    /// `/rank` and `!xp` answer with the member's rank card as a PNG attachment (with
+    /// alt text) and a one-line caption; `false` keeps the text reply. A card that cannot
+    /// be drawn falls back to the text reply too. Default `true`
+    /// (`DISCORD_RANK_CARD`).
+    pub rank_card: bool,
+    /// Where the card's avatars come from: `{avatar_cdn}/avatars/{user}/{hash}.png`.
+    /// Default `https://cdn.discordapp.com`; tests point it at a local server.
+    pub avatar_cdn: String,
+    /// The only hosts avatars are fetched from (redirects included), so a URL can never
+    /// make the bot fetch from elsewhere. Default `cdn.discordapp.com` and
+    /// `media.discordapp.net`.
+    pub avatar_hosts: Vec<String>,
 }
 
 impl Default for Settings {
@@ -144,6 +156,12 @@ impl Default for Settings {
             voice_tick: Duration::from_secs(60),
             prefix: "!".to_owned(),
             leaderboard_page_size: 10,
+            rank_card: true,
+            avatar_cdn: "https://cdn.discordapp.com".to_owned(),
+            avatar_hosts: vec![
+                "cdn.discordapp.com".to_owned(),
+                "media.discordapp.net".to_owned(),
+            ],
         }
     }
 }
@@ -391,6 +409,10 @@ impl DiscordConfig {
                 })?;
             settings.voice_tick = Duration::from_secs_f64(secs);
         }
+        if let Some(value) = get("DISCORD_RANK_CARD") {
+            settings.rank_card = parse_bool(&value)
+                .ok_or_else(|| bad("DISCORD_RANK_CARD", "must be true or false"))?;
+        }
         if let Some(prefix) = get("DISCORD_PREFIX") {
             settings.prefix = prefix;
         }
@@ -456,6 +478,7 @@ mod tests {
             ("DISCORD_MESSAGE_CONTENT", "false"),
             ("DISCORD_MEMBERS_INTENT", "true"),
             ("DISCORD_REGISTER_COMMANDS", "no"),
+            ("DISCORD_RANK_CARD", "off"),
         ]))
         .unwrap()
         .unwrap();
@@ -472,6 +495,7 @@ mod tests {
         assert!(s.tier_roles.keep_lower);
         assert_eq!(s.voice_tick, Duration::from_millis(500));
         assert_eq!(s.prefix, "?");
+        assert!(!s.rank_card);
     }
 
     #[test]
@@ -488,6 +512,7 @@ mod tests {
             ("DISCORD_TIER_ROLES", "Member=5,Elite=0"),
             ("DISCORD_MEMBERS_INTENT", "sometimes"),
             ("DISCORD_ANNOUNCE_TEMPLATE", "GG {usr}"),
+            ("DISCORD_RANK_CARD", "png"),
         ] {
             let error =
                 DiscordConfig::from_lookup(env(&[("DISCORD_TOKEN", "sekrit"), (variable, value)]))

@@ -12,6 +12,7 @@ use serenity::all::{
     VoiceState,
 };
 
+use crate::rank_card::RankCards;
 use crate::voice::{VoiceMember, VoiceTracker};
 use crate::{Error, Settings};
 
@@ -31,6 +32,9 @@ pub struct Handler {
 struct Inner {
     leveling: Leveling,
     settings: Settings,
+    /// One renderer (its bound on concurrent renders) and one avatar cache for every
+    /// `/rank`, whichever clone of the handler answers it.
+    cards: RankCards,
     voice: Mutex<VoiceTracker>,
     /// The profile last written per user, so profile sync writes only on a change.
     profiles: Mutex<HashMap<UserId, ProfileKey>>,
@@ -99,6 +103,7 @@ impl Handler {
         Self {
             inner: Arc::new(Inner {
                 leveling,
+                cards: RankCards::new(&settings),
                 settings,
                 voice: Mutex::new(VoiceTracker::new()),
                 profiles: Mutex::new(HashMap::new()),
@@ -125,6 +130,11 @@ impl Handler {
     /// The settings.
     pub fn settings(&self) -> &Settings {
         &self.inner.settings
+    }
+
+    /// What draws the rank cards.
+    pub(crate) fn cards(&self) -> &RankCards {
+        &self.inner.cards
     }
 
     /// Time since the handler was made (by the engine's clock).

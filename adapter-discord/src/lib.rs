@@ -90,6 +90,7 @@
 //! | `DISCORD_MEMBERS_INTENT` | `false` | ask for the privileged Server Members intent (rewards restored on rejoin, the leave policy) |
 //! | `DISCORD_VOICE_TICK_SECS` | `60` | the length of a paid voice minute |
 //! | `DISCORD_PREFIX` | `!` | prefix of prefix commands (`!xp`) |
+//! | `DISCORD_RANK_CARD` | `true` | `/rank` and `!xp` answer with the rank card (a PNG); `false`: the text reply ([`Settings::rank_card`]) |
 //! | `DISCORD_MESSAGE_CONTENT` | `true` | ask for the privileged message-content intent |
 //! | `DISCORD_REGISTER_COMMANDS` | `true` | register the slash commands globally at start |
 //!
@@ -105,6 +106,7 @@ mod config;
 mod discord;
 pub mod guild_config;
 mod handler;
+mod rank_card;
 pub mod replies;
 pub mod voice;
 

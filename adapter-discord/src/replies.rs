@@ -102,6 +102,33 @@ pub fn rank(name: &str, progress: Option<&MemberProgress>) -> Reply {
     ))
 }
 
+/// The line above the rank card (the picture carries the rest): name, rank position
+/// and level.
+///
+/// ```
+/// use leveling_core::{Leveling, MemberId, Award};
+/// use leveling_discord::replies::rank_caption;
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> leveling_core::Result<()> {
+/// let leveling = Leveling::builder(leveling_storage_memory::MemoryStore::new()).build();
+/// let member = MemberId::new(1, 42);
+/// leveling.award(Award::grant(member, 200)).await?;
+/// let progress = leveling.progress(member).await?.expect("has XP");
+/// assert_eq!(rank_caption("a_b", &progress).content, "**a\\_b** — rank #1 · level 1");
+/// # Ok(())
+/// # }
+/// ```
+pub fn rank_caption(name: &str, progress: &MemberProgress) -> Reply {
+    let position = progress
+        .rank
+        .map_or_else(|| "unranked".to_owned(), |rank| format!("rank #{rank}"));
+    Reply::public(format!(
+        "**{}** — {position} · level {}",
+        escape(name),
+        progress.progress.level
+    ))
+}
+
 /// `/leaderboard [page]`: one page (1-based) of `page_size` rows out of `board.total`.
 ///
 /// ```

@@ -3,6 +3,7 @@
 
 mod fake_discord;
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{TimeDelta, TimeZone, Utc};
@@ -10,6 +11,8 @@ use fake_discord::{
     APP_ID, FakeDiscord, TOKEN, interaction_json, member_json, message_json, user_json,
     voice_state_json,
 };
+use leveling_card::CARD_SIZE;
+use leveling_card::tiny_skia::{self, Pixmap};
 use leveling_core::{
     ActivityRule, Award, Leveling, ManualClock, MemberId, PageRequest, Rules, Source,
 };
@@ -251,73 +254,196 @@ async fn message_xp_once_per_cooldown_and_level_up_announced_in_the_same_channel
                     .is_some_and(|c| c.contains("rank #1"))
         })
         .await;
+    // A prefix command's reply carries the card too: a message with a file.
+    assert_eq!(
+        reply.body["content"],
+        json!("**alice** — rank #1 · level 1")
+    );
+    card_of(&reply);
     assert!(
-        reply.body["content"]
+        reply.body["attachments"][0]["description"]
             .as_str()
-            .unwrap()
-            .contains("Level **1**")
+            .is_some_and(|alt| alt.starts_with("Rank card: alice, level 1 (Basic), rank #1")),
+        "{:#}",
+        reply.body
     );
     h.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn rank_interaction_gets_the_rank_card_and_earns_command_xp() {
-    let h = Harness::start(Settings::default(), seed_rules()).await;
-    let member = MemberId::new(GUILD, 21);
-    h.leveling.add_xp(member, 10_600, None).await.unwrap();
-    h.leveling
-        .add_xp(MemberId::new(GUILD, 22), 20_000, None)
-        .await
-        .unwrap();
+/// The rank card a reply carries: its one file, `rank.png`, decoded; a PNG of the card's
+/// size.
+fn card_of(reply: &fake_discord::Recorded) -> Pixmap {
+    let [(name, png)] = reply.files.as_slice() else {
+        panic!("expected one file, got {:?}", reply.files.len());
+    };
+    assert_eq!(name, "rank.png");
+    let card = Pixmap::decode_png(png).expect("a PNG");
+    assert_eq!((card.width(), card.height()), CARD_SIZE);
+    card
+}
 
+/// Two members with XP, bea (21) at rank #2 and cy (22) at #1; `/rank` as bea: her own
+/// with no option, `user`'s with one.
+async fn rank_as_bea(h: &Harness, id: u64, user: Option<Value>) -> fake_discord::Recorded {
+    let (options, resolved) = match &user {
+        Some(user) => (
+            json!([{"name": "user", "type": 6, "value": user["id"]}]),
+            json!({"users": {user["id"].as_str().unwrap(): user}}),
+        ),
+        None => (json!([]), json!({})),
+    };
     let interaction = interaction_json(
-        3001,
+        id,
         GUILD,
         CHANNEL,
         member_json(21, "bea", &[], Some(0)),
         "rank",
-        json!([]),
-        json!({}),
+        options,
+        resolved,
     );
     h.fake.dispatch("INTERACTION_CREATE", interaction);
-    let callback = h
-        .fake
-        .wait_for("the /rank response", callback_of(3001))
-        .await;
+    let callback = h.fake.wait_for("the /rank response", callback_of(id)).await;
     assert_eq!(
         callback.body["type"],
         json!(4),
         "a channel message response"
     );
-    let content = callback.body["data"]["content"].as_str().expect("content");
+    callback
+}
+
+async fn seed_bea_and_cy(h: &Harness) {
+    h.leveling
+        .add_xp(MemberId::new(GUILD, 21), 10_600, None)
+        .await
+        .unwrap();
+    h.leveling
+        .add_xp(MemberId::new(GUILD, 22), 20_000, None)
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rank_interaction_gets_the_rank_card_and_earns_command_xp() {
+    let h = Harness::start(Settings::default(), seed_rules()).await;
+    seed_bea_and_cy(&h).await;
+
+    let callback = rank_as_bea(&h, 3001, None).await;
+    let data = &callback.body["data"];
     // The command earned command XP (5) plus the day's bonus (50 + 10) before it ran.
+    assert_eq!(data["content"], json!("**bea** — rank #2 · level 10"));
+    card_of(&callback);
+    assert_eq!(data["attachments"][0]["filename"], json!("rank.png"));
+    assert_eq!(
+        data["attachments"][0]["description"],
+        json!(
+            "Rank card: bea, level 10 (Basic), rank #2, 165 / 2,150 XP to level 11, 10,665 XP in all"
+        )
+    );
+    h.wait_xp(21, 10_665).await;
+    assert!(h.sources(21).await.contains(&Source::Command));
+
+    // /rank for another member, through the resolved user option.
+    let callback = rank_as_bea(&h, 3002, Some(user_json(22, "cy", false))).await;
+    let data = &callback.body["data"];
+    assert_eq!(data["content"], json!("**cy** — rank #1 · level 13"));
+    card_of(&callback);
+    let alt = data["attachments"][0]["description"].as_str().unwrap();
+    assert!(
+        alt.starts_with("Rank card: cy, level 13 (Member), rank #1"),
+        "{alt}"
+    );
+
+    // A member without XP gets the text that says how to start, not an empty card.
+    let callback = rank_as_bea(&h, 3003, Some(user_json(23, "dee", false))).await;
+    assert!(callback.files.is_empty());
+    let content = callback.body["data"]["content"].as_str().expect("content");
+    assert!(content.contains("no XP yet"), "{content}");
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_card_off_rank_answers_with_text() {
+    let settings = Settings {
+        rank_card: false,
+        ..Settings::default()
+    };
+    let h = Harness::start(settings, seed_rules()).await;
+    seed_bea_and_cy(&h).await;
+
+    let callback = rank_as_bea(&h, 3101, None).await;
+    assert!(callback.files.is_empty());
+    let content = callback.body["data"]["content"].as_str().expect("content");
     assert!(
         content.starts_with("**bea** — rank #2\nLevel **10** · Tier **Basic** · 10665 XP total"),
         "{content}"
     );
     assert!(content.contains("165 / 2150 XP into level 10"), "{content}");
     h.wait_xp(21, 10_665).await;
-    assert!(h.sources(21).await.contains(&Source::Command));
 
-    // /rank for another member, through the resolved user option.
-    let interaction = interaction_json(
-        3002,
-        GUILD,
-        CHANNEL,
-        member_json(21, "bea", &[], Some(0)),
-        "rank",
-        json!([{"name": "user", "type": 6, "value": "22"}]),
-        json!({"users": {"22": user_json(22, "cy", false)}}),
-    );
-    h.fake.dispatch("INTERACTION_CREATE", interaction);
-    let callback = h
-        .fake
-        .wait_for("the /rank user response", callback_of(3002))
-        .await;
+    let callback = rank_as_bea(&h, 3102, Some(user_json(22, "cy", false))).await;
     let content = callback.body["data"]["content"].as_str().expect("content");
     assert!(
         content.starts_with("**cy** — rank #1\nLevel **13**"),
         "{content}"
+    );
+    h.stop().await;
+}
+
+/// A CDN on 127.0.0.1 that serves one flat-coloured PNG for any avatar and counts the
+/// requests.
+async fn avatar_cdn(colour: [u8; 3]) -> (String, Arc<Mutex<Vec<String>>>) {
+    let mut avatar = Pixmap::new(64, 64).unwrap();
+    avatar.fill(tiny_skia::Color::from_rgba8(
+        colour[0], colour[1], colour[2], 255,
+    ));
+    let png = avatar.encode_png().unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&seen);
+    let app = axum::Router::new().fallback(move |uri: axum::http::Uri| {
+        log.lock().unwrap().push(uri.to_string());
+        let png = png.clone();
+        async move { ([("content-type", "image/png")], png) }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.ok() });
+    (url, seen)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_card_shows_the_members_avatar_fetched_once() {
+    const COLOUR: [u8; 3] = [20, 200, 90];
+    const HASH: &str = "0123456789abcdef0123456789abcdef";
+    let (cdn, seen) = avatar_cdn(COLOUR).await;
+    let settings = Settings {
+        avatar_cdn: cdn,
+        avatar_hosts: vec!["127.0.0.1".to_owned()],
+        ..Settings::default()
+    };
+    let h = Harness::start(settings, seed_rules()).await;
+    seed_bea_and_cy(&h).await;
+    let mut cy = user_json(22, "cy", false);
+    cy["avatar"] = json!(HASH);
+
+    for id in [3201, 3202] {
+        let card = card_of(&rank_as_bea(&h, id, Some(cy.clone())).await);
+        // The avatar's disc (192 px across, scaled from a flat colour) is on the card.
+        let avatar_pixels = card
+            .pixels()
+            .iter()
+            .filter(|p| {
+                [p.red(), p.green(), p.blue()]
+                    .iter()
+                    .zip(COLOUR)
+                    .all(|(got, want)| got.abs_diff(want) <= 2)
+            })
+            .count();
+        assert!(avatar_pixels > 20_000, "{avatar_pixels} avatar pixels");
+    }
+    // Asked for as a PNG, and once: the second card came from the cache.
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [format!("/avatars/22/{HASH}.png?size=256")]
     );
     h.stop().await;
 }

@@ -5,6 +5,8 @@
 
 #![allow(dead_code)]
 
+mod multipart;
+
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -31,7 +33,11 @@ pub struct Recorded {
     pub method: String,
     /// The path without the query, e.g. `/api/v10/channels/5/messages`.
     pub path: String,
+    /// The JSON body; of a `multipart/form-data` request (a reply with files), its
+    /// `payload_json` part.
     pub body: Value,
+    /// The file parts of a multipart request (`files[0]`…): filename and bytes.
+    pub files: Vec<(String, Vec<u8>)>,
     /// Whether the Authorization header carried the bot token.
     pub authorized: bool,
 }
@@ -205,10 +211,22 @@ async fn rest_handler(State(shared): State<Arc<Shared>>, request: Request) -> Re
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v == format!("Bot {TOKEN}"));
-    let bytes = to_bytes(request.into_body(), 1 << 20)
+    let boundary = request
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .and_then(multipart::boundary);
+    // Room for a rank card or two.
+    let bytes = to_bytes(request.into_body(), 16 << 20)
         .await
         .unwrap_or_default();
-    let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    let (body, files) = match boundary {
+        Some(boundary) => multipart::split(&bytes, &boundary),
+        None => (
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+            Vec::new(),
+        ),
+    };
     let response = if authorized {
         respond(&shared, &method, &path, &body)
     } else {
@@ -219,6 +237,7 @@ async fn rest_handler(State(shared): State<Arc<Shared>>, request: Request) -> Re
         method: method.to_string(),
         path,
         body,
+        files,
         authorized,
     });
     shared.changed.notify_waiters();
