@@ -333,3 +333,41 @@ async fn admin_changes_that_lower_the_level_emit_one_level_down() {
         ]
     );
 }
+
+#[tokio::test]
+async fn a_context_is_gathered_only_for_guilds_whose_settings_use_it() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let clock = ManualClock::new(at(23, 12, 0, 0));
+    let (leveling, _) = engine(&clock);
+    let judged = GuildId(11);
+    let patch: GuildSettingsPatch =
+        serde_json::from_str(r#"{"multipliers": {"roles": {"5": 2.0}}}"#).unwrap();
+    leveling
+        .update_guild_settings(judged, &patch, None)
+        .await
+        .unwrap();
+    let gathered = AtomicUsize::new(0);
+    let gather = || async {
+        gathered.fetch_add(1, Ordering::SeqCst);
+        AwardContext::new().channel(7).roles([5])
+    };
+    // A guild with default settings: the gatherer never runs, the base rule pays.
+    let plain = leveling
+        .award_gathering(Award::message(ADA), gather)
+        .await
+        .unwrap();
+    assert_eq!(gathered.load(Ordering::SeqCst), 0);
+    assert_eq!(
+        plain.amount,
+        15 + 50 + 10,
+        "message, daily bonus, first streak day"
+    );
+    // A guild with a role multiplier: gathered once, and the 2× role applies.
+    let member = MemberId::new(judged.0, 1);
+    let judged_award = leveling
+        .award_gathering(Award::message(member), gather)
+        .await
+        .unwrap();
+    assert_eq!(gathered.load(Ordering::SeqCst), 1);
+    assert_eq!(judged_award.amount, 30 + 50 + 10);
+}

@@ -1,6 +1,7 @@
 //! The event side of the bot: message XP, voice XP, profile sync.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
@@ -62,11 +63,34 @@ struct Departure {
     banned: bool,
 }
 
+/// What a profile was last synced from: compared with each message's author without
+/// building anything (the avatar by its hash: the same hash is the same URL).
 #[derive(Clone, PartialEq, Eq)]
 struct ProfileKey {
     username: String,
     display_name: Option<String>,
-    avatar_url: Option<String>,
+    avatar: Option<serenity::all::ImageHash>,
+}
+
+impl ProfileKey {
+    fn of(user: &User) -> Self {
+        Self {
+            username: user.name.clone(),
+            display_name: shown_name(user).map(str::to_owned),
+            avatar: user.avatar,
+        }
+    }
+
+    fn matches(&self, user: &User) -> bool {
+        self.avatar == user.avatar
+            && self.username == user.name
+            && self.display_name.as_deref() == shown_name(user)
+    }
+}
+
+/// A user's global display name, when set to something visible.
+fn shown_name(user: &User) -> Option<&str> {
+    user.global_name.as_deref().filter(|n| !n.trim().is_empty())
 }
 
 impl std::fmt::Debug for Handler {
@@ -228,9 +252,11 @@ impl Handler {
         self.sync_profile(&message.author).await?;
         let member = MemberId::new(guild.get(), message.author.id.get());
         let roles = message.member.as_ref().map_or(&[][..], |m| &m.roles[..]);
-        let context = self.award_context(guild, message.channel_id, roles).await;
-        let award = Award::message(member).with_context(context);
-        Ok(Some(self.inner.leveling.award(award).await?))
+        let award = Award::message(member);
+        Ok(Some(
+            self.award_in(award, guild, message.channel_id, roles)
+                .await?,
+        ))
     }
 
     /// Command XP for `user` in `guild`, said to come from `channel`, without the
@@ -260,19 +286,21 @@ impl Handler {
         }
         self.sync_profile(user).await?;
         let member = MemberId::new(guild.get(), user.id.get());
-        let context = match std::num::NonZeroU64::new(channel) {
+        let award = Award::command(member);
+        let result = match std::num::NonZeroU64::new(channel) {
             Some(channel) => {
-                self.award_context(guild, ChannelId::from(channel), roles)
-                    .await
+                self.award_in(award, guild, ChannelId::from(channel), roles)
+                    .await?
             }
-            None => AwardContext::new().roles(roles.iter().map(|r| r.get())),
+            None => {
+                let context = AwardContext::new().roles(roles.iter().map(|r| r.get()));
+                self.inner
+                    .leveling
+                    .award(award.with_context(context))
+                    .await?
+            }
         };
-        Ok(Some(
-            self.inner
-                .leveling
-                .award(Award::command(member).with_context(context))
-                .await?,
-        ))
+        Ok(Some(result))
     }
 
     /// A member joined (`GUILD_MEMBER_ADD`, which needs the privileged Server Members
@@ -451,28 +479,36 @@ impl Handler {
         let _ = self.inner.http.set(Arc::clone(http));
     }
 
-    /// The award context of an activity in `channel` by a member holding `roles`.
-    async fn award_context(
+    /// Makes `award`, an activity in `channel` by a member holding `roles`, with its
+    /// [`AwardContext`]. Most guilds judge no channel and no role: for them the parents
+    /// (a REST fetch for a channel the cache lacks) and the roles are not gathered at all,
+    /// and the guild's settings are looked up once ([`Leveling::award_gathering`]).
+    // A plain `fn` returning the engine's future: an `async fn` layer would hold a
+    // second copy of the award in every message's future.
+    fn award_in<'a>(
+        &'a self,
+        award: Award,
+        guild: GuildId,
+        channel: ChannelId,
+        roles: &'a [RoleId],
+    ) -> impl Future<Output = leveling_core::Result<AwardResult>> + Send + 'a {
+        let award = award.with_context(AwardContext::new().channel(channel.get()));
+        self.inner
+            .leveling
+            .award_gathering(award, move || self.full_context(guild, channel, roles))
+    }
+
+    /// The whole context of an activity in `channel` by a member holding `roles`: the
+    /// channel, its parents and the roles.
+    async fn full_context(
         &self,
         guild: GuildId,
         channel: ChannelId,
         roles: &[RoleId],
     ) -> AwardContext {
-        let context = AwardContext::new().channel(channel.get());
-        // Most guilds judge no channel and no role: then the parents (a REST fetch for a
-        // channel the cache lacks) and the roles are not gathered at all. A store error
-        // here surfaces in the award itself.
-        let guild_id = leveling_core::GuildId(guild.get());
-        if !self
-            .inner
-            .leveling
-            .context_matters(guild_id)
-            .await
-            .unwrap_or(true)
-        {
-            return context;
-        }
-        let mut context = context.roles(roles.iter().map(|r| r.get()));
+        let mut context = AwardContext::new()
+            .channel(channel.get())
+            .roles(roles.iter().map(|r| r.get()));
         for parent in self.channel_parents(guild, channel).await {
             context = context.parent(parent.get());
         }
@@ -615,11 +651,11 @@ impl Handler {
                 .get(&(payout.guild, payout.user))
                 .cloned()
                 .unwrap_or_default();
-            let context = self
-                .award_context(payout.guild, payout.channel, &roles)
-                .await;
-            let award = Award::voice(member, payout.minutes).with_context(context);
-            match self.inner.leveling.award(award).await {
+            let award = Award::voice(member, payout.minutes);
+            match self
+                .award_in(award, payout.guild, payout.channel, &roles)
+                .await
+            {
                 Ok(result) => results.push(result),
                 Err(error) => tracing::warn!(%member, %error, "voice XP was not paid"),
             }
@@ -648,19 +684,25 @@ impl Handler {
         if user.bot {
             return Ok(());
         }
-        let key = ProfileKey {
-            username: user.name.clone(),
-            display_name: user.global_name.clone().filter(|n| !n.trim().is_empty()),
-            avatar_url: user.avatar_url(),
-        };
-        if lock(&self.inner.profiles).get(&user.id) == Some(&key) {
+        if lock(&self.inner.profiles)
+            .get(&user.id)
+            .is_some_and(|key| key.matches(user))
+        {
             return Ok(());
         }
+        // Boxed: a change is rare, and its write would otherwise sit in every
+        // message's future.
+        Box::pin(self.write_profile(user)).await
+    }
+
+    /// Writes a user's profile and remembers what it was written from.
+    async fn write_profile(&self, user: &User) -> Result<(), Error> {
+        let key = ProfileKey::of(user);
         let profile = NewUser {
             id: user.id.get().into(),
             username: key.username.clone(),
             display_name: key.display_name.clone(),
-            avatar_url: key.avatar_url.clone(),
+            avatar_url: user.avatar_url(),
         };
         if profile.validate().is_err() {
             // A name Discord allows but the store does not: skip rather than fail the award.

@@ -106,22 +106,23 @@ impl Leveling {
             now: self.clock().now(),
         };
         let adjusted = self.store().adjust(&request).await?;
+        let progression = self.progression();
+        let (level_before, level) =
+            super::levels(progression, adjusted.xp_before, adjusted.xp_after);
         let unlocked_tools = self
             .level_changed(
                 member,
                 Source::Admin,
                 None,
-                adjusted.xp_before,
+                (level_before, level),
                 adjusted.xp_after,
             )
             .await;
-        let progression = self.progression();
-        let level = progression.level(adjusted.xp_after);
         Ok(AdminResult {
             member,
             xp_before: adjusted.xp_before,
             xp: adjusted.xp_after,
-            level_before: progression.level(adjusted.xp_before),
+            level_before,
             level,
             tier: progression.tier(level).clone(),
             unlocked_tools,

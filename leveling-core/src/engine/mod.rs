@@ -7,6 +7,7 @@ mod builder;
 mod settings;
 mod views;
 
+use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::time::Duration;
@@ -99,9 +100,64 @@ impl Leveling {
     ///
     /// An [`Error::Unavailable`] may come after the store committed the award (the
     /// connection dropped on the way back): retry with an idempotency key to be safe.
-    pub async fn award(&self, award: Award) -> Result<AwardResult> {
+    // A plain `fn` returning the inner future: an `async fn` layer here would hold a
+    // second copy of the award in every award's future.
+    pub fn award(&self, award: Award) -> impl Future<Output = Result<AwardResult>> + Send + '_ {
+        self.award_inner(
+            award,
+            None::<fn() -> std::future::Ready<crate::AwardContext>>,
+        )
+    }
+
+    /// [`award`](Self::award), with the award's [`AwardContext`](crate::AwardContext)
+    /// gathered by `gather` only when the guild's settings look at it (multipliers or
+    /// no-XP lists; see [`context_matters`](Self::context_matters)) — and then in place
+    /// of the award's own. An adapter whose context costs something to collect (a
+    /// channel's parents, a member's roles) pays for it only in the guilds that use it,
+    /// and the guild's settings are looked up once.
+    ///
+    /// ```
+    /// # use leveling_core::{Award, AwardContext, Leveling, MemberId};
+    /// # async fn demo(leveling: Leveling) -> leveling_core::Result<()> {
+    /// let member = MemberId::new(1, 42);
+    /// let award = Award::message(member).with_context(AwardContext::new().channel(7));
+    /// let result = leveling
+    ///     .award_gathering(award, || async {
+    ///         // Only for guilds with multipliers or no-XP lists: the costly part.
+    ///         AwardContext::new().channel(7).parent(3).roles([11, 12])
+    ///     })
+    ///     .await?;
+    /// # let _ = result;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn award_gathering<'a, F, Fut>(
+        &'a self,
+        award: Award,
+        gather: F,
+    ) -> impl Future<Output = Result<AwardResult>> + 'a
+    where
+        F: FnOnce() -> Fut + 'a,
+        Fut: Future<Output = crate::AwardContext> + 'a,
+    {
+        self.award_inner(award, Some(gather))
+    }
+
+    /// [`award`](Self::award) and [`award_gathering`](Self::award_gathering).
+    async fn award_inner<F, Fut>(&self, mut award: Award, gather: Option<F>) -> Result<AwardResult>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = crate::AwardContext>,
+    {
         let now = self.inner.clock.now();
         let guild = self.cached_settings(award.member.guild).await?;
+        if let Some(gather) = gather
+            && !guild.plain
+        {
+            // Boxed: the gatherer's future (REST lookups, say) would otherwise sit in
+            // every award's future, which is moved on each poll, whether it runs or not.
+            award.context = Box::pin(gather()).await;
+        }
         let Some(request) = self.award_request(&award, &guild, now)? else {
             return self.excluded(&award).await;
         };
@@ -122,13 +178,15 @@ impl Leveling {
             }
         };
         let progression = &self.inner.progression;
-        let (level_before, level) = (progression.level(xp_before), progression.level(xp));
-        let unlocked_tools = if stored.replayed {
+        let (level_before, level) = levels(progression, xp_before, xp);
+        let unlocked_tools = if stored.replayed || level_before == level {
             Vec::new()
         } else {
             let channel = award.context.channel.map(|c| c.0);
-            self.level_changed(award.member, award.source(), channel, xp_before, xp)
-                .await
+            let change = (level_before, level);
+            // Boxed: level changes are rare, and the events and the catalog read they
+            // take would otherwise make every award's future (moved on each poll) larger.
+            Box::pin(self.level_changed(award.member, award.source(), channel, change, xp)).await
         };
         Ok(AwardResult {
             member: award.member,
@@ -241,11 +299,10 @@ impl Leveling {
         member: MemberId,
         source: crate::Source,
         channel: Option<u64>,
-        xp_before: u64,
+        (old_level, new_level): (u32, u32),
         xp: u64,
     ) -> Vec<Tool> {
         let progression = &self.inner.progression;
-        let (old_level, new_level) = (progression.level(xp_before), progression.level(xp));
         if new_level == old_level {
             return Vec::new();
         }
@@ -360,4 +417,16 @@ fn check_key(key: &str) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// The levels before and after an XP change, the curve looked up once when the XP did
+/// not move (a cooldown, a claimed day): the award path's hot case.
+pub(crate) fn levels(progression: &crate::Progression, xp_before: u64, xp: u64) -> (u32, u32) {
+    let level = progression.level(xp);
+    let before = if xp_before == xp {
+        level
+    } else {
+        progression.level(xp_before)
+    };
+    (before, level)
 }
