@@ -371,3 +371,66 @@ async fn a_context_is_gathered_only_for_guilds_whose_settings_use_it() {
     assert_eq!(gathered.load(Ordering::SeqCst), 1);
     assert_eq!(judged_award.amount, 30 + 50 + 10);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_list_changes_computed_from_the_current_settings_all_land() {
+    let clock = ManualClock::new(at(23, 12, 0, 0));
+    let (leveling, _) = engine(&clock);
+    let guild = GuildId(12);
+    let tasks: Vec<_> = (1..=12u32)
+        .map(|level| {
+            let leveling = leveling.clone();
+            tokio::spawn(async move {
+                leveling
+                    .modify_guild_settings(guild, Some(UserId(9)), |current| {
+                        let mut next = current.clone();
+                        next.rewards.roles.push(RewardRole {
+                            level,
+                            role_id: RoleId(u64::from(level) + 100),
+                        });
+                        Ok(next)
+                    })
+                    .await
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+    let settings = leveling.guild_settings(guild).await.unwrap().settings;
+    let mut levels: Vec<_> = settings.rewards.roles.iter().map(|r| r.level).collect();
+    levels.sort_unstable();
+    assert_eq!(levels, (1..=12).collect::<Vec<_>>(), "no change lost");
+    let audit = leveling
+        .settings_audit(guild, PageRequest::first(50))
+        .await
+        .unwrap();
+    assert_eq!(audit.total, 12);
+    // A change that refuses is returned as it is, and stores nothing.
+    let refused = leveling
+        .modify_guild_settings(guild, None, |_| {
+            Err(Error::InvalidInput("not today".into()))
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(refused.to_string(), "not today");
+    // Invalid settings are refused by validation, naming the field.
+    let invalid = leveling
+        .modify_guild_settings(guild, None, |current| {
+            let mut next = current.clone();
+            next.card.bar = Colour::new(1, 2, 3);
+            next.on_leave.grace_secs = u64::MAX;
+            Ok(next)
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        invalid.to_string().contains("on_leave.grace_secs"),
+        "{invalid}"
+    );
+    let audit = leveling
+        .settings_audit(guild, PageRequest::first(50))
+        .await
+        .unwrap();
+    assert_eq!(audit.total, 12);
+}

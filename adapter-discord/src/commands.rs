@@ -5,7 +5,6 @@
 // generated function undocumented; every item here is documented in the source.
 #![allow(missing_docs)]
 
-use leveling_core::settings::RewardsPatch;
 use leveling_core::{AdminNote, ErrorKind, GuildSettingsPatch, MemberId, PageRequest, UserId};
 use poise::CreateReply;
 use serenity::all::{CreateAttachment, Permissions, RoleId, User};
@@ -428,6 +427,27 @@ async fn config_update<U: HasHandler, E: From<Error>>(
     }
 }
 
+/// Changes the guild's settings by `change` of the settings in force (run again on a
+/// concurrent change) and replies with `done` of the result, or the error.
+async fn config_modify<U: HasHandler, E: From<Error>>(
+    ctx: Ctx<'_, U, E>,
+    guild: leveling_core::GuildId,
+    actor: UserId,
+    change: impl Fn(
+        &leveling_core::GuildSettings,
+    ) -> leveling_core::Result<leveling_core::GuildSettings>,
+    done: impl FnOnce(&leveling_core::GuildSettings) -> String,
+) -> Result<(), E> {
+    let leveling = ctx.data().handler().leveling();
+    match leveling
+        .modify_guild_settings(guild, Some(actor), change)
+        .await
+    {
+        Ok(view) => send(ctx, Reply::private(done(&view.settings))).await,
+        Err(error) => send_error(ctx, error).await,
+    }
+}
+
 /// The server's leveling settings. Admin only.
 #[poise::command(
     slash_command,
@@ -515,13 +535,14 @@ pub async fn reward_add<U: HasHandler, E: From<Error> + Send + Sync + 'static>(
     let Some((guild, actor)) = config_guard(ctx).await? else {
         return Ok(());
     };
-    let current = match ctx.data().handler().leveling().guild_settings(guild).await {
-        Ok(view) => view.settings,
-        Err(error) => return send_error(ctx, error).await,
+    // Computed from the settings in force at the write (again after a concurrent
+    // change), so another admin's reward added meanwhile is kept.
+    let change = |current: &leveling_core::GuildSettings| {
+        let mut next = current.clone();
+        next.rewards.roles = with_reward(&current.rewards.roles, level, role.get().into());
+        Ok(next)
     };
-    let roles = with_reward(&current.rewards.roles, level, role.get().into());
-    let patch = rewards_patch(roles);
-    config_update(ctx, guild, actor, &patch, |_| {
+    config_modify(ctx, guild, actor, change, |_| {
         format!("✅ <@&{role}> is now the reward for level {level}.")
     })
     .await
@@ -536,25 +557,18 @@ pub async fn reward_remove<U: HasHandler, E: From<Error> + Send + Sync + 'static
     let Some((guild, actor)) = config_guard(ctx).await? else {
         return Ok(());
     };
-    let current = match ctx.data().handler().leveling().guild_settings(guild).await {
-        Ok(view) => view.settings,
-        Err(error) => return send_error(ctx, error).await,
-    };
     let target: leveling_core::RoleId = role.get().into();
-    if !current.rewards.roles.iter().any(|r| r.role_id == target) {
-        return send(
-            ctx,
-            replies::invalid(&format!("<@&{role}> is not a reward role.")),
-        )
-        .await;
-    }
-    let roles = current
-        .rewards
-        .roles
-        .into_iter()
-        .filter(|r| r.role_id != target)
-        .collect();
-    config_update(ctx, guild, actor, &rewards_patch(roles), |_| {
+    let change = |current: &leveling_core::GuildSettings| {
+        if !current.rewards.roles.iter().any(|r| r.role_id == target) {
+            return Err(leveling_core::Error::InvalidInput(format!(
+                "<@&{role}> is not a reward role."
+            )));
+        }
+        let mut next = current.clone();
+        next.rewards.roles.retain(|r| r.role_id != target);
+        Ok(next)
+    };
+    config_modify(ctx, guild, actor, change, |_| {
         format!("✅ <@&{role}> is no longer a reward.")
     })
     .await
@@ -592,16 +606,5 @@ pub async fn config_reset<U: HasHandler, E: From<Error> + Send + Sync + 'static>
             .await
         }
         Err(error) => send_error(ctx, error).await,
-    }
-}
-
-/// A patch replacing the reward role list.
-fn rewards_patch(roles: Vec<leveling_core::RewardRole>) -> GuildSettingsPatch {
-    GuildSettingsPatch {
-        rewards: Some(RewardsPatch {
-            roles: Some(roles),
-            ..RewardsPatch::default()
-        }),
-        ..GuildSettingsPatch::default()
     }
 }

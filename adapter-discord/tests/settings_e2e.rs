@@ -640,6 +640,18 @@ async fn config_rewards_view_and_reset() {
         h.reply(5204).await,
         format!("✅ <@&{OTHER}> is no longer a reward.")
     );
+    // Removing it again: a clear refusal, nothing written.
+    reward(
+        5214,
+        json!({"name": "remove", "type": 1, "options": [
+            {"name": "role", "type": 8, "value": OTHER.to_string()}
+        ]}),
+        Some(OTHER),
+    );
+    assert_eq!(
+        h.reply(5214).await,
+        format!("❌ <@&{OTHER}> is not a reward role.")
+    );
     let settings = h
         .leveling
         .guild_settings(GUILD.into())

@@ -193,6 +193,41 @@ impl Leveling {
         .await
     }
 
+    /// Changes a guild's settings by a function of the settings in force: `change` gets
+    /// them and returns the new settings (validated before they are stored) or an
+    /// error, which is returned as it is with nothing stored. Recorded in the audit log
+    /// with `actor`. When another change lands in between, `change` runs again on the
+    /// newer settings — so a change computed from the current value (add a reward role
+    /// to the list, say) loses no concurrent change, which a [`GuildSettingsPatch`]
+    /// built from an earlier read would (its lists replace).
+    ///
+    /// ```
+    /// # use leveling_core::{Leveling, GuildId, RewardRole, RoleId};
+    /// # async fn demo(leveling: Leveling) -> leveling_core::Result<()> {
+    /// leveling
+    ///     .modify_guild_settings(GuildId(1), None, |current| {
+    ///         let mut next = current.clone();
+    ///         next.rewards.roles.push(RewardRole { level: 10, role_id: RoleId(42) });
+    ///         Ok(next)
+    ///     })
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn modify_guild_settings(
+        &self,
+        guild: GuildId,
+        actor: Option<UserId>,
+        change: impl Fn(&GuildSettings) -> Result<GuildSettings>,
+    ) -> Result<GuildSettingsView> {
+        self.write_settings(guild, actor, |current| {
+            let next = change(current)?;
+            next.validate()?;
+            Ok(Some(next))
+        })
+        .await
+    }
+
     /// Puts a guild back on the defaults (recorded in the audit log with `actor`).
     pub async fn reset_guild_settings(
         &self,
