@@ -61,7 +61,7 @@ pub use fetch::{AvatarCache, FetchConfig};
 pub use image::Avatar;
 pub use pool::Renderer;
 pub use render::render_png;
-pub use text::initials;
+pub use text::{initials, thousands};
 
 /// The rasteriser, re-exported so callers can decode or build images with the same
 /// version (tests decode the PNG with `tiny_skia::Pixmap::decode_png`).

@@ -49,7 +49,13 @@ pub(crate) fn escape_xml(s: &str) -> String {
 }
 
 /// 1,234,567: the card is read by people, and the grouping makes XP figures legible.
-pub(crate) fn thousands(n: u64) -> String {
+/// The web leaderboard groups its figures the same way.
+///
+/// ```
+/// assert_eq!(leveling_card::thousands(1_005_000), "1,005,000");
+/// assert_eq!(leveling_card::thousands(999), "999");
+/// ```
+pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, d) in digits.chars().enumerate() {

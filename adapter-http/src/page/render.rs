@@ -3,6 +3,9 @@
 
 use std::fmt::Write;
 
+// `12345` → `12,345`, as the rank card writes its figures.
+use leveling_card::thousands as grouped;
+
 use super::assets;
 use super::escape::escape;
 use super::rows::{Board, Row};
@@ -206,19 +209,6 @@ fn push_pager(out: &mut String, page: u64, pages: u64) {
         let _ = write!(out, r#"<a rel="next" href="?page={}">Next →</a>"#, page + 1);
     }
     out.push_str("</nav>\n");
-}
-
-/// `12345` → `12,345`.
-fn grouped(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
 }
 
 #[cfg(test)]
