@@ -158,10 +158,9 @@ impl Default for Settings {
             leaderboard_page_size: 10,
             rank_card: true,
             avatar_cdn: "https://cdn.discordapp.com".to_owned(),
-            avatar_hosts: vec![
-                "cdn.discordapp.com".to_owned(),
-                "media.discordapp.net".to_owned(),
-            ],
+            avatar_hosts: leveling_card::DISCORD_AVATAR_HOSTS
+                .map(str::to_owned)
+                .to_vec(),
         }
     }
 }

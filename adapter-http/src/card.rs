@@ -19,7 +19,7 @@ type ApiResult<T> = Result<T, ApiError>;
 /// The hosts avatars are fetched from by default: Discord's CDN. A profile's avatar URL
 /// is set by API clients; anywhere else would let a URL make the server fetch from its
 /// own network.
-pub const DEFAULT_AVATAR_HOSTS: [&str; 2] = ["cdn.discordapp.com", "media.discordapp.net"];
+pub const DEFAULT_AVATAR_HOSTS: [&str; 2] = leveling_card::DISCORD_AVATAR_HOSTS;
 
 /// What the card route needs: the bounded renderer and the avatar cache (clones share
 /// both).

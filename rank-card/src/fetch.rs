@@ -36,6 +36,10 @@ pub struct FetchConfig {
     pub allowed_hosts: Vec<String>,
 }
 
+/// Discord's image hosts: where a Discord avatar lives, and so the hosts both the HTTP
+/// card route and the bot allow by default.
+pub const DISCORD_AVATAR_HOSTS: [&str; 2] = ["cdn.discordapp.com", "media.discordapp.net"];
+
 /// Whether `host` is one of `allowed` (any host when `allowed` is empty).
 fn host_allowed(allowed: &[String], host: Option<&str>) -> bool {
     allowed.is_empty()

@@ -57,7 +57,7 @@ pub use colour::{ParseRgbError, Rgb, Theme, tier_colour};
 #[cfg(feature = "core")]
 pub use domain::{card_at, card_for};
 #[cfg(feature = "fetch")]
-pub use fetch::{AvatarCache, FetchConfig};
+pub use fetch::{AvatarCache, DISCORD_AVATAR_HOSTS, FetchConfig};
 pub use image::Avatar;
 pub use pool::Renderer;
 pub use render::render_png;
