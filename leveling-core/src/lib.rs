@@ -64,7 +64,9 @@ pub use settings::{
     RewardRole, Rewards, RoleChanges, SettingsError, Template, TemplateValues, XpRules,
     leave_outcome, rejoin_changes, reward_changes, scaled_xp, should_announce,
 };
-pub use storage::{CatalogStore, ProfileStore, SettingsStore, StatusStore, Storage, XpStore};
+pub use storage::{
+    CatalogStore, ProfileStore, SettingsStore, StatusStore, Storage, TransferStore, XpStore,
+};
 pub use tier::{Tier, Tiers};
 pub use tool::{
     AccessStatus, NewTool, Tool, ToolAccess, ToolId, UnknownUnlockReason, Unlock, UnlockReason,

@@ -31,11 +31,13 @@ pub enum Source {
     Api = 5,
     /// An admin change (`addxp`, `setlevel`, `resetxp`).
     Admin = 6,
+    /// An import from another bot's data or a backup (`server import`, `/import`).
+    Import = 7,
 }
 
 impl Source {
     /// Every source, in the order of their [`index`](Source::index).
-    pub const ALL: [Source; 7] = [
+    pub const ALL: [Source; 8] = [
         Source::Message,
         Source::Command,
         Source::Voice,
@@ -43,6 +45,7 @@ impl Source {
         Source::Streak,
         Source::Api,
         Source::Admin,
+        Source::Import,
     ];
 
     /// The source's name as stored and serialised (`"message"`, …).
@@ -55,6 +58,7 @@ impl Source {
             Source::Streak => "streak",
             Source::Api => "api",
             Source::Admin => "admin",
+            Source::Import => "import",
         }
     }
 
@@ -180,6 +184,7 @@ mod tests {
             (Source::Streak, 4, "streak"),
             (Source::Api, 5, "api"),
             (Source::Admin, 6, "admin"),
+            (Source::Import, 7, "import"),
         ];
         for (position, (source, index, name)) in pinned.into_iter().enumerate() {
             assert_eq!(source.index(), index, "{source}");

@@ -29,8 +29,10 @@ mod profiles;
 mod rank_index;
 mod settings;
 mod status;
+mod transfer;
 mod xp;
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -169,8 +171,10 @@ impl MemoryStore {
         change: impl FnOnce(&mut MemberState) -> T,
     ) -> T {
         let mut shard = self.shard(id);
-        let state = shard.entry(id).or_insert_with(|| MemberState::new(now));
-        let is_new = state.history.is_empty();
+        let (is_new, state) = match shard.entry(id) {
+            Entry::Occupied(entry) => (false, entry.into_mut()),
+            Entry::Vacant(entry) => (true, entry.insert(MemberState::new(now))),
+        };
         let before = state.rank_key(id.user);
         let result = change(state);
         let after = state.rank_key(id.user);
@@ -178,21 +182,30 @@ impl MemoryStore {
             // Nothing was granted to a member who did not exist: they still do not.
             shard.remove(&id);
         } else if is_new || before != after {
-            // Lock order: shard, then the guild map, then the guild's index.
-            let move_in = |index: &Mutex<RankIndex<RankKey>>| {
-                let mut index = lock(index);
-                index.remove(&before);
-                index.insert(after);
-            };
-            let guilds = read(&self.guilds);
-            match guilds.get(&id.guild) {
-                Some(index) => move_in(index),
-                None => {
-                    drop(guilds);
-                    move_in(&self.guild(id.guild));
-                }
-            }
+            self.reindex(id.guild, (!is_new).then_some(&before), Some(after));
         }
         result
+    }
+
+    /// Moves a member in their guild's rank index: out of `before`, into `after`. Called
+    /// with the member's shard locked (lock order: shard, the guild map, the index).
+    fn reindex(&self, guild: GuildId, before: Option<&RankKey>, after: Option<RankKey>) {
+        let move_in = |index: &Mutex<RankIndex<RankKey>>| {
+            let mut index = lock(index);
+            if let Some(before) = before {
+                index.remove(before);
+            }
+            if let Some(after) = after {
+                index.insert(after);
+            }
+        };
+        let guilds = read(&self.guilds);
+        match guilds.get(&guild) {
+            Some(index) => move_in(index),
+            None => {
+                drop(guilds);
+                move_in(&self.guild(guild));
+            }
+        }
     }
 }

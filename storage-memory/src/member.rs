@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use leveling_core::storage::{
-    AdjustRequest, Adjusted, Adjustment, AwardOutcome, AwardRequest, Granted, HistoryEntry, MAX_XP,
-    Member, StoredAward,
+    AdjustRequest, Adjusted, Adjustment, AwardOutcome, AwardRequest, Granted, HistoryEntry,
+    ImportMode, MAX_XP, Member, StoredAward,
 };
 use leveling_core::{MemberId, Source, Streak, UserId};
 
@@ -159,6 +159,29 @@ impl MemberState {
             reason,
             created_at: now,
         });
+    }
+
+    /// Applies one import record (see
+    /// [`TransferStore::import_xp`](leveling_core::storage::TransferStore::import_xp)):
+    /// returns XP before and after.
+    pub(crate) fn import(
+        &mut self,
+        mode: ImportMode,
+        xp: u64,
+        reason: &Option<String>,
+        now: DateTime<Utc>,
+    ) -> (u64, u64) {
+        let before = self.xp;
+        let after = match mode {
+            ImportMode::Replace => xp.min(MAX_XP),
+            ImportMode::Add => before.saturating_add(xp).min(MAX_XP),
+        };
+        if after != before {
+            self.xp = after;
+            self.reached_at = now;
+            self.record(Source::Import, before, None, reason.clone(), now);
+        }
+        (before, after)
     }
 
     /// Applies an admin change with its history row.

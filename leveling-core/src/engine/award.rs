@@ -128,7 +128,7 @@ impl Award {
                 minutes: minutes.unwrap_or(1),
             },
             Source::Daily => AwardKind::Daily,
-            Source::Streak | Source::Api | Source::Admin => {
+            Source::Streak | Source::Api | Source::Admin | Source::Import => {
                 return Err(Error::InvalidInput(format!(
                     "source {source:?} cannot be awarded directly: use message, command, voice or daily, or an amount for a grant",
                     source = source.as_str()

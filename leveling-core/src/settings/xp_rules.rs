@@ -145,7 +145,7 @@ impl XpRules {
             Source::Command => Some(self.command.to_activity()),
             Source::Voice => Some(flat(self.voice.xp)),
             Source::Daily => Some(flat(self.daily.xp)),
-            Source::Streak | Source::Api | Source::Admin => None,
+            Source::Streak | Source::Api | Source::Admin | Source::Import => None,
         }
     }
 

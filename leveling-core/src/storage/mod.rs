@@ -7,8 +7,8 @@
 //!
 //! # The shape
 //!
-//! A store is five small traits, one concern each, and [`Storage`] is every type that
-//! implements all five (a blanket implementation: nothing to write):
+//! A store is six small traits, one concern each, and [`Storage`] is every type that
+//! implements all six (a blanket implementation: nothing to write):
 //!
 //! | trait | what |
 //! |---|---|
@@ -17,6 +17,7 @@
 //! | [`CatalogStore`] | the tool catalog and recorded unlocks |
 //! | [`SettingsStore`] | per-guild settings and their audit log |
 //! | [`StatusStore`] | totals and health |
+//! | [`TransferStore`] | imports, backups, a user's own data and its deletion |
 //!
 //! Code that needs one concern can ask for that trait alone. `Arc<S>`, `Box<S>` and
 //! `Arc<dyn Storage>` are stores too, so [`Leveling::builder`](crate::Leveling::builder)
@@ -24,7 +25,7 @@
 //!
 //! # Implementing a store
 //!
-//! Implement the five traits with [`async_trait`](macro@async_trait::async_trait) (the
+//! Implement the six traits with [`async_trait`](macro@async_trait::async_trait) (the
 //! in-memory store, `leveling-storage-memory`, is a short model), then run the
 //! conformance suite against it: enable this crate's `testing` feature in your
 //! dev-dependencies and call [`storage_conformance!`](crate::storage_conformance) with an
@@ -68,6 +69,7 @@ mod profiles;
 mod records;
 mod settings;
 mod status;
+mod transfer;
 pub mod wrapper;
 mod xp;
 
@@ -76,17 +78,25 @@ pub use profiles::ProfileStore;
 pub use records::*;
 pub use settings::{SettingsChange, SettingsStore, SettingsWrite, StoredSettings};
 pub use status::StatusStore;
+pub use transfer::{
+    Forgotten, ImportMode, ImportRecord, Imported, MemberRecord, Restore, TransferStore, XpImport,
+    validate_import, validate_restore,
+};
 pub use xp::XpStore;
 
-/// Every store: a type that implements the five store traits. See the
+/// Every store: a type that implements the six store traits. See the
 /// [module docs](self) for the contract and how to test an implementation.
 ///
 /// Errors: [`Error::Unavailable`](crate::Error::Unavailable) when the backend cannot be
 /// reached (callers may retry), [`Error::Conflict`](crate::Error::Conflict) for a taken
 /// tool id, [`Error::Internal`](crate::Error::Internal) otherwise. Never a panic.
-pub trait Storage: XpStore + ProfileStore + CatalogStore + SettingsStore + StatusStore {}
+pub trait Storage:
+    XpStore + ProfileStore + CatalogStore + SettingsStore + StatusStore + TransferStore
+{
+}
 
-impl<T: XpStore + ProfileStore + CatalogStore + SettingsStore + StatusStore + ?Sized> Storage
-    for T
+impl<
+    T: XpStore + ProfileStore + CatalogStore + SettingsStore + StatusStore + TransferStore + ?Sized,
+> Storage for T
 {
 }

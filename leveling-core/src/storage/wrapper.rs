@@ -6,9 +6,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::{
-    AdjustRequest, Adjusted, AwardRequest, CatalogStore, HistoryEntry, Member, ProfileStore,
-    SettingsChange, SettingsStore, SettingsWrite, Standing, StatusStore, Storage, StoreStats,
-    StoredAward, StoredSettings, XpStore,
+    AdjustRequest, Adjusted, AwardRequest, CatalogStore, Forgotten, HistoryEntry, Imported, Member,
+    ProfileStore, Restore, SettingsChange, SettingsStore, SettingsWrite, Standing, StatusStore,
+    Storage, StoreStats, StoredAward, StoredSettings, TransferStore, XpImport, XpStore,
 };
 use crate::{
     GuildId, MemberId, NewUser, Page, PageRequest, Result, Tool, ToolId, Unlock, UnlockReason,
@@ -17,7 +17,7 @@ use crate::{
 
 /// A store that wraps another: every method forwards to [`inner`](Self::inner) unless
 /// the wrapper overrides it. Implementing this trait makes the wrapper a [`Storage`]
-/// (through blanket implementations of the five store traits).
+/// (through blanket implementations of the six store traits).
 ///
 /// `Arc<S>` and `Box<S>` are wrappers of `S`, so a shared or boxed store (also
 /// `Arc<dyn Storage>`) is a store.
@@ -147,6 +147,31 @@ pub trait StoreWrapper: Send + Sync + 'static {
     async fn health(&self) -> Result<()> {
         self.inner().health().await
     }
+    /// See [`TransferStore::import_xp`].
+    async fn import_xp(&self, batch: &XpImport) -> Result<Vec<Imported>> {
+        self.inner().import_xp(batch).await
+    }
+    /// See [`TransferStore::restore`].
+    async fn restore(&self, batch: &Restore) -> Result<()> {
+        self.inner().restore(batch).await
+    }
+    /// See [`TransferStore::members_after`].
+    async fn members_after(
+        &self,
+        guild: Option<GuildId>,
+        after: Option<MemberId>,
+        limit: u32,
+    ) -> Result<Vec<Member>> {
+        self.inner().members_after(guild, after, limit).await
+    }
+    /// See [`TransferStore::user_members`].
+    async fn user_members(&self, user: UserId) -> Result<Vec<Member>> {
+        self.inner().user_members(user).await
+    }
+    /// See [`TransferStore::forget_user`].
+    async fn forget_user(&self, user: UserId) -> Result<Forgotten> {
+        self.inner().forget_user(user).await
+    }
 }
 
 impl<S: Storage + ?Sized> StoreWrapper for Arc<S> {
@@ -255,5 +280,29 @@ impl<W: StoreWrapper> StatusStore for W {
     }
     async fn health(&self) -> Result<()> {
         StoreWrapper::health(self).await
+    }
+}
+
+#[async_trait]
+impl<W: StoreWrapper> TransferStore for W {
+    async fn import_xp(&self, batch: &XpImport) -> Result<Vec<Imported>> {
+        StoreWrapper::import_xp(self, batch).await
+    }
+    async fn restore(&self, batch: &Restore) -> Result<()> {
+        StoreWrapper::restore(self, batch).await
+    }
+    async fn members_after(
+        &self,
+        guild: Option<GuildId>,
+        after: Option<MemberId>,
+        limit: u32,
+    ) -> Result<Vec<Member>> {
+        StoreWrapper::members_after(self, guild, after, limit).await
+    }
+    async fn user_members(&self, user: UserId) -> Result<Vec<Member>> {
+        StoreWrapper::user_members(self, user).await
+    }
+    async fn forget_user(&self, user: UserId) -> Result<Forgotten> {
+        StoreWrapper::forget_user(self, user).await
     }
 }

@@ -16,6 +16,7 @@ use crate::{
 };
 
 pub use super::settings_cases::*;
+pub use super::transfer_cases::*;
 
 /// 2026-03-14 12:00:00 UTC: the suite's "now".
 pub fn t0() -> DateTime<Utc> {

@@ -18,6 +18,7 @@
 
 pub mod cases;
 mod settings_cases;
+mod transfer_cases;
 
 /// Runs the whole conformance suite against a store; see the [module docs](crate::testing).
 #[macro_export]
@@ -62,6 +63,14 @@ macro_rules! storage_conformance {
             settings_audit_is_newest_first_paginated_and_per_guild,
             settings_changed_follows_versions_across_guilds,
             concurrent_settings_writes_let_exactly_one_through,
+            import_add_adds_xp_with_an_import_history_row,
+            import_replace_sets_xp_and_twice_changes_nothing,
+            import_refuses_a_bad_batch_whole,
+            concurrent_imports_and_awards_add_up_exactly,
+            restore_writes_a_backup_back_as_it_was,
+            members_after_pages_by_guild_then_user,
+            user_members_lists_every_guild_of_a_user,
+            forget_user_deletes_everything_and_closes_the_gap,
         );
     };
     ($make:expr) => {
