@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{BoxError, MemberId, Source, Tier, Tool, UnlockReason};
+use crate::{BoxError, GuildId, MemberId, Source, Tier, Tool, UnlockReason, UserId};
 
 /// Something worth telling members, dashboards or logs about.
 ///
@@ -18,6 +18,10 @@ pub enum Event {
     LevelDown(LevelDown),
     /// A member may now use a tool.
     ToolUnlocked(ToolUnlocked),
+    /// An import or a restore changed members' levels: one event per batch, never a
+    /// level-up per member (an import must not flood a channel with announcements).
+    /// Sinks reconcile reward roles from it.
+    MembersImported(MembersImported),
 }
 
 /// A member's level rose. One event per award, however many levels it crossed.
@@ -59,6 +63,26 @@ pub struct LevelDown {
     pub tier_changed: bool,
     /// Total XP after the change.
     pub xp: u64,
+}
+
+/// The members of one guild whose level an import batch changed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MembersImported {
+    /// The guild.
+    pub guild: GuildId,
+    /// Each member whose level changed, with the levels around the import.
+    pub members: Vec<ImportedLevel>,
+}
+
+/// One member's level around an import.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportedLevel {
+    /// Who.
+    pub user: UserId,
+    /// The level before (0 for a member restored from a backup: the store does not say).
+    pub old_level: u32,
+    /// The level after.
+    pub new_level: u32,
 }
 
 /// A member may now use a tool.
@@ -123,6 +147,11 @@ impl EventSink for LogSink {
                 tool = %unlocked.tool.id,
                 reason = unlocked.reason.as_str(),
                 "tool unlocked"
+            ),
+            Event::MembersImported(imported) => tracing::info!(
+                guild = %imported.guild,
+                members = imported.members.len(),
+                "import changed levels"
             ),
         }
         Ok(())

@@ -37,6 +37,7 @@ pub mod settings;
 pub mod storage;
 mod tier;
 mod tool;
+pub mod transfer;
 mod user;
 
 #[cfg(feature = "testing")]
@@ -49,10 +50,12 @@ pub use daily::{DailyClaim, DailyRule, Day, DayBoundary, Streak};
 pub use engine::{
     AdminNote, AdminResult, Award, AwardKind, AwardResult, DEFAULT_SETTINGS_POLL,
     GuildSettingsView, LeaderboardEntry, Leveling, LevelingBuilder, MAX_IDEMPOTENCY_KEY_LEN,
-    MAX_REASON_CHARS, MemberProgress,
+    MAX_REASON_CHARS, MemberProgress, UserData,
 };
 pub use error::{BoxError, Error, ErrorKind, Result};
-pub use event::{Event, EventSink, LevelDown, LevelUp, LogSink, ToolUnlocked};
+pub use event::{
+    Event, EventSink, ImportedLevel, LevelDown, LevelUp, LogSink, MembersImported, ToolUnlocked,
+};
 pub use id::{ChannelId, GuildId, MemberId, ParseIdError, RoleId, UserId};
 pub use page::{Page, PageRequest};
 pub use progression::Progression;

@@ -47,6 +47,19 @@ mock! {
         async fn stats(&self) -> Result<StoreStats>;
         async fn health(&self) -> Result<()>;
     }
+    #[async_trait]
+    impl TransferStore for Store {
+        async fn import_xp(&self, batch: &XpImport) -> Result<Vec<Imported>>;
+        async fn restore(&self, batch: &Restore) -> Result<()>;
+        async fn members_after(
+            &self,
+            guild: Option<GuildId>,
+            after: Option<MemberId>,
+            limit: u32,
+        ) -> Result<Vec<Member>>;
+        async fn user_members(&self, user: UserId) -> Result<Vec<Member>>;
+        async fn forget_user(&self, user: UserId) -> Result<Forgotten>;
+    }
 }
 
 mock! {
@@ -672,4 +685,82 @@ async fn a_bad_settings_value_names_its_field_and_stores_nothing() {
         }
         other => panic!("expected invalid input, got {other:?}"),
     }
+}
+
+/// An import never floods sinks with level-ups: one `MembersImported` per batch, naming
+/// only the members whose level moved; no tools are looked up or unlock recorded.
+#[tokio::test]
+async fn an_import_emits_one_event_for_the_members_whose_level_moved() {
+    let mut store = MockStore::new();
+    store
+        .expect_import_xp()
+        .times(1)
+        .withf(|batch| batch.records.len() == 3 && batch.reason.as_deref() == Some("mee6.json"))
+        .returning(|_| {
+            let row = |user, xp_before, xp_after| Imported {
+                user: UserId(user),
+                xp_before,
+                xp_after,
+            };
+            // Up 10 levels; within level 0; down from 1 to 0.
+            Ok(vec![row(1, 0, 10_500), row(2, 0, 100), row(3, 150, 149)])
+        });
+    store.expect_tools().never();
+    store.expect_record_unlock().never();
+    let recorder = Recorder::default();
+    let batch = XpImport {
+        guild: GuildId(1),
+        records: (1..=3)
+            .map(|user| ImportRecord {
+                user: UserId(user),
+                xp: 1,
+            })
+            .collect(),
+        mode: ImportMode::Replace,
+        reason: Some("mee6.json".into()),
+        now: now(),
+    };
+    let rows = engine(store, vec![Arc::new(recorder.clone())])
+        .import_xp(&batch)
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(
+        recorder.events(),
+        vec![Event::MembersImported(MembersImported {
+            guild: GuildId(1),
+            members: vec![
+                ImportedLevel {
+                    user: UserId(1),
+                    old_level: 0,
+                    new_level: 10
+                },
+                ImportedLevel {
+                    user: UserId(3),
+                    old_level: 1,
+                    new_level: 0
+                },
+            ],
+        })]
+    );
+}
+
+/// A bad batch (a user twice) is refused before the store sees it.
+#[tokio::test]
+async fn a_bad_import_batch_never_reaches_the_store() {
+    let mut store = MockStore::new();
+    store.expect_import_xp().never();
+    let record = ImportRecord {
+        user: UserId(1),
+        xp: 1,
+    };
+    let batch = XpImport {
+        guild: GuildId(1),
+        records: vec![record, record],
+        mode: ImportMode::Add,
+        reason: None,
+        now: now(),
+    };
+    let error = engine(store, vec![]).import_xp(&batch).await.unwrap_err();
+    assert!(matches!(error, Error::InvalidInput(_)), "{error:?}");
 }

@@ -5,6 +5,7 @@ mod admin;
 mod award;
 mod builder;
 mod settings;
+mod transfer;
 mod views;
 
 use std::future::Future;
@@ -16,6 +17,7 @@ pub use admin::AdminNote;
 pub use award::{AdminResult, Award, AwardKind, AwardResult};
 pub use builder::LevelingBuilder;
 pub use settings::{DEFAULT_SETTINGS_POLL, GuildSettingsView};
+pub use transfer::UserData;
 pub use views::{LeaderboardEntry, MemberProgress};
 
 use crate::storage::{AwardOutcome, AwardRequest, Storage};

@@ -113,14 +113,21 @@ pub async fn import_replace_sets_xp_and_twice_changes_nothing(store: impl Storag
         .unwrap();
     assert_eq!(
         result,
-        vec![imported(2, 1_075, 500), imported(3, 0, 900), imported(4, 0, 0)]
+        vec![
+            imported(2, 1_075, 500),
+            imported(3, 0, 900),
+            imported(4, 0, 0)
+        ]
     );
     let after_first = store.member(down).await.unwrap().unwrap();
     assert_eq!(after_first.xp, 500);
     assert_eq!(after_first.streak, streak, "the streak is not the import's");
     assert_eq!(store.member(MemberId::new(GUILD, 4)).await.unwrap(), None);
     let history = all_history(&store, down).await;
-    assert_eq!((history[0].amount, history[0].source), (-575, Source::Import));
+    assert_eq!(
+        (history[0].amount, history[0].source),
+        (-575, Source::Import)
+    );
 
     let second = first + TimeDelta::seconds(10);
     let again = store
@@ -129,7 +136,11 @@ pub async fn import_replace_sets_xp_and_twice_changes_nothing(store: impl Storag
         .unwrap();
     assert_eq!(
         again,
-        vec![imported(2, 500, 500), imported(3, 900, 900), imported(4, 0, 0)]
+        vec![
+            imported(2, 500, 500),
+            imported(3, 900, 900),
+            imported(4, 0, 0)
+        ]
     );
     assert_eq!(all_history(&store, down).await, history, "no new row");
     assert_eq!(
@@ -142,7 +153,10 @@ pub async fn import_replace_sets_xp_and_twice_changes_nothing(store: impl Storag
 
 /// A batch with one bad record (XP above the maximum, a user twice) is refused whole.
 pub async fn import_refuses_a_bad_batch_whole(store: impl Storage) {
-    for records in [vec![(2, 10), (3, MAX_XP + 1)], vec![(2, 10), (3, 5), (2, 7)]] {
+    for records in [
+        vec![(2, 10), (3, MAX_XP + 1)],
+        vec![(2, 10), (3, 5), (2, 7)],
+    ] {
         let result = store
             .import_xp(&batch(ImportMode::Add, &records, t0()))
             .await;
@@ -268,7 +282,10 @@ pub async fn restore_writes_a_backup_back_as_it_was(store: impl Storage) {
         store.restore(&backup).await.unwrap();
         for record in &backup.members {
             let id = record.member.id;
-            assert_eq!(store.member(id).await.unwrap().as_ref(), Some(&record.member));
+            assert_eq!(
+                store.member(id).await.unwrap().as_ref(),
+                Some(&record.member)
+            );
             let mut history = all_history(&store, id).await;
             history.reverse();
             assert_eq!(history, record.history, "{id:?}");
@@ -278,7 +295,10 @@ pub async fn restore_writes_a_backup_back_as_it_was(store: impl Storage) {
             assert_eq!(store.user(user.id).await.unwrap().as_ref(), Some(user));
         }
         // Equal XP: user 3 reached it first (6 h ago vs 5 h).
-        assert_eq!(board(&store, GUILD).await, vec![(1, 3, 1_000), (2, 2, 1_000)]);
+        assert_eq!(
+            board(&store, GUILD).await,
+            vec![(1, 3, 1_000), (2, 2, 1_000)]
+        );
         assert_eq!(store.rank(existing).await.unwrap(), Some(2));
         let stats = store.stats().await.unwrap();
         assert_eq!((stats.members, stats.users, stats.total_xp), (3, 2, 2_040));
@@ -310,7 +330,13 @@ pub async fn members_after_pages_by_guild_then_user(store: impl Storage) {
     }
     assert_eq!(
         seen,
-        vec![(1, 10, 30), (1, 20, 20), (2, 5, 40), (2, 30, 10), (3, 1, 50)]
+        vec![
+            (1, 10, 30),
+            (1, 20, 20),
+            (2, 5, 40),
+            (2, 30, 10),
+            (3, 1, 50)
+        ]
     );
     let guild_two: Vec<_> = store
         .members_after(Some(GuildId(2)), None, 10)
