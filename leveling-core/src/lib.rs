@@ -49,8 +49,8 @@ pub use curve::{LevelCurve, Mee6Curve, Progress, QuadraticCurve};
 pub use daily::{DailyClaim, DailyRule, Day, DayBoundary, Streak};
 pub use engine::{
     AdminNote, AdminResult, Award, AwardKind, AwardResult, DEFAULT_SETTINGS_POLL,
-    GuildSettingsView, LeaderboardEntry, Leveling, LevelingBuilder, MAX_IDEMPOTENCY_KEY_LEN,
-    MAX_REASON_CHARS, MemberProgress, UserData,
+    GuildSettingsView, IMPORT_BATCH, ImportError, ImportOptions, ImportSummary, LeaderboardEntry,
+    Leveling, LevelingBuilder, MAX_IDEMPOTENCY_KEY_LEN, MAX_REASON_CHARS, MemberProgress, UserData,
 };
 pub use error::{BoxError, Error, ErrorKind, Result};
 pub use event::{

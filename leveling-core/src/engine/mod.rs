@@ -4,6 +4,7 @@
 mod admin;
 mod award;
 mod builder;
+mod import;
 mod settings;
 mod transfer;
 mod views;
@@ -16,6 +17,7 @@ use std::time::Duration;
 pub use admin::AdminNote;
 pub use award::{AdminResult, Award, AwardKind, AwardResult};
 pub use builder::LevelingBuilder;
+pub use import::{IMPORT_BATCH, ImportError, ImportOptions, ImportSummary};
 pub use settings::{DEFAULT_SETTINGS_POLL, GuildSettingsView};
 pub use transfer::UserData;
 pub use views::{LeaderboardEntry, MemberProgress};

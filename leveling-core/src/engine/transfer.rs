@@ -123,6 +123,27 @@ impl Leveling {
         })
     }
 
+    /// Every guild's own settings (guilds on the defaults have none), for a backup;
+    /// only `guild`'s when given.
+    pub async fn export_settings(
+        &self,
+        guild: Option<GuildId>,
+    ) -> Result<Vec<(GuildId, crate::GuildSettings)>> {
+        let mut settings = Vec::new();
+        let mut after = 0;
+        loop {
+            let rows = self.store().settings_changed(after, 500).await?;
+            let Some(last) = rows.last() else { break };
+            after = last.version;
+            settings.extend(rows.into_iter().filter_map(|row| {
+                let wanted = guild.is_none_or(|guild| guild == row.guild);
+                row.settings.filter(|_| wanted).map(|s| (row.guild, s))
+            }));
+        }
+        settings.sort_by_key(|(guild, _)| *guild);
+        Ok(settings)
+    }
+
     /// Everything stored about a user: their profile and, in every guild, their
     /// progress, history and unlocks.
     pub async fn user_data(&self, user: UserId) -> Result<UserData> {
