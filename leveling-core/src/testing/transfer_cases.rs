@@ -11,8 +11,8 @@ use crate::storage::{
     Storage, XpImport,
 };
 use crate::{
-    Error, GuildId, MemberId, NewUser, PageRequest, Source, Streak, ToolId, Unlock, UnlockReason,
-    UserId, UserProfile,
+    Error, GuildId, MemberId, NewUser, PageRequest, Source, Streak, Tool, ToolId, Unlock,
+    UnlockReason, UserId, UserProfile,
 };
 
 const GUILD: GuildId = GuildId(1);
@@ -31,6 +31,20 @@ fn batch(mode: ImportMode, records: &[(u64, u64)], now: DateTime<Utc>) -> XpImpo
         reason: Some("mee6.json".into()),
         now,
     }
+}
+
+/// Puts the tool the unlocks below name in the catalog: stores may refuse (SQL stores
+/// do, by a foreign key) an unlock of a tool they do not hold.
+async fn chat_export(store: &impl Storage) {
+    let tool = Tool {
+        id: ToolId::new("chat-export").unwrap(),
+        name: "Chat export".into(),
+        description: "exports a channel".into(),
+        tier: "Basic".into(),
+        required_level: 5,
+        url: None,
+    };
+    store.create_tool(&tool).await.unwrap();
 }
 
 fn imported(user: u64, xp_before: u64, xp_after: u64) -> Imported {
@@ -113,14 +127,21 @@ pub async fn import_replace_sets_xp_and_twice_changes_nothing(store: impl Storag
         .unwrap();
     assert_eq!(
         result,
-        vec![imported(2, 1_075, 500), imported(3, 0, 900), imported(4, 0, 0)]
+        vec![
+            imported(2, 1_075, 500),
+            imported(3, 0, 900),
+            imported(4, 0, 0)
+        ]
     );
     let after_first = store.member(down).await.unwrap().unwrap();
     assert_eq!(after_first.xp, 500);
     assert_eq!(after_first.streak, streak, "the streak is not the import's");
     assert_eq!(store.member(MemberId::new(GUILD, 4)).await.unwrap(), None);
     let history = all_history(&store, down).await;
-    assert_eq!((history[0].amount, history[0].source), (-575, Source::Import));
+    assert_eq!(
+        (history[0].amount, history[0].source),
+        (-575, Source::Import)
+    );
 
     let second = first + TimeDelta::seconds(10);
     let again = store
@@ -129,7 +150,11 @@ pub async fn import_replace_sets_xp_and_twice_changes_nothing(store: impl Storag
         .unwrap();
     assert_eq!(
         again,
-        vec![imported(2, 500, 500), imported(3, 900, 900), imported(4, 0, 0)]
+        vec![
+            imported(2, 500, 500),
+            imported(3, 900, 900),
+            imported(4, 0, 0)
+        ]
     );
     assert_eq!(all_history(&store, down).await, history, "no new row");
     assert_eq!(
@@ -142,7 +167,10 @@ pub async fn import_replace_sets_xp_and_twice_changes_nothing(store: impl Storag
 
 /// A batch with one bad record (XP above the maximum, a user twice) is refused whole.
 pub async fn import_refuses_a_bad_batch_whole(store: impl Storage) {
-    for records in [vec![(2, 10), (3, MAX_XP + 1)], vec![(2, 10), (3, 5), (2, 7)]] {
+    for records in [
+        vec![(2, 10), (3, MAX_XP + 1)],
+        vec![(2, 10), (3, 5), (2, 7)],
+    ] {
         let result = store
             .import_xp(&batch(ImportMode::Add, &records, t0()))
             .await;
@@ -254,6 +282,7 @@ fn restored(guild: u64, user: u64, xp: u64, reached: i64) -> MemberRecord {
 /// profiles exactly as given; restoring again changes nothing; an existing member's
 /// history is replaced by the backup's.
 pub async fn restore_writes_a_backup_back_as_it_was(store: impl Storage) {
+    chat_export(&store).await;
     let existing = MemberId::new(GUILD, 2);
     store.award(&grant(existing, 5, t0())).await.unwrap();
     let backup = Restore {
@@ -268,7 +297,10 @@ pub async fn restore_writes_a_backup_back_as_it_was(store: impl Storage) {
         store.restore(&backup).await.unwrap();
         for record in &backup.members {
             let id = record.member.id;
-            assert_eq!(store.member(id).await.unwrap().as_ref(), Some(&record.member));
+            assert_eq!(
+                store.member(id).await.unwrap().as_ref(),
+                Some(&record.member)
+            );
             let mut history = all_history(&store, id).await;
             history.reverse();
             assert_eq!(history, record.history, "{id:?}");
@@ -278,7 +310,10 @@ pub async fn restore_writes_a_backup_back_as_it_was(store: impl Storage) {
             assert_eq!(store.user(user.id).await.unwrap().as_ref(), Some(user));
         }
         // Equal XP: user 3 reached it first (6 h ago vs 5 h).
-        assert_eq!(board(&store, GUILD).await, vec![(1, 3, 1_000), (2, 2, 1_000)]);
+        assert_eq!(
+            board(&store, GUILD).await,
+            vec![(1, 3, 1_000), (2, 2, 1_000)]
+        );
         assert_eq!(store.rank(existing).await.unwrap(), Some(2));
         let stats = store.stats().await.unwrap();
         assert_eq!((stats.members, stats.users, stats.total_xp), (3, 2, 2_040));
@@ -310,7 +345,13 @@ pub async fn members_after_pages_by_guild_then_user(store: impl Storage) {
     }
     assert_eq!(
         seen,
-        vec![(1, 10, 30), (1, 20, 20), (2, 5, 40), (2, 30, 10), (3, 1, 50)]
+        vec![
+            (1, 10, 30),
+            (1, 20, 20),
+            (2, 5, 40),
+            (2, 30, 10),
+            (3, 1, 50)
+        ]
     );
     let guild_two: Vec<_> = store
         .members_after(Some(GuildId(2)), None, 10)
@@ -369,6 +410,7 @@ pub async fn forget_user_deletes_everything_and_closes_the_gap(store: impl Stora
     store.award(&grant(gone, 5, t0())).await.unwrap();
     store.award(&grant(other_guild, 5, t0())).await.unwrap();
     store.award(&grant(below, 100, t0())).await.unwrap();
+    chat_export(&store).await;
     let tool = ToolId::new("chat-export").unwrap();
     store
         .record_unlock(gone, &tool, UnlockReason::Grant, t0())
