@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use leveling_core::storage::{
-    AdjustRequest, Adjusted, AwardOutcome, AwardRequest, Granted, SettingsWrite, StoredAward,
-    StoredSettings,
+    AdjustRequest, Adjusted, AwardOutcome, AwardRequest, Forgotten, Granted, Imported, Restore,
+    SettingsWrite, StoredAward, StoredSettings, XpImport,
 };
 use leveling_core::{
     Day, Error, GuildSettings, MemberId, NewUser, Result, Streak, Tool, ToolId, UnlockReason,
@@ -32,6 +32,12 @@ pub(crate) enum Op {
     RecordUnlock(MemberId, ToolId, UnlockReason, DateTime<Utc>),
     /// Boxed: settings are large and rare, an award is small and frequent.
     SaveSettings(Box<SettingsWrite>),
+    /// An import batch, validated by the caller (nothing in it can be refused).
+    Import(XpImport),
+    /// A backup batch, validated by the caller; boxed as [`Op::SaveSettings`].
+    Restore(Box<Restore>),
+    /// Everything about a user.
+    Forget(UserId),
 }
 
 /// What a write came to.
@@ -45,6 +51,9 @@ pub(crate) enum Done {
     Unlocked(bool),
     /// Boxed, as [`Op::SaveSettings`].
     Settings(Box<StoredSettings>),
+    Imported(Vec<Imported>),
+    Restored,
+    Forgotten(Forgotten),
 }
 
 /// Runs `ops` in order as one transaction on `conn`: `BEGIN IMMEDIATE` … `COMMIT`. An
@@ -56,7 +65,8 @@ pub(crate) async fn transaction(
     ops: &[&Op],
     window: i64,
 ) -> std::result::Result<Vec<Result<Done>>, sqlx::Error> {
-    let is_member = |op: &&Op| matches!(op, Op::Award(_) | Op::Adjust(_));
+    // Imports change members as awards do: they share the batch's one load and one save.
+    let is_member = |op: &&Op| matches!(op, Op::Award(_) | Op::Adjust(_) | Op::Import(_));
     let others = ops.iter().any(|op| !is_member(op));
     let mut results: Vec<Option<Result<Done>>> = ops.iter().map(|_| None).collect();
     if ops.iter().any(is_member) {
@@ -95,6 +105,12 @@ async fn members(
                 }
             }
             Op::Adjust(request) => ids.push(request.member),
+            Op::Import(batch) => ids.extend(
+                batch
+                    .records
+                    .iter()
+                    .map(|record| MemberId::new(batch.guild, record.user)),
+            ),
             _ => {}
         }
     }
@@ -137,6 +153,19 @@ async fn members(
                     .entry(id)
                     .or_insert_with(|| State::new(micros(request.now)));
                 *result = Some(Ok(Done::Adjusted(state.adjust(id, request, &mut history))));
+            }
+            Op::Import(batch) => {
+                let now = micros(batch.now);
+                let imported = batch
+                    .records
+                    .iter()
+                    .map(|record| {
+                        let id = MemberId::new(batch.guild, record.user);
+                        let state = states.entry(id).or_insert_with(|| State::new(now));
+                        state.import(id, batch, record, &mut history)
+                    })
+                    .collect();
+                *result = Some(Ok(Done::Imported(imported)));
             }
             _ => {}
         }
@@ -267,14 +296,6 @@ async fn save(
             .map_err(|_| sqlx::Error::Encode("an award outcome".into()))?;
         keys.push(json!([enc(id.guild.0), enc(id.user.0), key, outcome, at]));
     }
-    let moves = |moves: HashMap<(i64, i64), i64>| -> String {
-        let rows: Vec<Value> = moves
-            .into_iter()
-            .filter(|(_, delta)| *delta != 0)
-            .map(|((guild, at), delta)| json!([guild, at, delta]))
-            .collect();
-        Value::Array(rows).to_string()
-    };
     sqlx::query(if commit {
         sql::SAVE_AND_COMMIT
     } else {
@@ -284,8 +305,8 @@ async fn save(
     .bind(Value::Array(history).to_string())
     .bind(Value::Array(keys).to_string())
     .bind(cutoff)
-    .bind(moves(buckets))
-    .bind(moves(groups))
+    .bind(moves_json(buckets))
+    .bind(moves_json(groups))
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -378,7 +399,9 @@ async fn other(
             Ok(Done::Unlocked(inserted.is_some()))
         }
         Op::SaveSettings(write) => save_settings(conn, write).await?,
-        Op::Award(_) | Op::Adjust(_) => unreachable_write(),
+        Op::Restore(batch) => restore(conn, batch).await?,
+        Op::Forget(user) => Ok(Done::Forgotten(forget(conn, *user).await?)),
+        Op::Award(_) | Op::Adjust(_) | Op::Import(_) => unreachable_write(),
     })
 }
 
@@ -459,7 +482,193 @@ fn settings_json(settings: &GuildSettings) -> Result<String> {
     }
 }
 
-/// Awards and admin changes are settled by `members` before `other` runs.
+/// Bucket and group moves as the binds of [`sql::MOVES`]: `[[guild, bucket or group, delta], …]`.
+fn moves_json(moves: HashMap<(i64, i64), i64>) -> String {
+    let rows: Vec<Value> = moves
+        .into_iter()
+        .filter(|(_, delta)| *delta != 0)
+        .map(|((guild, at), delta)| json!([guild, at, delta]))
+        .collect();
+    Value::Array(rows).to_string()
+}
+
+/// Rank count changes, by (guild, bucket) and (guild, group).
+#[derive(Default)]
+struct Moves {
+    buckets: HashMap<(i64, i64), i64>,
+    groups: HashMap<(i64, i64), i64>,
+}
+
+impl Moves {
+    /// A member of `guild` (stored) moves from bucket `from` (`None`: was not there) to
+    /// `to` (`None`: is gone).
+    fn record(&mut self, guild: i64, from: Option<i64>, to: Option<i64>) {
+        if from == to {
+            return;
+        }
+        if let Some(from) = from {
+            *self.buckets.entry((guild, from)).or_default() -= 1;
+            *self.groups.entry((guild, group(from))).or_default() -= 1;
+        }
+        if let Some(to) = to {
+            *self.buckets.entry((guild, to)).or_default() += 1;
+            *self.groups.entry((guild, group(to))).or_default() += 1;
+        }
+    }
+}
+
+/// A backup batch written back: profiles as given; members' state set, their history
+/// replaced (inserted oldest first, so reads, newest first by insertion, give it back
+/// exactly), unlocks added where missing; rank counts moved. Cooldowns (and idempotency
+/// keys) are left as they are. Refused whole (`InvalidInput`, before any write) when an
+/// unlock names a tool the catalog does not hold: the table refers to the catalog.
+async fn restore(
+    conn: &mut SqliteConnection,
+    batch: &Restore,
+) -> std::result::Result<Result<Done>, sqlx::Error> {
+    let tools: HashSet<&str> = batch
+        .members
+        .iter()
+        .flat_map(|record| record.unlocks.iter().map(|unlock| unlock.tool.as_str()))
+        .collect();
+    if !tools.is_empty() {
+        let tools = Value::Array(tools.into_iter().map(Value::from).collect()).to_string();
+        let unknown: Option<String> = sqlx::query_scalar(sql::UNKNOWN_TOOL)
+            .bind(tools)
+            .fetch_optional(&mut *conn)
+            .await?;
+        if let Some(tool) = unknown {
+            return Ok(Err(Error::InvalidInput(format!(
+                "restore: unlocks of tool {tool}, which is not in the catalog"
+            ))));
+        }
+    }
+    let ids: Vec<Value> = batch
+        .members
+        .iter()
+        .map(|record| json!([enc(record.member.id.guild.0), enc(record.member.id.user.0)]))
+        .collect();
+    let ids = Value::Array(ids).to_string();
+    let mut stored: HashMap<(i64, i64), i64> = HashMap::new();
+    for row in sqlx::query(sql::MEMBER_BUCKETS)
+        .bind(&ids)
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        stored.insert(
+            (row.try_get("guild")?, row.try_get("user_id")?),
+            row.try_get("bucket")?,
+        );
+    }
+    let users: Vec<Value> = batch
+        .users
+        .iter()
+        .map(|user| {
+            json!([
+                enc(user.id.0),
+                user.username,
+                user.display_name,
+                user.avatar_url,
+                i64::from(user.leaderboard_hidden),
+                micros(user.created_at),
+                micros(user.updated_at),
+            ])
+        })
+        .collect();
+    let mut moves = Moves::default();
+    let mut members = Vec::with_capacity(batch.members.len());
+    let mut history = Vec::new();
+    let mut unlocks = Vec::new();
+    for record in &batch.members {
+        let member = &record.member;
+        let (guild, user) = (enc(member.id.guild.0), enc(member.id.user.0));
+        let now = bucket(member.xp);
+        moves.record(guild, stored.get(&(guild, user)).copied(), Some(now));
+        members.push(json!([
+            guild,
+            user,
+            xp_i64(member.xp),
+            micros(member.xp_reached_at),
+            member.streak.last_claim.map(|day| day.0),
+            i64::from(member.streak.days),
+            now,
+        ]));
+        for h in &record.history {
+            history.push(json!([
+                guild,
+                user,
+                h.amount,
+                h.source.as_str(),
+                xp_i64(h.xp_before),
+                xp_i64(h.xp_after),
+                h.actor.map(|actor| enc(actor.0)),
+                h.reason,
+                micros(h.created_at),
+            ]));
+        }
+        for unlock in &record.unlocks {
+            unlocks.push(json!([
+                guild,
+                user,
+                unlock.tool.as_str(),
+                unlock.reason.as_str(),
+                micros(unlock.at),
+            ]));
+        }
+    }
+    sqlx::query(sql::RESTORE)
+        .bind(Value::Array(users).to_string())
+        .bind(Value::Array(members).to_string())
+        .bind(&ids)
+        .bind(Value::Array(history).to_string())
+        .bind(Value::Array(unlocks).to_string())
+        .bind(moves_json(moves.buckets))
+        .bind(moves_json(moves.groups))
+        .execute(&mut *conn)
+        .await?;
+    Ok(Ok(Done::Restored))
+}
+
+/// Deletes everything about a user (history and keys before the members they refer to)
+/// and moves the rank counts of every guild they were in.
+async fn forget(
+    conn: &mut SqliteConnection,
+    user: UserId,
+) -> std::result::Result<Forgotten, sqlx::Error> {
+    let id = enc(user.0);
+    let mut moves = Moves::default();
+    for row in sqlx::query(sql::USER_BUCKETS)
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        moves.record(row.try_get("guild")?, Some(row.try_get("bucket")?), None);
+    }
+    let mut deleted = Vec::with_capacity(5);
+    for statement in [
+        sql::FORGET_HISTORY,
+        sql::FORGET_KEYS,
+        sql::FORGET_MEMBERS,
+        sql::FORGET_UNLOCKS,
+        sql::FORGET_USER,
+    ] {
+        let done = sqlx::query(statement).bind(id).execute(&mut *conn).await?;
+        deleted.push(done.rows_affected());
+    }
+    sqlx::query(sql::MOVES)
+        .bind(moves_json(moves.buckets))
+        .bind(moves_json(moves.groups))
+        .execute(&mut *conn)
+        .await?;
+    Ok(Forgotten {
+        history: deleted[0],
+        members: deleted[2],
+        unlocks: deleted[3],
+        profile: deleted[4] > 0,
+    })
+}
+
+/// Awards, admin changes and imports are settled by `members` before `other` runs.
 fn unreachable_write() -> Result<Done> {
     Err(Error::Internal {
         message: "a member write reached the wrong path".into(),

@@ -70,6 +70,7 @@ mod catalog;
 mod profiles;
 mod settings;
 mod status;
+mod transfer;
 mod xp;
 
 use std::path::{Path, PathBuf};

@@ -11,7 +11,8 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use leveling_core::storage::{
-    AdjustRequest, Adjusted, Adjustment, AwardOutcome, AwardRequest, Granted, MAX_XP, StoredAward,
+    AdjustRequest, Adjusted, Adjustment, AwardOutcome, AwardRequest, Granted, ImportMode,
+    ImportRecord, Imported, MAX_XP, StoredAward, XpImport,
 };
 use leveling_core::{MemberId, Source, Streak, UserId};
 
@@ -212,6 +213,36 @@ impl State {
         Adjusted {
             xp_before: before,
             xp_after: self.xp,
+        }
+    }
+
+    /// Applies one record of an import: the new XP is the record's (replace) or the sum
+    /// (add, saturating); when it differs, `reached_at` becomes the import's time and one
+    /// `import` history row is written. A record that changes nothing writes nothing (the
+    /// member stays clean, so an absent member is not created).
+    pub(crate) fn import(
+        &mut self,
+        id: MemberId,
+        batch: &XpImport,
+        record: &ImportRecord,
+        history: &mut Vec<HistoryRow>,
+    ) -> Imported {
+        let before = self.xp;
+        let after = match batch.mode {
+            ImportMode::Replace => record.xp.min(MAX_XP),
+            ImportMode::Add => before.saturating_add(record.xp).min(MAX_XP),
+        };
+        if after != before {
+            let now = micros(batch.now);
+            self.xp = after;
+            self.reached_at = now;
+            self.dirty = true;
+            history.push(self.row(id, Source::Import, before, None, batch.reason.clone(), now));
+        }
+        Imported {
+            user: record.user,
+            xp_before: before,
+            xp_after: after,
         }
     }
 }

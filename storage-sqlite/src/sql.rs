@@ -71,6 +71,97 @@ pub(crate) const SAVE_AND_COMMIT: &str = concat!(save!(), ";\nCOMMIT");
 
 // --- The writer's other statements -----------------------------------------------------
 
+/// Bucket moves, then group moves: `[[guild, bucket or group, delta], …]` each.
+macro_rules! moves {
+    () => {
+        "
+INSERT INTO rank_buckets (guild, bucket, members)
+SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?) WHERE true
+ON CONFLICT (guild, bucket) DO UPDATE SET members = members + excluded.members;
+INSERT INTO rank_groups (guild, grp, members)
+SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?) WHERE true
+ON CONFLICT (guild, grp) DO UPDATE SET members = members + excluded.members"
+    };
+}
+
+/// [`moves!`] alone.
+pub(crate) const MOVES: &str = moves!();
+
+/// The first of the tools `[tool, …]` not in the catalog, if any.
+pub(crate) const UNKNOWN_TOOL: &str = "
+SELECT j.value FROM json_each(?1) AS j
+WHERE NOT EXISTS (SELECT 1 FROM tools AS t WHERE t.id = j.value) LIMIT 1";
+
+/// The stored buckets of the members `[[guild, user], …]` that exist.
+pub(crate) const MEMBER_BUCKETS: &str = "
+SELECT m.guild, m.user_id, m.bucket
+FROM json_each(?1) AS j
+JOIN members AS m ON m.guild = j.value ->> 0 AND m.user_id = j.value ->> 1";
+
+/// Writes a backup batch back. Binds, in order:
+/// - profiles: `[[id, username, display name, avatar, hidden, created at, updated at], …]`;
+/// - members: `[[guild, user, xp, reached at, streak day, streak days, bucket], …]`
+///   (cooldowns of an existing member are kept);
+/// - the same members `[[guild, user], …]`: their history is deleted…
+/// - …and replaced by these rows, inserted in the array's order:
+///   `[[guild, user, amount, source, before, after, actor, reason, at], …]`;
+/// - unlocks, added where missing: `[[guild, user, tool, reason, at], …]`;
+/// - bucket moves, then group moves ([`moves!`]).
+pub(crate) const RESTORE: &str = concat!(
+    "
+INSERT INTO users (id, username, display_name, avatar_url, leaderboard_hidden, created_at, updated_at)
+SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6
+FROM json_each(?) WHERE true
+ON CONFLICT (id) DO UPDATE SET
+    username = excluded.username,
+    display_name = excluded.display_name,
+    avatar_url = excluded.avatar_url,
+    leaderboard_hidden = excluded.leaderboard_hidden,
+    created_at = excluded.created_at,
+    updated_at = excluded.updated_at;
+INSERT INTO members (guild, user_id, xp, xp_reached_at, streak_day, streak_days, bucket)
+SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6
+FROM json_each(?) WHERE true
+ON CONFLICT (guild, user_id) DO UPDATE SET
+    xp = excluded.xp,
+    xp_reached_at = excluded.xp_reached_at,
+    streak_day = excluded.streak_day,
+    streak_days = excluded.streak_days,
+    bucket = excluded.bucket;
+DELETE FROM xp_history WHERE (guild, user_id) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?));
+INSERT INTO xp_history (guild, user_id, amount, source, xp_before, xp_after, actor, reason, created_at)
+SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6,
+       value ->> 7, value ->> 8
+FROM json_each(?) ORDER BY key;
+INSERT INTO tool_unlocks (guild, user_id, tool, reason, unlocked_at)
+SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4
+FROM json_each(?) WHERE true
+ON CONFLICT DO NOTHING;",
+    moves!()
+);
+
+/// A user's memberships and their buckets (by the `members_user` index). `?1` user.
+pub(crate) const USER_BUCKETS: &str = "SELECT guild, bucket FROM members WHERE user_id = ?1";
+
+/// A user's history in every guild they are in: `?1` user (before their members go).
+pub(crate) const FORGET_HISTORY: &str = "
+DELETE FROM xp_history
+WHERE user_id = ?1 AND guild IN (SELECT guild FROM members WHERE user_id = ?1)";
+
+/// A user's idempotency keys in every guild they are in: `?1` user.
+pub(crate) const FORGET_KEYS: &str = "
+DELETE FROM idempotency_keys
+WHERE user_id = ?1 AND guild IN (SELECT guild FROM members WHERE user_id = ?1)";
+
+/// A user's memberships (their cooldowns live in the row). `?1` user.
+pub(crate) const FORGET_MEMBERS: &str = "DELETE FROM members WHERE user_id = ?1";
+
+/// A user's unlocks, in guilds they are a member of or not (by `tool_unlocks_user`).
+pub(crate) const FORGET_UNLOCKS: &str = "DELETE FROM tool_unlocks WHERE user_id = ?1";
+
+/// A user's profile. `?1` user.
+pub(crate) const FORGET_USER: &str = "DELETE FROM users WHERE id = ?1";
+
 pub(crate) const USER_EXISTS: &str = "SELECT 1 FROM users WHERE id = ?1";
 
 /// `?1` id, `?2` username, `?3` display name, `?4` avatar, `?5` now.
@@ -195,6 +286,40 @@ FROM users ORDER BY id LIMIT ?1 OFFSET ?2";
 
 pub(crate) const TOOLS: &str = "
 SELECT id, name, description, tier, required_level, url FROM tools ORDER BY required_level, id";
+
+/// Columns of a [`Member`](leveling_core::storage::Member) with its id.
+macro_rules! member_columns {
+    () => {
+        "SELECT guild, user_id, xp, xp_reached_at, streak_day, streak_days FROM members "
+    };
+}
+
+/// Every member, by guild then user (stored ids keep `u64` order), after (`?1`, `?2`):
+/// `?3` limit.
+pub(crate) const MEMBERS_AFTER: &str = concat!(
+    member_columns!(),
+    "WHERE (guild, user_id) > (?1, ?2) ORDER BY guild, user_id LIMIT ?3"
+);
+
+/// Every member, by guild then user, from the first: `?1` limit.
+pub(crate) const MEMBERS_FIRST: &str =
+    concat!(member_columns!(), "ORDER BY guild, user_id LIMIT ?1");
+
+/// One guild's members `?1`, by user, from the first: `?2` limit.
+pub(crate) const GUILD_MEMBERS_FIRST: &str = concat!(
+    member_columns!(),
+    "WHERE guild = ?1 ORDER BY user_id LIMIT ?2"
+);
+
+/// One guild's members `?1`, by user, after user `?2`: `?3` limit.
+pub(crate) const GUILD_MEMBERS_AFTER: &str = concat!(
+    member_columns!(),
+    "WHERE guild = ?1 AND user_id > ?2 ORDER BY user_id LIMIT ?3"
+);
+
+/// A user's memberships `?1`, by guild (the `members_user` index).
+pub(crate) const USER_MEMBERS: &str =
+    concat!(member_columns!(), "WHERE user_id = ?1 ORDER BY guild");
 
 pub(crate) const UNLOCKS: &str =
     "SELECT tool, reason, unlocked_at FROM tool_unlocks WHERE guild = ?1 AND user_id = ?2";

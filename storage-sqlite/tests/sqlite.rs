@@ -37,38 +37,6 @@ async fn history_len(store: &SqliteStore, id: MemberId) -> u64 {
         .total
 }
 
-/// The bucket and group counts equal a recount of the members table.
-async fn assert_counts_exact(store: &SqliteStore) {
-    let buckets_off: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM (
-             SELECT r.guild, r.bucket, r.n, b.members FROM
-               (SELECT guild, bucket, count(*) AS n FROM members GROUP BY 1, 2) AS r
-               LEFT JOIN rank_buckets AS b ON b.guild = r.guild AND b.bucket = r.bucket
-             WHERE b.members IS NOT r.n
-             UNION ALL
-             SELECT b.guild, b.bucket, 0, b.members FROM rank_buckets AS b
-             WHERE b.members <> 0 AND NOT EXISTS
-               (SELECT 1 FROM members AS m WHERE m.guild = b.guild AND m.bucket = b.bucket))",
-    )
-    .fetch_one(store.pool())
-    .await
-    .unwrap();
-    assert_eq!(
-        buckets_off, 0,
-        "bucket counts drifted from the members table"
-    );
-    let groups_off: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM
-           (SELECT guild, bucket >> 7 AS grp, count(*) AS n FROM members GROUP BY 1, 2) AS r
-           FULL JOIN rank_groups AS g ON g.guild = r.guild AND g.grp = r.grp
-         WHERE coalesce(r.n, 0) <> coalesce(g.members, 0)",
-    )
-    .fetch_one(store.pool())
-    .await
-    .unwrap();
-    assert_eq!(groups_off, 0, "group counts drifted from the members table");
-}
-
 /// 32 tasks × 1,000 awards, one in eight to a member every task shares: every XP and
 /// every history row is there.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -102,7 +70,7 @@ async fn thirty_two_tasks_times_a_thousand_awards_add_up_exactly() {
     }
     let stats = store.stats().await.unwrap();
     assert_eq!((stats.members, stats.total_xp), (33, 32_000 * 3));
-    assert_counts_exact(&store).await;
+    common::assert_counts_exact(&store).await;
 }
 
 /// 100 message awards of one new member released at once: one granted, 99 refused with
@@ -315,7 +283,7 @@ async fn a_reopened_store_has_everything() {
             xp: 75
         }
     );
-    assert_counts_exact(&store).await;
+    common::assert_counts_exact(&store).await;
 
     let (changed, audit_one, audit_two) = settings;
     assert_eq!(store.settings_changed(0, 100).await.unwrap(), changed);
@@ -526,7 +494,7 @@ async fn rank_and_deep_pages_match_a_brute_force_order() {
             }
         }
     }
-    assert_counts_exact(&store).await;
+    common::assert_counts_exact(&store).await;
     for guild in [GuildId(1), GuildId(2)] {
         let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
             "SELECT user_id, xp, xp_reached_at FROM members WHERE guild = ?1
@@ -621,7 +589,7 @@ async fn two_stores_on_one_file_stay_exact() {
     for i in 0..40 {
         assert_eq!(xp_of(&a, member(i)).await, 16 * 5 * 2);
     }
-    assert_counts_exact(&a).await;
+    common::assert_counts_exact(&a).await;
     assert!(b.rank(member(1_000)).await.unwrap().is_some());
 }
 

@@ -11,8 +11,8 @@ use crate::storage::{
     Storage, XpImport,
 };
 use crate::{
-    Error, GuildId, MemberId, NewUser, PageRequest, Source, Streak, ToolId, Unlock, UnlockReason,
-    UserId, UserProfile,
+    Error, GuildId, MemberId, NewUser, PageRequest, Source, Streak, Tool, ToolId, Unlock,
+    UnlockReason, UserId, UserProfile,
 };
 
 const GUILD: GuildId = GuildId(1);
@@ -31,6 +31,20 @@ fn batch(mode: ImportMode, records: &[(u64, u64)], now: DateTime<Utc>) -> XpImpo
         reason: Some("mee6.json".into()),
         now,
     }
+}
+
+/// Puts the tool the unlocks below name in the catalog: stores may refuse (SQL stores
+/// do, by a foreign key) an unlock of a tool they do not hold.
+async fn chat_export(store: &impl Storage) {
+    let tool = Tool {
+        id: ToolId::new("chat-export").unwrap(),
+        name: "Chat export".into(),
+        description: "exports a channel".into(),
+        tier: "Basic".into(),
+        required_level: 5,
+        url: None,
+    };
+    store.create_tool(&tool).await.unwrap();
 }
 
 fn imported(user: u64, xp_before: u64, xp_after: u64) -> Imported {
@@ -268,6 +282,7 @@ fn restored(guild: u64, user: u64, xp: u64, reached: i64) -> MemberRecord {
 /// profiles exactly as given; restoring again changes nothing; an existing member's
 /// history is replaced by the backup's.
 pub async fn restore_writes_a_backup_back_as_it_was(store: impl Storage) {
+    chat_export(&store).await;
     let existing = MemberId::new(GUILD, 2);
     store.award(&grant(existing, 5, t0())).await.unwrap();
     let backup = Restore {
@@ -395,6 +410,7 @@ pub async fn forget_user_deletes_everything_and_closes_the_gap(store: impl Stora
     store.award(&grant(gone, 5, t0())).await.unwrap();
     store.award(&grant(other_guild, 5, t0())).await.unwrap();
     store.award(&grant(below, 100, t0())).await.unwrap();
+    chat_export(&store).await;
     let tool = ToolId::new("chat-export").unwrap();
     store
         .record_unlock(gone, &tool, UnlockReason::Grant, t0())

@@ -76,3 +76,35 @@ pub async fn fresh_with(options: SqliteOptions) -> (SqliteStore, TempDir) {
         .expect("open a fresh store");
     (store, dir)
 }
+
+/// The bucket and group counts equal a recount of the members table.
+pub async fn assert_counts_exact(store: &SqliteStore) {
+    let buckets_off: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM (
+             SELECT r.guild, r.bucket, r.n, b.members FROM
+               (SELECT guild, bucket, count(*) AS n FROM members GROUP BY 1, 2) AS r
+               LEFT JOIN rank_buckets AS b ON b.guild = r.guild AND b.bucket = r.bucket
+             WHERE b.members IS NOT r.n
+             UNION ALL
+             SELECT b.guild, b.bucket, 0, b.members FROM rank_buckets AS b
+             WHERE b.members <> 0 AND NOT EXISTS
+               (SELECT 1 FROM members AS m WHERE m.guild = b.guild AND m.bucket = b.bucket))",
+    )
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        buckets_off, 0,
+        "bucket counts drifted from the members table"
+    );
+    let groups_off: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM
+           (SELECT guild, bucket >> 7 AS grp, count(*) AS n FROM members GROUP BY 1, 2) AS r
+           FULL JOIN rank_groups AS g ON g.guild = r.guild AND g.grp = r.grp
+         WHERE coalesce(r.n, 0) <> coalesce(g.members, 0)",
+    )
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    assert_eq!(groups_off, 0, "group counts drifted from the members table");
+}
