@@ -549,9 +549,14 @@ pub(crate) const SETTINGS_AUDIT_COUNT: &str =
 /// `prev_xp` to the XP before (a new row keeps NULL), the same convention as the award
 /// and admin statements: PostgreSQL 15 has no OLD in RETURNING.
 ///
+/// A replace whose member already has the record's XP in the statement's snapshot is
+/// left out before the upsert: re-running an import then reads its members instead of
+/// locking (writing) every row. That is still exact: a change the snapshot does not see
+/// committed after the statement began, so the import is ordered before it.
+///
 /// One row per record, in order: `before`/`after` when the member changed; otherwise
-/// `cur_xp` (the member's XP as the statement's snapshot saw it, only read for an `add`
-/// of 0, the one no-op whose XP the record does not determine).
+/// `cur_xp` (the member's XP as the statement's snapshot saw it; read for every replace
+/// and for an `add` of 0, the one no-op whose XP the record does not determine).
 pub(crate) const IMPORT: &str = concat!(
     r#"
 WITH req AS (
@@ -561,14 +566,14 @@ cur AS (
     SELECT r.ord, m.xp
     FROM req AS r
     JOIN members AS m ON m.guild = $1::bigint AND m.user_id = r.user_id
-    WHERE $4::bool AND r.xp = 0
+    WHERE NOT $4::bool OR r.xp = 0
 ),
 up AS (
     INSERT INTO members AS m
         (guild, user_id, xp, xp_reached_at, streak_day, streak_days, prev_xp, claim_days)
     SELECT $1::bigint, r.user_id, r.xp, $5::timestamptz, NULL, 0, NULL, NULL
     FROM req AS r
-    WHERE r.xp > 0
+    WHERE r.xp > 0 AND NOT EXISTS (SELECT 1 FROM cur AS c WHERE c.ord = r.ord AND c.xp = r.xp)
     ORDER BY r.user_id
     ON CONFLICT (guild, user_id) DO UPDATE SET
         xp = CASE WHEN $4::bool THEN LEAST(m.xp::numeric + EXCLUDED.xp, 9223372036854775807)::bigint
