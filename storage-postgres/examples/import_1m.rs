@@ -45,7 +45,9 @@ async fn run_import(
 ) -> (Duration, usize) {
     let started = Instant::now();
     let mut changed = 0;
-    let users: Vec<u64> = (1..=members as u64).map(|i| 1_000_000_000_000 + i).collect();
+    let users: Vec<u64> = (1..=members as u64)
+        .map(|i| 1_000_000_000_000 + i)
+        .collect();
     for chunk in users.chunks(batch) {
         let records = chunk
             .iter()
@@ -64,10 +66,7 @@ async fn run_import(
             })
             .await
             .expect("import a batch");
-        changed += result
-            .iter()
-            .filter(|r| r.xp_before != r.xp_after)
-            .count();
+        changed += result.iter().filter(|r| r.xp_before != r.xp_after).count();
     }
     (started.elapsed(), changed)
 }
@@ -131,7 +130,10 @@ async fn main() {
         .expect("leaderboard");
     assert_eq!(board.total, members as u64);
     let top = board.items[0].user;
-    assert_eq!(store.rank(MemberId::new(GUILD, top.0)).await.unwrap(), Some(1));
+    assert_eq!(
+        store.rank(MemberId::new(GUILD, top.0)).await.unwrap(),
+        Some(1)
+    );
     println!("checked: {members} members, {expected} XP in total, rank 1 is user {top}");
 
     drop(store);

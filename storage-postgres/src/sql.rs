@@ -554,6 +554,9 @@ pub(crate) const SETTINGS_AUDIT_COUNT: &str =
 /// locking (writing) every row. That is still exact: a change the snapshot does not see
 /// committed after the statement began, so the import is ordered before it.
 ///
+/// Members are looked up by primary key, one probe per record (a correlated subquery and
+/// `= ANY`), never by a join the planner could turn into a scan of the whole guild.
+///
 /// One row per record, in order: `before`/`after` when the member changed; otherwise
 /// `cur_xp` (the member's XP as the statement's snapshot saw it; read for every replace
 /// and for an `add` of 0, the one no-op whose XP the record does not determine).
@@ -563,9 +566,9 @@ WITH req AS (
     SELECT * FROM unnest($2::bigint[], $3::bigint[]) WITH ORDINALITY AS r(user_id, xp, ord)
 ),
 cur AS (
-    SELECT r.ord, m.xp
+    SELECT r.ord,
+           (SELECT m.xp FROM members AS m WHERE m.guild = $1::bigint AND m.user_id = r.user_id) AS xp
     FROM req AS r
-    JOIN members AS m ON m.guild = $1::bigint AND m.user_id = r.user_id
     WHERE NOT $4::bool OR r.xp = 0
 ),
 up AS (
@@ -587,9 +590,9 @@ up AS (
 ),
 zeroed AS (
     UPDATE members AS m SET xp = 0, prev_xp = m.xp, claim_days = NULL, xp_reached_at = $5::timestamptz
-    FROM req AS r
-    WHERE NOT $4::bool AND r.xp = 0
-      AND m.guild = $1::bigint AND m.user_id = r.user_id AND m.xp <> 0
+    WHERE m.guild = $1::bigint
+      AND m.user_id = ANY(ARRAY(SELECT r.user_id FROM req AS r WHERE NOT $4::bool AND r.xp = 0))
+      AND m.xp <> 0
     RETURNING m.user_id, m.xp, m.prev_xp
 ),
 g AS (
@@ -675,14 +678,16 @@ SELECT count(*) FROM g
 /// the identity order (the read order) is the backup's. Run after [`RESTORE_MEMBERS`] in
 /// the same transaction: the member rows are locked by then, and this statement's
 /// snapshot, taken after the locks were granted, sees every award's history committed
-/// before them. Binds: $1 guild, $2 user (the members, parallel arrays); then the rows as
+/// before them. The `= ANY` conditions keep the deletion on the primary key (probes per
+/// guild × user, then the exact pairs), not a join over the whole table. Binds: $1 guild,
+/// $2 user (the members, parallel arrays); then the rows as
 /// parallel arrays, oldest first: $3 guild, $4 user, $5 amount, $6 source, $7 xp before,
 /// $8 xp after, $9 actor, $10 reason, $11 created at.
 pub(crate) const RESTORE_HISTORY: &str = r#"
 WITH gone AS (
     DELETE FROM xp_history AS h
-    USING unnest($1::bigint[], $2::bigint[]) AS r(guild, user_id)
-    WHERE h.guild = r.guild AND h.user_id = r.user_id
+    WHERE h.guild = ANY($1::bigint[]) AND h.user_id = ANY($2::bigint[])
+      AND (h.guild, h.user_id) IN (SELECT * FROM unnest($1::bigint[], $2::bigint[]))
 )
 INSERT INTO xp_history (guild, user_id, amount, source, xp_before, xp_after, actor, reason, created_at)
 SELECT r.guild, r.user_id, r.amount, r.source, r.xp_before, r.xp_after, r.actor, r.reason, r.created_at
@@ -738,8 +743,10 @@ pub(crate) const GUILD_MEMBERS_AFTER: &str = concat!(
 );
 
 /// Every membership of user $1, by guild (index `members_user`).
-pub(crate) const USER_MEMBERS: &str =
-    concat!(member_columns!(), "WHERE user_id = $1::bigint ORDER BY guild");
+pub(crate) const USER_MEMBERS: &str = concat!(
+    member_columns!(),
+    "WHERE user_id = $1::bigint ORDER BY guild"
+);
 
 /// Deletes a user's members in every guild with their rank-bucket moves (from the rows
 /// as deleted, the latest versions), and returns the guilds. The first statement of

@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use chrono::TimeDelta;
 use leveling_core::storage::{
-    HistoryEntry, ImportMode, ImportRecord, MAX_XP, Member, MemberRecord, Restore,
-    TransferStore, XpImport, XpStore,
+    HistoryEntry, ImportMode, ImportRecord, MAX_XP, Member, MemberRecord, Restore, TransferStore,
+    XpImport, XpStore,
 };
 use leveling_core::testing::cases::{grant, t0};
 use leveling_core::{ErrorKind, GuildId, MemberId, PageRequest, Source, Streak, UserId};
@@ -88,7 +88,11 @@ async fn assert_ranks_exact(store: &PostgresStore, guild: GuildId) {
     assert_eq!(users, want, "guild {guild}");
     for (position, &(_, _, user)) in expected.iter().enumerate() {
         let rank = store.rank(MemberId::new(guild, user)).await.unwrap();
-        assert_eq!(rank, Some(position as u64 + 1), "guild {guild}, user {user}");
+        assert_eq!(
+            rank,
+            Some(position as u64 + 1),
+            "guild {guild}, user {user}"
+        );
     }
 }
 
@@ -104,7 +108,11 @@ async fn transfers_keep_rank_counts_exact() {
     // A few ids with the top bit set: the encoding flips it.
     let user = |rng: &mut Rng| {
         let n = rng.below(50);
-        if n % 10 == 0 { u64::MAX - n } else { 100 + n }
+        if n.is_multiple_of(10) {
+            u64::MAX - n
+        } else {
+            100 + n
+        }
     };
     for step in 0..300i64 {
         let guild = 1 + rng.below(2);
