@@ -91,6 +91,7 @@ mod settings;
 mod sql;
 mod status;
 mod store;
+mod transfer;
 mod xp;
 
 pub use background::Background;

@@ -534,3 +534,252 @@ LIMIT $2::bigint OFFSET $3::bigint
 /// A guild's settings audit log length. Binds: $1 guild.
 pub(crate) const SETTINGS_AUDIT_COUNT: &str =
     "SELECT count(*) FROM settings_audit WHERE guild = $1::bigint";
+
+/// An import batch into one guild in one statement: the members (created when absent),
+/// one `import` history row each that changed, and their rank-bucket moves.
+///
+/// Binds: $1 guild, $2 users (encoded), $3 the records' XP (≤ MAX_XP), $4 add (true) or
+/// replace (false), $5 now, $6 reason. A batch holds each user at most once.
+///
+/// Only records that can change something reach the upsert: a positive XP (add or
+/// replace); a replace to 0 is an `UPDATE` of an existing member (an upsert would create
+/// a 0-XP member, which an import never does). The upsert's `WHERE` skips a member whose
+/// XP would not change, evaluated on the locked, latest row, so concurrent awards and
+/// imports add up exactly and a repeated replace writes nothing. The update sets
+/// `prev_xp` to the XP before (a new row keeps NULL), the same convention as the award
+/// and admin statements: PostgreSQL 15 has no OLD in RETURNING.
+///
+/// A replace whose member already has the record's XP in the statement's snapshot is
+/// left out before the upsert: re-running an import then reads its members instead of
+/// locking (writing) every row. That is still exact: a change the snapshot does not see
+/// committed after the statement began, so the import is ordered before it.
+///
+/// Members are looked up by primary key, one probe per record (a correlated subquery and
+/// `= ANY`), never by a join the planner could turn into a scan of the whole guild.
+///
+/// One row per record, in order: `before`/`after` when the member changed; otherwise
+/// `cur_xp` (the member's XP as the statement's snapshot saw it; read for every replace
+/// and for an `add` of 0, the one no-op whose XP the record does not determine).
+pub(crate) const IMPORT: &str = concat!(
+    r#"
+WITH req AS (
+    SELECT * FROM unnest($2::bigint[], $3::bigint[]) WITH ORDINALITY AS r(user_id, xp, ord)
+),
+cur AS (
+    SELECT r.ord,
+           (SELECT m.xp FROM members AS m WHERE m.guild = $1::bigint AND m.user_id = r.user_id) AS xp
+    FROM req AS r
+    WHERE NOT $4::bool OR r.xp = 0
+),
+up AS (
+    INSERT INTO members AS m
+        (guild, user_id, xp, xp_reached_at, streak_day, streak_days, prev_xp, claim_days)
+    SELECT $1::bigint, r.user_id, r.xp, $5::timestamptz, NULL, 0, NULL, NULL
+    FROM req AS r
+    WHERE r.xp > 0 AND NOT EXISTS (SELECT 1 FROM cur AS c WHERE c.ord = r.ord AND c.xp = r.xp)
+    ORDER BY r.user_id
+    ON CONFLICT (guild, user_id) DO UPDATE SET
+        xp = CASE WHEN $4::bool THEN LEAST(m.xp::numeric + EXCLUDED.xp, 9223372036854775807)::bigint
+                  ELSE EXCLUDED.xp END,
+        prev_xp = m.xp,
+        claim_days = NULL,
+        xp_reached_at = EXCLUDED.xp_reached_at
+    WHERE m.xp <> CASE WHEN $4::bool THEN LEAST(m.xp::numeric + EXCLUDED.xp, 9223372036854775807)::bigint
+                       ELSE EXCLUDED.xp END
+    RETURNING m.user_id, m.xp, m.prev_xp
+),
+zeroed AS (
+    UPDATE members AS m SET xp = 0, prev_xp = m.xp, claim_days = NULL, xp_reached_at = $5::timestamptz
+    WHERE m.guild = $1::bigint
+      AND m.user_id = ANY(ARRAY(SELECT r.user_id FROM req AS r WHERE NOT $4::bool AND r.xp = 0))
+      AND m.xp <> 0
+    RETURNING m.user_id, m.xp, m.prev_xp
+),
+g AS (
+    SELECT $1::bigint AS guild, c.user_id, c.xp AS after, COALESCE(c.prev_xp, 0) AS before,
+           c.prev_xp IS NULL AS fresh
+    FROM (SELECT * FROM up UNION ALL SELECT * FROM zeroed) AS c
+),
+hist AS (
+    INSERT INTO xp_history (guild, user_id, amount, source, xp_before, xp_after, actor, reason, created_at)
+    SELECT g.guild, g.user_id, g.after - g.before, 'import', g.before, g.after, NULL, $6::text, $5::timestamptz
+    FROM g
+),
+"#,
+    bucket_moves!(),
+    r#"
+SELECT r.ord, g.before, g.after, c.xp AS cur_xp
+FROM req AS r
+LEFT JOIN g ON g.user_id = r.user_id
+LEFT JOIN cur AS c ON c.ord = r.ord
+ORDER BY r.ord
+"#
+);
+
+/// Writes restored profiles as given (timestamps and the hidden flag included), in id
+/// order. Binds: parallel arrays $1 id, $2 username, $3 display name, $4 avatar,
+/// $5 hidden, $6 created, $7 updated.
+pub(crate) const RESTORE_USERS: &str = r#"
+INSERT INTO users AS u (id, username, display_name, avatar_url, leaderboard_hidden, created_at, updated_at)
+SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bool[],
+                     $6::timestamptz[], $7::timestamptz[])
+ORDER BY 1
+ON CONFLICT (id) DO UPDATE SET
+    username = EXCLUDED.username,
+    display_name = EXCLUDED.display_name,
+    avatar_url = EXCLUDED.avatar_url,
+    leaderboard_hidden = EXCLUDED.leaderboard_hidden,
+    created_at = EXCLUDED.created_at,
+    updated_at = EXCLUDED.updated_at
+WHERE (u.username, u.display_name, u.avatar_url, u.leaderboard_hidden, u.created_at, u.updated_at)
+      IS DISTINCT FROM
+      (EXCLUDED.username, EXCLUDED.display_name, EXCLUDED.avatar_url, EXCLUDED.leaderboard_hidden,
+       EXCLUDED.created_at, EXCLUDED.updated_at)
+"#;
+
+/// Writes restored members' state exactly (XP, streak, when the XP was reached) with
+/// their rank-bucket moves; cooldowns stay (a new row gets none). Rows are locked in
+/// (guild, user) order, as the award statement takes them; an unchanged member is not
+/// written. Binds: parallel arrays $1 guild, $2 user, $3 xp, $4 reached at, $5 streak day
+/// (NULL: never claimed), $6 streak days.
+pub(crate) const RESTORE_MEMBERS: &str = concat!(
+    r#"
+WITH up AS (
+    INSERT INTO members AS m
+        (guild, user_id, xp, xp_reached_at, streak_day, streak_days, prev_xp, claim_days)
+    SELECT r.guild, r.user_id, r.xp, r.reached, r.day, r.days, NULL, NULL
+    FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::timestamptz[], $5::bigint[], $6::bigint[])
+         AS r(guild, user_id, xp, reached, day, days)
+    ORDER BY r.guild, r.user_id
+    ON CONFLICT (guild, user_id) DO UPDATE SET
+        xp = EXCLUDED.xp,
+        xp_reached_at = EXCLUDED.xp_reached_at,
+        streak_day = EXCLUDED.streak_day,
+        streak_days = EXCLUDED.streak_days,
+        prev_xp = m.xp,
+        claim_days = NULL
+    WHERE (m.xp, m.xp_reached_at, m.streak_day, m.streak_days)
+          IS DISTINCT FROM
+          (EXCLUDED.xp, EXCLUDED.xp_reached_at, EXCLUDED.streak_day, EXCLUDED.streak_days)
+    RETURNING m.guild, m.xp, m.prev_xp
+),
+g AS (
+    SELECT up.guild, up.xp AS after, COALESCE(up.prev_xp, 0) AS before, up.prev_xp IS NULL AS fresh
+    FROM up
+),
+"#,
+    bucket_moves!(),
+    r#"
+SELECT count(*) FROM g
+"#
+);
+
+/// Replaces restored members' history with the backup's rows, inserted oldest first so
+/// the identity order (the read order) is the backup's. Run after [`RESTORE_MEMBERS`] in
+/// the same transaction: the member rows are locked by then, and this statement's
+/// snapshot, taken after the locks were granted, sees every award's history committed
+/// before them. The `= ANY` conditions keep the deletion on the primary key (probes per
+/// guild × user, then the exact pairs), not a join over the whole table. Binds: $1 guild,
+/// $2 user (the members, parallel arrays); then the rows as
+/// parallel arrays, oldest first: $3 guild, $4 user, $5 amount, $6 source, $7 xp before,
+/// $8 xp after, $9 actor, $10 reason, $11 created at.
+pub(crate) const RESTORE_HISTORY: &str = r#"
+WITH gone AS (
+    DELETE FROM xp_history AS h
+    WHERE h.guild = ANY($1::bigint[]) AND h.user_id = ANY($2::bigint[])
+      AND (h.guild, h.user_id) IN (SELECT * FROM unnest($1::bigint[], $2::bigint[]))
+)
+INSERT INTO xp_history (guild, user_id, amount, source, xp_before, xp_after, actor, reason, created_at)
+SELECT r.guild, r.user_id, r.amount, r.source, r.xp_before, r.xp_after, r.actor, r.reason, r.created_at
+FROM unnest($3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::bigint[], $8::bigint[],
+            $9::bigint[], $10::text[], $11::timestamptz[])
+     WITH ORDINALITY
+     AS r(guild, user_id, amount, source, xp_before, xp_after, actor, reason, created_at, ord)
+ORDER BY r.ord
+"#;
+
+/// Records restored unlocks where missing, in the backup's order (the read order).
+/// Binds: parallel arrays $1 guild, $2 user, $3 tool, $4 reason, $5 at.
+pub(crate) const RESTORE_UNLOCKS: &str = r#"
+INSERT INTO tool_unlocks (guild, user_id, tool, reason, unlocked_at)
+SELECT r.guild, r.user_id, r.tool, r.reason, r.at
+FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::timestamptz[])
+     WITH ORDINALITY AS r(guild, user_id, tool, reason, at, ord)
+ORDER BY r.ord
+ON CONFLICT (guild, user_id, tool, reason) DO NOTHING
+"#;
+
+/// The member columns the transfer reads return.
+macro_rules! member_columns {
+    () => {
+        "SELECT guild, user_id, xp, streak_day, streak_days, xp_reached_at FROM members "
+    };
+}
+
+/// The first members of the store by (guild, user). Binds: $1 limit.
+pub(crate) const MEMBERS_FIRST: &str = concat!(
+    member_columns!(),
+    "ORDER BY guild, user_id LIMIT $1::bigint"
+);
+
+/// Members after (guild, user) $1, $2, by (guild, user) (the primary key's order). Binds:
+/// $3 limit.
+pub(crate) const MEMBERS_AFTER: &str = concat!(
+    member_columns!(),
+    "WHERE (guild, user_id) > ($1::bigint, $2::bigint) ORDER BY guild, user_id LIMIT $3::bigint"
+);
+
+/// The first members of guild $1, by user. Binds: $2 limit.
+pub(crate) const GUILD_MEMBERS_FIRST: &str = concat!(
+    member_columns!(),
+    "WHERE guild = $1::bigint ORDER BY guild, user_id LIMIT $2::bigint"
+);
+
+/// Members of guild $1 after (guild, user) $2, $3, by user. Binds: $4 limit.
+pub(crate) const GUILD_MEMBERS_AFTER: &str = concat!(
+    member_columns!(),
+    "WHERE guild = $1::bigint AND (guild, user_id) > ($2::bigint, $3::bigint) \
+     ORDER BY guild, user_id LIMIT $4::bigint"
+);
+
+/// Every membership of user $1, by guild (index `members_user`).
+pub(crate) const USER_MEMBERS: &str = concat!(
+    member_columns!(),
+    "WHERE user_id = $1::bigint ORDER BY guild"
+);
+
+/// Deletes a user's members in every guild with their rank-bucket moves (from the rows
+/// as deleted, the latest versions), and returns the guilds. The first statement of
+/// [`FORGET_REST`]'s transaction: it locks the member rows, so no award of theirs is in
+/// flight when the rest is deleted. Binds: $1 user.
+pub(crate) const FORGET_MEMBERS: &str = r#"
+WITH gone AS (
+    DELETE FROM members WHERE user_id = $1::bigint RETURNING guild, xp
+),
+buckets AS (
+    INSERT INTO xp_bucket_deltas (guild, bucket, delta)
+    SELECT guild, leveling_bucket(xp), -count(*) FROM gone GROUP BY 1, 2
+)
+SELECT guild FROM gone
+"#;
+
+/// Deletes the rest of a user's data: history and idempotency keys in the guilds of their
+/// members, unlocks everywhere, the profile; returns what it deleted. Binds: $1 user,
+/// $2 the guilds [`FORGET_MEMBERS`] returned.
+pub(crate) const FORGET_REST: &str = r#"
+WITH hist AS (
+    DELETE FROM xp_history WHERE guild = ANY($2::bigint[]) AND user_id = $1::bigint RETURNING 1
+),
+keys AS (
+    DELETE FROM idempotency_keys WHERE guild = ANY($2::bigint[]) AND user_id = $1::bigint
+),
+unlocked AS (
+    DELETE FROM tool_unlocks WHERE user_id = $1::bigint RETURNING 1
+),
+profile AS (
+    DELETE FROM users WHERE id = $1::bigint RETURNING 1
+)
+SELECT (SELECT count(*) FROM profile) AS profile,
+       (SELECT count(*) FROM hist) AS history,
+       (SELECT count(*) FROM unlocked) AS unlocks
+"#;

@@ -33,42 +33,6 @@ async fn history_len(store: &PostgresStore, id: MemberId) -> u64 {
         .total
 }
 
-/// Every guild's per-bucket member counts (folded counts plus unfolded moves) match a
-/// recount of the members table, before and after folding.
-async fn assert_buckets_exact(store: &PostgresStore) {
-    const CHECK: &str = "SELECT count(*) FROM (
-             SELECT guild, leveling_bucket(xp) AS bucket, count(*) AS n FROM members GROUP BY 1, 2
-         ) AS real
-         FULL JOIN (
-             SELECT guild, bucket, sum(n) AS n
-             FROM (SELECT guild, bucket, members AS n FROM xp_buckets
-                   UNION ALL SELECT guild, bucket, delta FROM xp_bucket_deltas) AS t
-             GROUP BY 1, 2 HAVING sum(n) <> 0
-         ) AS kept
-           ON real.guild = kept.guild AND real.bucket = kept.bucket
-         WHERE real.n IS DISTINCT FROM kept.n";
-    let mismatches: i64 = sqlx::query_scalar(CHECK)
-        .fetch_one(store.pool())
-        .await
-        .unwrap();
-    assert_eq!(mismatches, 0, "rank buckets drifted from the members table");
-    store.compact_rank_counts().await.unwrap();
-    let mismatches: i64 = sqlx::query_scalar(CHECK)
-        .fetch_one(store.pool())
-        .await
-        .unwrap();
-    assert_eq!(mismatches, 0, "folding changed the rank buckets");
-    let groups_off: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM (SELECT guild, bucket >> 7 AS grp, sum(members) AS n FROM xp_buckets GROUP BY 1, 2) AS f
-         FULL JOIN xp_bucket_groups AS c ON c.guild = f.guild AND c.grp = f.grp
-         WHERE COALESCE(f.n, 0) <> COALESCE(c.members, 0)",
-    )
-    .fetch_one(store.pool())
-    .await
-    .unwrap();
-    assert_eq!(groups_off, 0, "the bucket groups drifted from the buckets");
-}
-
 /// 32 connections × 1,000 awards each, one in eight to a shared member (the row every
 /// task fights over) and the rest to the task's own member: every XP and every history
 /// row is there.
@@ -110,7 +74,7 @@ async fn thirty_two_connections_times_a_thousand_awards_add_up_exactly() {
         .unwrap();
     assert_eq!(board.total, 33);
     assert_eq!(store.rank(hot).await.unwrap(), Some(1));
-    assert_buckets_exact(&store).await;
+    common::assert_buckets_exact(&store).await;
 }
 
 /// 100 message awards of one brand-new member released at once: one grant, 99 cooldowns.
@@ -290,7 +254,7 @@ async fn awards_released_together_settle_each_as_alone() {
             .total,
         64
     );
-    assert_buckets_exact(&store).await;
+    common::assert_buckets_exact(&store).await;
 }
 
 /// A small deterministic generator (no rand dependency).
@@ -364,7 +328,7 @@ async fn rank_is_exact_after_random_changes() {
             }
         }
     }
-    assert_buckets_exact(&store).await;
+    common::assert_buckets_exact(&store).await;
     for guild in [GuildId(1), GuildId(2)] {
         let mut expected = Vec::new();
         for &user in &users {
@@ -510,7 +474,7 @@ async fn replicas_sharing_one_database_stay_exact() {
     }
     assert_eq!(total, 40 * (96 + 75));
     for replica in &replicas {
-        assert_buckets_exact(replica).await;
+        common::assert_buckets_exact(replica).await;
     }
     let board = replicas[1]
         .leaderboard(GUILD, PageRequest::first(100))

@@ -143,3 +143,39 @@ pub async fn connect(options: PgConnectOptions, pool: PgPoolOptions) -> Postgres
     tokio::spawn(background);
     store
 }
+
+/// Every guild's per-bucket member counts (folded counts plus unfolded moves) match a
+/// recount of the members table, before and after folding.
+pub async fn assert_buckets_exact(store: &PostgresStore) {
+    const CHECK: &str = "SELECT count(*) FROM (
+             SELECT guild, leveling_bucket(xp) AS bucket, count(*) AS n FROM members GROUP BY 1, 2
+         ) AS real
+         FULL JOIN (
+             SELECT guild, bucket, sum(n) AS n
+             FROM (SELECT guild, bucket, members AS n FROM xp_buckets
+                   UNION ALL SELECT guild, bucket, delta FROM xp_bucket_deltas) AS t
+             GROUP BY 1, 2 HAVING sum(n) <> 0
+         ) AS kept
+           ON real.guild = kept.guild AND real.bucket = kept.bucket
+         WHERE real.n IS DISTINCT FROM kept.n";
+    let mismatches: i64 = sqlx::query_scalar(CHECK)
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(mismatches, 0, "rank buckets drifted from the members table");
+    store.compact_rank_counts().await.unwrap();
+    let mismatches: i64 = sqlx::query_scalar(CHECK)
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(mismatches, 0, "folding changed the rank buckets");
+    let groups_off: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM (SELECT guild, bucket >> 7 AS grp, sum(members) AS n FROM xp_buckets GROUP BY 1, 2) AS f
+         FULL JOIN xp_bucket_groups AS c ON c.guild = f.guild AND c.grp = f.grp
+         WHERE COALESCE(f.n, 0) <> COALESCE(c.members, 0)",
+    )
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    assert_eq!(groups_off, 0, "the bucket groups drifted from the buckets");
+}
