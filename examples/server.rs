@@ -14,6 +14,8 @@
 
 #[path = "server/config.rs"]
 mod config;
+#[path = "server/transfer.rs"]
+mod transfer;
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -34,6 +36,18 @@ const DEFAULT_TOOLS_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let command = match transfer::Command::parse(&args) {
+        Ok(transfer::Command::Help) => {
+            println!("{}", transfer::USAGE);
+            return ExitCode::SUCCESS;
+        }
+        Ok(command) => command,
+        Err(error) => {
+            eprintln!("error: {error}\n\n{}", transfer::USAGE);
+            return ExitCode::from(2);
+        }
+    };
     if let Err(error) = dotenvy::dotenv()
         && !error.not_found()
     {
@@ -50,7 +64,6 @@ async fn main() -> ExitCode {
         },
         _ => EnvFilter::new("info"),
     };
-    tracing_subscriber::fmt().with_env_filter(filter).init();
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(error) => {
@@ -58,7 +71,21 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match run(config).await {
+    let outcome = match command {
+        transfer::Command::Serve => {
+            tracing_subscriber::fmt().with_env_filter(filter).init();
+            run(config).await
+        }
+        // Logs to stderr: an export's stdout is the backup.
+        command => {
+            tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_writer(std::io::stderr)
+                .init();
+            run_transfer(config, command).await
+        }
+    };
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error}");
@@ -162,6 +189,39 @@ async fn run(config: Config) -> Result<(), String> {
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// `server import …` and `server export …`, on the server's store.
+async fn run_transfer(config: Config, command: transfer::Command) -> Result<(), String> {
+    let imported = transfer::ImportedLevels::default();
+    let builder = store(&config).await?.sink(imported.clone());
+    let leveling = guild_defaults(builder, &config)?.build();
+    match command {
+        transfer::Command::Import {
+            format,
+            file,
+            guild,
+            mode,
+            keep,
+        } => {
+            transfer::import(&leveling, &config, format, file, guild, mode, keep).await?;
+            let changed: usize = imported.take().iter().map(|e| e.members.len()).sum();
+            if changed > 0 {
+                eprintln!(
+                    "{changed} members changed level: the bot reconciles their reward roles when it next sees them level (run the import from Discord with /import to reconcile at once)"
+                );
+            }
+            Ok(())
+        }
+        transfer::Command::Export { guild } => {
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            let members = transfer::export(&leveling, guild, &mut out).await?;
+            eprintln!("exported {members} members");
+            Ok(())
+        }
+        transfer::Command::Serve | transfer::Command::Help => Ok(()),
+    }
 }
 
 async fn store(config: &Config) -> Result<LevelingBuilder, String> {

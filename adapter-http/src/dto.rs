@@ -832,7 +832,7 @@ pub struct Leaderboard {
 pub struct HistoryRow {
     /// XP added (negative when an admin removed XP).
     pub amount: i64,
-    /// `message`, `command`, `voice`, `daily`, `streak`, `api` or `admin`.
+    /// `message`, `command`, `voice`, `daily`, `streak`, `api`, `admin` or `import`.
     pub source: String,
     /// XP before.
     pub xp_before: u64,

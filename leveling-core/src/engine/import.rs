@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use super::Leveling;
 use crate::storage::{ImportMode, ImportRecord, MemberRecord, Restore, XpImport};
 use crate::transfer::{FileError, Format, Keep, Line, Skipped, parse_foreign, prepare};
-use crate::{Error, GuildId, GuildSettings, UserProfile};
+use crate::{Error, GuildId, GuildSettings, Tool, UserProfile};
 
 /// How many records an import writes per store call (one transaction each).
 pub const IMPORT_BATCH: usize = 10_000;
@@ -17,7 +17,8 @@ pub struct ImportOptions {
     /// and settings are read (`None`: all of them; other bots' files need a guild).
     pub guild: Option<GuildId>,
     /// Set or add XP. A backup in `Replace` mode is restored exactly (state, history,
-    /// unlocks, profiles, settings); in `Add` mode only its members' XP is added.
+    /// unlocks, profiles, settings, the tools unlocks name); in `Add` mode only its
+    /// members' XP is added.
     pub mode: ImportMode,
     /// For other bots' files: keep levels (converted from [`Mee6Curve`](crate::Mee6Curve))
     /// or XP. Not used for a backup, which is in our own XP.
@@ -41,6 +42,8 @@ pub struct ImportSummary {
     pub settings: u64,
     /// Profiles written (a backup's).
     pub users: u64,
+    /// Tools added to the catalog (a backup's tools the store did not have).
+    pub tools: u64,
     /// How long it took.
     pub elapsed: Duration,
 }
@@ -66,6 +69,7 @@ pub enum ImportError {
 /// A backup, read and checked whole before anything is written.
 struct Backup {
     settings: Vec<(GuildId, GuildSettings)>,
+    tools: Vec<Tool>,
     users: Vec<UserProfile>,
     members: Vec<MemberRecord>,
 }
@@ -75,6 +79,7 @@ fn read_backup(file: &[u8], guild: Option<GuildId>) -> Result<Backup, FileError>
         .map_err(|error| FileError(format!("the backup is not UTF-8 text: {error}")))?;
     let mut backup = Backup {
         settings: Vec::new(),
+        tools: Vec::new(),
         users: Vec::new(),
         members: Vec::new(),
     };
@@ -96,6 +101,7 @@ fn read_backup(file: &[u8], guild: Option<GuildId>) -> Result<Backup, FileError>
                 })?;
                 backup.settings.push((g, settings));
             }
+            Line::Tool(tool) => backup.tools.push(tool),
             Line::User(user) => backup.users.push(user),
             Line::Member(record) if wanted(record.member.id.guild) => backup.members.push(record),
             _ => {}
@@ -241,6 +247,16 @@ impl Leveling {
                     .await?;
             }
             return Ok(summary);
+        }
+        // Unlocks name tools: the catalog comes first (a tool the store has is kept).
+        for tool in &backup.tools {
+            match self.store().create_tool(tool).await {
+                Ok(()) => summary.tools += 1,
+                Err(Error::Conflict(_)) => {}
+                Err(source) => {
+                    return Err(ImportError::Store { source, written: 0 });
+                }
+            }
         }
         for (guild, settings) in &backup.settings {
             let current = self

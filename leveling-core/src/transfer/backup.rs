@@ -3,12 +3,13 @@
 //! ```text
 //! {"type":"header","format":"leveling-backup","version":1,"exported_at":"2026-12-01T12:00:00Z","guild":null}
 //! {"type":"settings","guild":"1","settings":{…}}
-//! {"type":"user","id":"42","username":"ada",…}
+//! {"type":"tool","id":"chat-export","name":"Chat export",…}
 //! {"type":"member","member":{"id":{"guild":"1","user":"42"},"xp":1200,…},"history":[…],"unlocks":[…]}
+//! {"type":"user","id":"42","username":"ada",…}
 //! ```
 //!
-//! The header comes first; then every guild's own settings, every profile, every member
-//! (with their history, oldest first, and their unlocks). Versions only grow: a reader
+//! The header comes first; then every guild's own settings, the tool catalog, every
+//! member (with their history, oldest first, and their unlocks), every profile. Versions only grow: a reader
 //! refuses a version newer than its own and reads every older one.
 
 use chrono::{DateTime, Utc};
@@ -16,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::FileError;
 use crate::storage::MemberRecord;
-use crate::{GuildId, GuildSettings, UserProfile};
+use crate::{GuildId, GuildSettings, Tool, UserProfile};
 
 /// The `format` of a backup's header.
 pub const FORMAT_NAME: &str = "leveling-backup";
@@ -63,6 +64,8 @@ pub enum Line {
         /// Its settings.
         settings: GuildSettings,
     },
+    /// A tool of the catalog (unlocks name them, so they come before the members).
+    Tool(Tool),
     /// A profile.
     User(UserProfile),
     /// A member with their history and unlocks.
