@@ -124,7 +124,7 @@ pub(crate) async fn require_key(
         return ApiError::new(
             StatusCode::FORBIDDEN,
             "forbidden",
-            "this server has no API key configured (API_SECRET_KEY), so it refuses every mutating request",
+            "this server has no API key configured (API_SECRET_KEY), so it refuses every request that needs one (mutations, data exports)",
         )
         .into_response();
     };

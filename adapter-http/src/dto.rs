@@ -1,11 +1,11 @@
 //! The JSON shapes of API contract v1: request bodies, query parameters and answers.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use leveling_core::settings::MAX_LIST_LEN;
-use leveling_core::storage::HistoryEntry;
+use leveling_core::storage::{Forgotten, HistoryEntry, MemberRecord};
 use leveling_core::{
-    AccessStatus, AwardContext, AwardResult, ChannelId, GuildId, LeaderboardEntry, RoleId, Tool,
-    ToolAccess, UnlockReason, UserId, UserProfile,
+    AccessStatus, AwardContext, AwardResult, ChannelId, Day, GuildId, LeaderboardEntry,
+    Progression, RoleId, Tool, ToolAccess, Unlock, UnlockReason, UserData, UserId, UserProfile,
 };
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -918,6 +918,132 @@ pub struct UserTools {
     pub guild_id: GuildId,
     /// Every tool of the catalog with the member's access.
     pub tools: Vec<ToolAccessJson>,
+}
+
+/// One recorded unlock of a tool by a member.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnlockJson {
+    /// The tool's slug.
+    pub tool: String,
+    /// `level` (reached its level) or `grant` (given by an admin).
+    #[schema(example = "level")]
+    pub reason: String,
+    /// When it was unlocked.
+    pub unlocked_at: DateTime<Utc>,
+}
+
+impl From<Unlock> for UnlockJson {
+    fn from(unlock: Unlock) -> Self {
+        Self {
+            tool: unlock.tool.as_str().to_owned(),
+            reason: unlock.reason.as_str().to_owned(),
+            unlocked_at: unlock.at,
+        }
+    }
+}
+
+/// A user's progress in one guild, as stored, with its whole history and unlocks.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GuildDataJson {
+    /// The guild.
+    #[schema(value_type = String)]
+    pub guild_id: GuildId,
+    /// Total XP.
+    pub xp: u64,
+    /// Level (computed from `xp` by the server's curve).
+    pub level: u32,
+    /// Tier name of the level.
+    pub tier: String,
+    /// Current daily streak in days.
+    pub streak_days: u32,
+    /// The day of the last daily claim (in the server's day boundary), if any.
+    pub last_daily_claim: Option<NaiveDate>,
+    /// When `xp` last changed (leaderboard ties go to whoever got there first).
+    pub xp_reached_at: DateTime<Utc>,
+    /// Every change of the XP, **oldest first**.
+    pub history: Vec<HistoryRow>,
+    /// The tools unlocked, by level or by grant.
+    pub unlocks: Vec<UnlockJson>,
+}
+
+impl GuildDataJson {
+    /// A stored member record, its level and tier computed by `progression`.
+    pub fn new(record: MemberRecord, progression: &Progression) -> Self {
+        let member = record.member;
+        let level = progression.level(member.xp);
+        Self {
+            guild_id: member.id.guild,
+            xp: member.xp,
+            level,
+            tier: progression.tier(level).name.clone(),
+            streak_days: member.streak.days,
+            last_daily_claim: member.streak.last_claim.and_then(day_date),
+            xp_reached_at: member.xp_reached_at,
+            history: record.history.into_iter().map(HistoryRow::from).collect(),
+            unlocks: record.unlocks.into_iter().map(UnlockJson::from).collect(),
+        }
+    }
+}
+
+/// The calendar date of a [`Day`] (days since 1970-01-01).
+fn day_date(day: Day) -> Option<NaiveDate> {
+    NaiveDate::from_ymd_opt(1970, 1, 1)?.checked_add_signed(chrono::TimeDelta::try_days(day.0)?)
+}
+
+/// `GET /api/users/{discord_id}/export`: everything stored about a user.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserExport {
+    /// The user.
+    #[schema(value_type = String)]
+    pub discord_id: UserId,
+    /// Their profile (`null` for a user known only through XP).
+    pub profile: Option<UserJson>,
+    /// Their progress in every guild where they have some, by guild id.
+    pub guilds: Vec<GuildDataJson>,
+}
+
+impl UserExport {
+    /// The export of `data`, levels and tiers computed by `progression`.
+    pub fn new(data: UserData, progression: &Progression) -> Self {
+        Self {
+            discord_id: data.user,
+            profile: data.profile.map(UserJson::from),
+            guilds: data
+                .members
+                .into_iter()
+                .map(|record| GuildDataJson::new(record, progression))
+                .collect(),
+        }
+    }
+}
+
+/// `DELETE /api/users/{discord_id}`: what was deleted.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserDeleted {
+    /// The user.
+    #[schema(value_type = String)]
+    pub discord_id: UserId,
+    /// Whether a profile was deleted.
+    pub profile: bool,
+    /// Guild memberships (progress) deleted.
+    pub members: u64,
+    /// History entries deleted.
+    pub history: u64,
+    /// Recorded unlocks deleted.
+    pub unlocks: u64,
+}
+
+impl UserDeleted {
+    /// The answer for `user` after `forgotten`.
+    pub fn new(user: UserId, forgotten: Forgotten) -> Self {
+        Self {
+            discord_id: user,
+            profile: forgotten.profile,
+            members: forgotten.members,
+            history: forgotten.history,
+            unlocks: forgotten.unlocks,
+        }
+    }
 }
 
 /// `/healthz` and `/readyz`.

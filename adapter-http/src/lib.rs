@@ -3,7 +3,9 @@
 //! The leveling REST API as an embeddable [axum](https://docs.rs/axum) [`Router`]: the
 //! seed's routes under `/api` (users, leveling, tools) in the JSON shapes of *API
 //! contract v1*, per-guild settings (`/api/guilds/{guild_id}/settings` and its audit log,
-//! issue 12), Bearer-key auth on every mutating route, `/openapi.json` (OpenAPI 3.1,
+//! issue 12), a user's own data (`GET /api/users/{discord_id}/export` to download it,
+//! `DELETE /api/users/{discord_id}` to erase it), Bearer-key auth on every mutating
+//! route and on the export, `/openapi.json` (OpenAPI 3.1,
 //! generated from the code), a Swagger UI at `/docs` served from the crate itself (works
 //! offline), `/healthz`, `/readyz`, and Socket.IO (`/socket.io`) pushing `level_up`,
 //! `level_down` and `tool_unlocked` to per-guild rooms. On request
@@ -50,9 +52,9 @@
 //! | status | code | when |
 //! |---|---|---|
 //! | 400 | `bad_request` | malformed JSON |
-//! | 401 | `unauthorized` | mutating route without the right `Authorization: Bearer <key>` |
-//! | 403 | `forbidden` | mutating route on a server with no key configured (fails closed) |
-//! | 404 | `not_found` | unknown user (neither profile nor XP in the guild), tool or route |
+//! | 401 | `unauthorized` | mutating route (or the export) without the right `Authorization: Bearer <key>` |
+//! | 403 | `forbidden` | mutating route (or the export) on a server with no key configured (fails closed) |
+//! | 404 | `not_found` | unknown user (neither profile nor XP in the guild; for the export and `DELETE`, in any guild), tool or route |
 //! | 405 | `method_not_allowed` | wrong method on a route |
 //! | 408 | `timeout` | the request outlived the configured timeout |
 //! | 409 | `conflict` | a tool id already taken; a guild's settings that kept changing during a `PATCH` |
@@ -165,8 +167,9 @@ impl Api {
         }
     }
 
-    /// The key every mutating route requires as `Authorization: Bearer <key>`. Without
-    /// one, mutating routes answer 403 (the API fails closed).
+    /// The key every mutating route (and a user's data export) requires as
+    /// `Authorization: Bearer <key>`. Without one, those routes answer 403 (the API fails
+    /// closed).
     pub fn api_key(mut self, key: Option<ApiKey>) -> Self {
         self.api_key = key;
         self
@@ -341,7 +344,12 @@ fn split(routes: OpenApiRouter<AppState>) -> (Router<AppState>, utoipa::openapi:
 fn api_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(routes::create_user, routes::list_users))
-        .routes(routes!(routes::get_user, routes::patch_user))
+        .routes(routes!(
+            routes::get_user,
+            routes::patch_user,
+            routes::delete_user
+        ))
+        .routes(routes!(routes::export_user))
         .routes(routes!(card::rank_card))
         .routes(routes!(routes::award_xp))
         .routes(routes!(routes::leaderboard))
@@ -380,7 +388,7 @@ async fn json_errors(response: Response) -> Response {
     info(
         title = "leveling",
         description = "XP, levels, reward tiers and unlockable tools. Ids are strings; times are RFC 3339. \
-Mutating routes need `Authorization: Bearer <API_SECRET_KEY>`. Every error is \
+Mutating routes and a user's data export need `Authorization: Bearer <API_SECRET_KEY>`. Every error is \
 `{\"error\": {\"code\", \"message\"}}`.\n\nSocket.IO at `/socket.io` (protocol v5): \
 `connection_established` on connect, `ping` → `pong`, `subscribe` `{\"guild_id\"?}` joins a guild's room, \
 which receives `level_up` `{guild_id, discord_id, old_level, new_level, tier, tier_changed, xp, source}`, \

@@ -1,6 +1,6 @@
 //! A brake on API-key guessing: after too many failed key checks from one client within a
-//! window, that client's mutating requests get 429 until the window ends, whatever key
-//! they carry.
+//! window, that client's requests that need the key (mutations, the export) get 429 until
+//! the window ends, whatever key they carry.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 /// How many failed API-key checks one client (one IP address) may make per window before
-/// its mutating requests are refused with 429 until the window ends.
+/// its requests that need the key are refused with 429 until the window ends.
 ///
 /// ```
 /// use std::time::Duration;

@@ -192,6 +192,77 @@ pub(crate) async fn patch_user(
     Ok(axum::Json(profile.into()))
 }
 
+/// Everything stored about a user, as a JSON file to download: their profile and, in
+/// every guild, their progress, whole XP history (oldest first) and unlocked tools.
+///
+/// It needs the key although reading one guild's progress does not: it is all of a
+/// person's data at once. Unknown users get 404, as `GET /api/users/{discord_id}` does:
+/// a user with neither a profile nor progress in any guild has nothing stored.
+#[utoipa::path(
+    get, path = "/api/users/{discord_id}/export", tag = "users",
+    params(UserPath),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Everything stored about the user (a download)", body = UserExport,
+            headers(("Content-Disposition" = String, description = "`attachment; filename=\"user-{discord_id}.json\"`"))),
+        (status = 401, description = "Missing or wrong API key", body = ErrorBody),
+        (status = 429, description = "Too many failed API-key checks from this client: see Retry-After", body = ErrorBody),
+        (status = 403, description = "No API key configured: the route is disabled", body = ErrorBody),
+        (status = 404, description = "Nothing stored about the user: no profile, no progress in any guild", body = ErrorBody),
+        (status = 422, description = "Bad id", body = ErrorBody),
+        (status = 503, description = "Store unavailable", body = ErrorBody),
+    )
+)]
+pub(crate) async fn export_user(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    let user = user_id(&raw)?;
+    let data = state.leveling.user_data(user).await?;
+    if data.profile.is_none() && data.members.is_empty() {
+        return Err(ApiError::not_found(format!("user {user} not found")));
+    }
+    let export = UserExport::new(data, state.leveling.progression());
+    // The id is digits only (parsed), so it needs no quoting in the header.
+    let disposition = format!("attachment; filename=\"user-{user}.json\"");
+    Ok((
+        [(axum::http::header::CONTENT_DISPOSITION, disposition)],
+        axum::Json(export),
+    ))
+}
+
+/// Delete everything stored about a user: their profile and, in every guild, their
+/// progress, history, unlocks, cooldowns and idempotency keys, at once. The members
+/// below them move up a rank.
+///
+/// Answers what was deleted; 404 when nothing was stored, so a repeated `DELETE` is
+/// harmless and tells it. XP awarded later starts the user afresh.
+#[utoipa::path(
+    delete, path = "/api/users/{discord_id}", tag = "users",
+    params(UserPath),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "What was deleted", body = UserDeleted),
+        (status = 401, description = "Missing or wrong API key", body = ErrorBody),
+        (status = 429, description = "Too many failed API-key checks from this client: see Retry-After", body = ErrorBody),
+        (status = 403, description = "No API key configured: mutations are disabled", body = ErrorBody),
+        (status = 404, description = "Nothing stored about the user (or already deleted)", body = ErrorBody),
+        (status = 422, description = "Bad id", body = ErrorBody),
+        (status = 503, description = "Store unavailable", body = ErrorBody),
+    )
+)]
+pub(crate) async fn delete_user(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+) -> ApiResult<axum::Json<UserDeleted>> {
+    let user = user_id(&raw)?;
+    let forgotten = state.leveling.forget_user(user).await?;
+    if forgotten.is_empty() {
+        return Err(ApiError::not_found(format!("user {user} not found")));
+    }
+    Ok(axum::Json(UserDeleted::new(user, forgotten)))
+}
+
 // ---- leveling ----
 
 /// Award XP: a direct grant (`amount`) or an activity (`source`) under its rule.

@@ -169,7 +169,8 @@ async fn an_unsupported_method_is_405_without_a_key() {
     for (method, uri) in [
         ("TRACE", "/healthz"),
         ("PUT", "/api/users"),
-        ("DELETE", "/api/users/1"),
+        ("PUT", "/api/users/1"),
+        ("DELETE", "/api/users/1/export"),
         ("POST", "/readyz"),
         ("PUT", "/api/leveling/xp"),
     ] {
@@ -184,6 +185,8 @@ async fn an_unsupported_method_is_405_without_a_key() {
     }
     // The documented mutations still need it.
     let reply = app.raw("POST", "/api/users", None, Some("{}"), &[]).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    let reply = app.raw("DELETE", "/api/users/1", None, None, &[]).await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
 }
 

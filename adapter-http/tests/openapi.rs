@@ -15,6 +15,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/users/{discord_id}"),
     ("get", "/api/users/{discord_id}/card.png"),
     ("patch", "/api/users/{discord_id}"),
+    ("delete", "/api/users/{discord_id}"),
+    ("get", "/api/users/{discord_id}/export"),
     ("post", "/api/leveling/xp"),
     ("get", "/api/leveling/leaderboard"),
     ("get", "/api/leveling/xp-history/{discord_id}"),
@@ -110,6 +112,31 @@ async fn openapi_document_is_valid_and_complete() {
         doc["components"]["securitySchemes"]["bearer"]["scheme"],
         "bearer"
     );
+    // A user's data export is a GET, yet needs the key: it is all of a person's data.
+    let export = &doc["paths"]["/api/users/{discord_id}/export"]["get"];
+    assert_eq!(export["security"][0]["bearer"], json!([]));
+    let statuses: BTreeSet<&str> = export["responses"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        statuses,
+        BTreeSet::from(["200", "401", "403", "404", "408", "422", "429", "503"])
+    );
+    assert_eq!(
+        export["responses"]["200"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/UserExport"
+    );
+    assert!(export["responses"]["200"]["headers"]["Content-Disposition"].is_object());
+    let delete = &doc["paths"]["/api/users/{discord_id}"]["delete"];
+    assert_eq!(
+        delete["responses"]["200"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/UserDeleted"
+    );
+    assert!(delete["responses"]["404"].is_object());
+    assert!(delete.get("requestBody").is_none());
 
     // Every reference resolves.
     let mut targets = Vec::new();
