@@ -108,6 +108,7 @@ pub mod guild_config;
 mod handler;
 mod rank_card;
 pub mod replies;
+mod transfer;
 pub mod voice;
 
 pub use announce::{AnnouncementSink, Announcements, Announcer, announcements, run_announcer};
