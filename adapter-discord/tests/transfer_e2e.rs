@@ -230,6 +230,29 @@ async fn mydata_answers_with_a_json_file_of_everything_stored_about_the_user() {
         .await
         .unwrap();
 
+    // The three commands are registered, within Discord's 100-character descriptions.
+    let registered = h
+        .fake
+        .matching(|r| r.method == "PUT" && r.path.ends_with("/commands"))
+        .remove(0);
+    for name in ["mydata", "forgetme", "import"] {
+        let command = registered
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name);
+        let command = command.unwrap_or_else(|| panic!("/{name} registered"));
+        let options = command["options"].as_array().cloned().unwrap_or_default();
+        for described in std::iter::once(command).chain(options.iter()) {
+            let description = described["description"].as_str().unwrap_or_default();
+            assert!(
+                (1..=100).contains(&description.chars().count()),
+                "{description}"
+            );
+        }
+    }
+
     h.command(5001, member(41), "mydata", json!([]), json!({}));
     let reply = h.followup(5001).await;
     assert_eq!(reply.body["flags"], json!(64), "only the member sees it");
