@@ -739,9 +739,11 @@ pub async fn forgetme<U: HasHandler, E: From<Error> + Send + Sync + 'static>(
         return Ok(());
     }
     // No answer in time: nothing deleted, and the buttons go away.
+    // Ephemeral again: the edit carries the message's flags, which must stay as they are.
     let timed_out = CreateReply::default()
         .content(replies::forget_kept(true).content)
-        .components(Vec::new());
+        .components(Vec::new())
+        .ephemeral(true);
     prompt.edit(ctx, timed_out).await.map_err(discord)
 }
 

@@ -399,6 +399,7 @@ async fn forgetme_deletes_on_confirm_and_keeps_everything_on_cancel_or_timeout()
         })
         .await;
     assert!(content(&expired).contains("nothing was deleted"));
+    assert_eq!(expired.body["flags"], json!(64), "still ephemeral");
     assert_eq!(expired.body["components"], json!([]));
     assert_eq!(h.xp(OTHER_GUILD, 53).await, 400);
     assert!(h.leveling.user(53.into()).await.unwrap().is_some());
