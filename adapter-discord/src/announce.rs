@@ -14,7 +14,10 @@
 //! - **reward roles**: the `rewards` section, reconciled with [`reward_changes`] on every
 //!   level change (up from any source, down through an admin change) that crosses a
 //!   reward level. A role Discord refuses (gone from the guild, above the bot's role) is
-//!   skipped with a log line.
+//!   skipped with a log line;
+//! - **imports** ([`Event::MembersImported`], one per import batch): the reward roles of
+//!   every member whose level crossed a reward level, one member after the other
+//!   (serenity's rate limiter paces the calls), and **no** announcement.
 //!
 //! A member whose guild or user id is 0 is not in a Discord guild (guild 0 is the HTTP
 //! API's default when no guild is configured): their level changes make no Discord call.
@@ -24,8 +27,9 @@ use std::num::NonZeroU64;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use leveling_core::{
-    AnnounceMode, BoxError, Event, EventSink, LevelDown, LevelUp, Leveling, MemberId, Placeholder,
-    RewardRole, Rewards, RoleChanges, Template, TemplateValues, reward_changes, should_announce,
+    AnnounceMode, BoxError, Event, EventSink, LevelDown, LevelUp, Leveling, MemberId,
+    MembersImported, Placeholder, RewardRole, Rewards, RoleChanges, Template, TemplateValues,
+    reward_changes, should_announce,
 };
 use serenity::all::{
     ChannelId, CreateAllowedMentions, CreateMessage, GuildId, Http, RoleId, UserId,
@@ -99,13 +103,15 @@ pub fn crosses_reward_level(rewards: &Rewards, old_level: u32, new_level: u32) -
         .any(|&RewardRole { level, .. }| level > low && level <= high)
 }
 
-/// The engine side: queues level-ups and level-downs for the announcer task. Never blocks.
+/// The engine side: queues level-ups, level-downs and imports for the announcer task.
+/// Never blocks.
 #[derive(Clone, Debug)]
 pub struct AnnouncementSink {
     tx: mpsc::Sender<Event>,
 }
 
-/// The task side: the queued level changes ([`Event::LevelUp`], [`Event::LevelDown`]).
+/// The task side: the queued level changes ([`Event::LevelUp`], [`Event::LevelDown`],
+/// [`Event::MembersImported`]).
 /// [`Discord::new`](crate::Discord::new) makes the pair and runs the queue in its
 /// [`Jobs`](crate::Jobs); by hand, give it to [`run_announcer`].
 #[derive(Debug)]
@@ -130,7 +136,10 @@ pub fn announcements() -> (AnnouncementSink, Announcements) {
 
 impl EventSink for AnnouncementSink {
     fn publish(&self, event: &Event) -> Result<(), BoxError> {
-        if matches!(event, Event::LevelUp(_) | Event::LevelDown(_)) {
+        if matches!(
+            event,
+            Event::LevelUp(_) | Event::LevelDown(_) | Event::MembersImported(_)
+        ) {
             self.tx
                 .try_send(event.clone())
                 .map_err(|error| match error {
@@ -143,8 +152,8 @@ impl EventSink for AnnouncementSink {
 }
 
 impl Announcements {
-    /// The next level change (a [`Event::LevelUp`] or [`Event::LevelDown`]); `None` once
-    /// every sink is gone.
+    /// The next level change (a [`Event::LevelUp`], [`Event::LevelDown`] or
+    /// [`Event::MembersImported`]); `None` once every sink is gone.
     pub async fn recv(&mut self) -> Option<Event> {
         self.rx.recv().await
     }
@@ -182,6 +191,7 @@ impl Announcer {
             match event {
                 Event::LevelUp(up) => self.handle_level_up(&up).await,
                 Event::LevelDown(down) => self.handle_level_down(&down).await,
+                Event::MembersImported(imported) => self.handle_members_imported(&imported).await,
                 _ => {}
             }
         }
@@ -252,6 +262,63 @@ impl Announcer {
             )
             .await;
         }
+    }
+
+    /// Reconciles the reward roles of the members an import batch moved across a reward
+    /// level, one after the other, and announces nothing (an import is not an
+    /// achievement, and thousands of messages would flood the guild). A member Discord
+    /// does not know (gone from the server) is counted and skipped; one log line sums
+    /// the batch up.
+    pub async fn handle_members_imported(&self, imported: &MembersImported) {
+        let Some(guild) = NonZeroU64::new(imported.guild.get()).map(GuildId::from) else {
+            tracing::debug!(guild = %imported.guild, "an import outside any Discord guild: no Discord call");
+            return;
+        };
+        let settings = match self.leveling.guild_settings(imported.guild).await {
+            Ok(view) => view.settings,
+            Err(error) => {
+                tracing::warn!(%guild, %error, "no settings for an import: reward roles not reconciled");
+                return;
+            }
+        };
+        let (mut reconciled, mut absent) = (0_u64, 0_u64);
+        for member in &imported.members {
+            if !crosses_reward_level(&settings.rewards, member.old_level, member.new_level) {
+                continue;
+            }
+            let Some(user) = NonZeroU64::new(member.user.get()).map(UserId::from) else {
+                continue;
+            };
+            let roles = match self.http.get_member(guild, user).await {
+                Ok(found) => found.roles,
+                // Exports list members who left long ago: expected, not worth a warning each.
+                Err(error) if is_not_found(&error) => {
+                    absent += 1;
+                    continue;
+                }
+                Err(error) => {
+                    tracing::warn!(%guild, %user, %error, "could not read an imported member's roles: skipped");
+                    continue;
+                }
+            };
+            let changes = reward_changes(&settings.rewards, member.new_level, &core_roles(&roles));
+            apply_role_changes(
+                &self.http,
+                guild,
+                user,
+                &changes,
+                "leveling: levels imported",
+            )
+            .await;
+            reconciled += 1;
+        }
+        tracing::info!(
+            %guild,
+            members = imported.members.len(),
+            reconciled,
+            not_in_server = absent,
+            "reward roles reconciled after an import"
+        );
     }
 
     async fn reconcile(
@@ -385,6 +452,15 @@ fn discord_member_or_skip(member: MemberId, what: &str) -> Option<(GuildId, User
     ids
 }
 
+/// Whether Discord answered 404 (an unknown member, say).
+fn is_not_found(error: &serenity::Error) -> bool {
+    matches!(
+        error,
+        serenity::Error::Http(serenity::all::HttpError::UnsuccessfulRequest(response))
+            if response.status_code.as_u16() == 404
+    )
+}
+
 /// The member's roles, read over REST (`None`, logged, when Discord does not answer).
 pub(crate) async fn member_roles(http: &Http, guild: GuildId, user: UserId) -> Option<Vec<RoleId>> {
     match http.get_member(guild, user).await {
@@ -490,6 +566,31 @@ mod tests {
         sink.publish(&Event::LevelDown(down.clone())).unwrap();
         assert_eq!(queue.rx.try_recv().ok(), Some(Event::LevelDown(down)));
         assert!(queue.rx.try_recv().is_err());
+    }
+
+    #[test]
+    fn an_import_is_queued_once_for_its_whole_batch() {
+        let (sink, mut queue) = announcements();
+        let imported = MembersImported {
+            guild: leveling_core::GuildId(1),
+            members: (2..500)
+                .map(|user| leveling_core::ImportedLevel {
+                    user: leveling_core::UserId(user),
+                    old_level: 0,
+                    new_level: 7,
+                })
+                .collect(),
+        };
+        sink.publish(&Event::MembersImported(imported.clone()))
+            .unwrap();
+        assert_eq!(
+            queue.rx.try_recv().ok(),
+            Some(Event::MembersImported(imported))
+        );
+        assert!(
+            queue.rx.try_recv().is_err(),
+            "one event, not one per member"
+        );
     }
 
     fn vars_up() -> LevelUp {

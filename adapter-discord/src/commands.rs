@@ -5,13 +5,24 @@
 // generated function undocumented; every item here is documented in the source.
 #![allow(missing_docs)]
 
-use leveling_core::{AdminNote, ErrorKind, GuildSettingsPatch, MemberId, PageRequest, UserId};
+use leveling_core::storage::ImportMode;
+use leveling_core::transfer::{Format, Keep};
+use leveling_core::{
+    AdminNote, ErrorKind, GuildSettingsPatch, ImportError, ImportOptions, MemberId, PageRequest,
+    UserId,
+};
 use poise::CreateReply;
-use serenity::all::{CreateAttachment, Permissions, RoleId, User};
+use serenity::all::{
+    Attachment, ButtonStyle, ComponentInteraction, ComponentInteractionCollector, CreateActionRow,
+    CreateAttachment, CreateButton, CreateInteractionResponse, CreateInteractionResponseMessage,
+    EditInteractionResponse, Permissions, RoleId, User,
+};
+use serenity::futures::StreamExt;
 
 use crate::guild_config::{patch_from_path, reward_lines, settings_message, with_reward};
 
 use crate::replies::{self, BotStats, Reply};
+use crate::transfer::{MAX_IMPORT_BYTES, MAX_UPLOAD_BYTES};
 use crate::{Error, HasHandler};
 
 type Ctx<'a, U, E> = poise::Context<'a, U, E>;
@@ -24,14 +35,17 @@ type Ctx<'a, U, E> = poise::Context<'a, U, E>;
 /// (recorded in the history with the admin as actor and the reason), `/botstats`, and
 /// `/config` (`view`, `set key value`, `reward add level role`, `reward remove role`,
 /// `reward list`, `reset`: the guild's settings, every change in its audit log with the
-/// admin as actor), and `/privacy leaderboard:hide|show` (a member leaves or rejoins the
-/// public web leaderboard page).
+/// admin as actor), `/import file format [mode] [keep]` (XP from another bot's export
+/// or a leveling backup, into this guild), and for every member `/privacy
+/// leaderboard:hide|show` (leave or rejoin the public web leaderboard page), `/mydata`
+/// (everything stored about them, as a JSON file) and `/forgetme` (delete it, after a
+/// confirmation button).
 ///
 /// [`Discord::framework_options`](crate::Discord::framework_options) starts from these.
 ///
 /// ```
 /// let commands = leveling_discord::commands::<leveling_discord::Handler, leveling_discord::Error>();
-/// assert_eq!(commands.len(), 10);
+/// assert_eq!(commands.len(), 13);
 /// ```
 pub fn commands<U: HasHandler, E: From<Error> + Send + Sync + 'static>() -> Vec<poise::Command<U, E>>
 {
@@ -46,6 +60,9 @@ pub fn commands<U: HasHandler, E: From<Error> + Send + Sync + 'static>() -> Vec<
         botstats(),
         config(),
         privacy(),
+        mydata(),
+        forgetme(),
+        import(),
     ]
 }
 
@@ -607,4 +624,276 @@ pub async fn config_reset<U: HasHandler, E: From<Error> + Send + Sync + 'static>
         }
         Err(error) => send_error(ctx, error).await,
     }
+}
+
+/// Download everything the bot stores about you, as a JSON file only you see.
+#[poise::command(slash_command)]
+pub async fn mydata<U: HasHandler, E: From<Error> + Send + Sync + 'static>(
+    ctx: Ctx<'_, U, E>,
+) -> Result<(), E> {
+    // A long history takes more than the 3 s an answer is due in.
+    ctx.defer_ephemeral()
+        .await
+        .map_err(|e| E::from(Error::from(e)))?;
+    let user = UserId(ctx.author().id.get());
+    let data = match ctx.data().handler().leveling().user_data(user).await {
+        Ok(data) => data,
+        Err(error) => return send_error(ctx, error).await,
+    };
+    let json = match serde_json::to_vec_pretty(&data) {
+        Ok(json) => json,
+        Err(error) => {
+            tracing::warn!(%error, "a user's data did not serialize");
+            return send(ctx, replies::unavailable()).await;
+        }
+    };
+    if json.len() > MAX_UPLOAD_BYTES {
+        return send(ctx, replies::mydata_too_large(json.len())).await;
+    }
+    let caption = replies::mydata(&data);
+    ctx.send(
+        CreateReply::default()
+            .content(caption.content)
+            .attachment(CreateAttachment::bytes(json, "mydata.json"))
+            .ephemeral(true),
+    )
+    .await
+    .map(drop)
+    .map_err(|e| E::from(Error::from(e)))
+}
+
+/// Delete everything the bot stores about you (asks you to confirm first).
+#[poise::command(slash_command)]
+pub async fn forgetme<U: HasHandler, E: From<Error> + Send + Sync + 'static>(
+    ctx: Ctx<'_, U, E>,
+) -> Result<(), E> {
+    let discord = |e: serenity::Error| E::from(Error::from(e));
+    ctx.defer_ephemeral().await.map_err(discord)?;
+    let handler = ctx.data().handler();
+    let author = ctx.author().id;
+    let data = match handler.leveling().user_data(UserId(author.get())).await {
+        Ok(data) => data,
+        Err(error) => return send_error(ctx, error).await,
+    };
+    if data.profile.is_none() && data.members.is_empty() {
+        return send(ctx, replies::nothing_stored()).await;
+    }
+    // This invocation's own ids: a click on an older /forgetme's buttons is not this one's.
+    let confirm = format!("leveling:forgetme:{}:confirm", ctx.id());
+    let cancel = format!("leveling:forgetme:{}:cancel", ctx.id());
+    // Listening before the buttons are shown, so no click can come before the listener.
+    let mut clicks = ComponentInteractionCollector::new(ctx)
+        .custom_ids(vec![confirm.clone(), cancel.clone()])
+        .timeout(handler.settings().confirm_timeout)
+        .stream();
+    let buttons = CreateActionRow::Buttons(vec![
+        CreateButton::new(&confirm)
+            .style(ButtonStyle::Danger)
+            .label("Delete my data"),
+        CreateButton::new(&cancel)
+            .style(ButtonStyle::Secondary)
+            .label("Cancel"),
+    ]);
+    let prompt = ctx
+        .send(
+            CreateReply::default()
+                .content(replies::forget_prompt(&data).content)
+                .components(vec![buttons])
+                .ephemeral(true),
+        )
+        .await
+        .map_err(discord)?;
+    while let Some(click) = clicks.next().await {
+        if click.user.id != author {
+            // Only the invoker can see an ephemeral prompt; answer anyone else anyway,
+            // so their client does not show a failure.
+            respond(&ctx, &click, replies::not_your_button(), false).await;
+            continue;
+        }
+        if click.data.custom_id == cancel {
+            respond(&ctx, &click, replies::forget_kept(false), true).await;
+            return Ok(());
+        }
+        // Acknowledged first: the deletion may take longer than the 3 s a click's
+        // answer is due in. The prompt is then edited through the click.
+        let ack = click.create_response(ctx, CreateInteractionResponse::Acknowledge);
+        if let Err(error) = ack.await {
+            tracing::warn!(%error, "a /forgetme confirmation was not acknowledged");
+        }
+        let reply = match handler.forget_user(author).await {
+            Ok(gone) => replies::forgotten(&gone),
+            Err(Error::Leveling(error)) if error.kind() == ErrorKind::InvalidInput => {
+                replies::invalid(&error.to_string())
+            }
+            Err(error) => {
+                tracing::warn!(%error, "/forgetme failed");
+                replies::unavailable()
+            }
+        };
+        let edit = EditInteractionResponse::new()
+            .content(reply.content)
+            .components(Vec::new());
+        if let Err(error) = click.edit_response(ctx, edit).await {
+            tracing::warn!(%error, "the /forgetme answer was not shown");
+        }
+        return Ok(());
+    }
+    // No answer in time: nothing deleted, and the buttons go away.
+    // Ephemeral again: the edit carries the message's flags, which must stay as they are.
+    let timed_out = CreateReply::default()
+        .content(replies::forget_kept(true).content)
+        .components(Vec::new())
+        .ephemeral(true);
+    prompt.edit(ctx, timed_out).await.map_err(discord)
+}
+
+/// Answers a button click: a new ephemeral message, or (`update`) the prompt rewritten
+/// without its buttons. A failure is logged (the command's own answer is already out).
+async fn respond<U: Send + Sync + 'static, E>(
+    ctx: &Ctx<'_, U, E>,
+    click: &ComponentInteraction,
+    reply: Reply,
+    update: bool,
+) {
+    let message = CreateInteractionResponseMessage::new().content(reply.content);
+    let response = if update {
+        CreateInteractionResponse::UpdateMessage(message.components(Vec::new()))
+    } else {
+        CreateInteractionResponse::Message(message.ephemeral(true))
+    };
+    if let Err(error) = click.create_response(ctx, response).await {
+        tracing::warn!(%error, "a button click was not answered");
+    }
+}
+
+/// The file formats `/import` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, poise::ChoiceParameter)]
+pub enum ImportFormat {
+    /// MEE6 leaderboard pages (`{"players": […]}`, saved from its leaderboard API).
+    #[name = "mee6"]
+    Mee6,
+    /// A plain `[{"id", "xp"}]` list, what other bots' exporters write.
+    #[name = "plain"]
+    Plain,
+    /// A leveling backup (`server export`): this server's part of it.
+    #[name = "leveling"]
+    Leveling,
+}
+
+impl From<ImportFormat> for Format {
+    fn from(format: ImportFormat) -> Self {
+        match format {
+            ImportFormat::Mee6 => Format::Mee6,
+            ImportFormat::Plain => Format::Plain,
+            ImportFormat::Leveling => Format::Leveling,
+        }
+    }
+}
+
+/// Whether `/import` sets or adds XP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, poise::ChoiceParameter)]
+pub enum ImportModeChoice {
+    /// Each member's XP becomes the file's (running it twice changes nothing more).
+    #[name = "replace"]
+    Replace,
+    /// The file's XP is added to each member's (running it twice adds twice).
+    #[name = "add"]
+    Add,
+}
+
+/// What an import of another bot's XP keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, poise::ChoiceParameter)]
+pub enum KeepChoice {
+    /// Every member keeps their level (and reward roles) under this bot's curve.
+    #[name = "levels"]
+    Levels,
+    /// The XP totals are copied as they are.
+    #[name = "xp"]
+    Xp,
+}
+
+/// Imports XP from a file: MEE6 leaderboard pages, a plain list, or a leveling backup. Admin only.
+#[poise::command(slash_command, guild_only)]
+pub async fn import<U: HasHandler, E: From<Error> + Send + Sync + 'static>(
+    ctx: Ctx<'_, U, E>,
+    #[description = "The file (JSON, at most 10 MiB)"] file: Attachment,
+    #[description = "What the file is: mee6, plain ([{\"id\",\"xp\"}]) or leveling (a backup)"]
+    format: ImportFormat,
+    #[description = "replace (default): set each member's XP; add: add to it (twice adds twice)"]
+    mode: Option<ImportModeChoice>,
+    #[description = "levels (default): members keep their MEE6 level; xp: copy the XP as is"]
+    keep: Option<KeepChoice>,
+) -> Result<(), E> {
+    let Some((guild, actor)) = config_guard(ctx).await? else {
+        return Ok(());
+    };
+    // The declared size, before a byte is downloaded.
+    if u64::from(file.size) > MAX_IMPORT_BYTES {
+        let reply = replies::import_too_large(&file.filename, file.size.into(), MAX_IMPORT_BYTES);
+        return send(ctx, reply).await;
+    }
+    // Downloading and writing thousands of members takes more than 3 s.
+    ctx.defer_ephemeral()
+        .await
+        .map_err(|e| E::from(Error::from(e)))?;
+    let handler = ctx.data().handler();
+    let bytes = match handler.downloads().fetch(&file.url, MAX_IMPORT_BYTES).await {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            tracing::warn!(%guild, %error, "an /import attachment was not downloaded");
+            return send(
+                ctx,
+                replies::import_not_downloaded(&file.filename, &error.to_string()),
+            )
+            .await;
+        }
+    };
+    let mode = match mode.unwrap_or(ImportModeChoice::Replace) {
+        ImportModeChoice::Replace => ImportMode::Replace,
+        ImportModeChoice::Add => ImportMode::Add,
+    };
+    let keep = match keep.unwrap_or(KeepChoice::Levels) {
+        KeepChoice::Levels => Keep::Levels,
+        KeepChoice::Xp => Keep::Xp,
+    };
+    let options = ImportOptions {
+        guild: Some(guild),
+        mode,
+        keep,
+        // The history note says where the XP came from. A name the engine would refuse
+        // as a reason (too long, a NUL) is cleaned rather than refused.
+        reason: Some(
+            file.filename
+                .chars()
+                .filter(|c| *c != '\0')
+                .take(leveling_core::MAX_REASON_CHARS)
+                .collect(),
+        ),
+    };
+    let format = Format::from(format);
+    let result = handler
+        .leveling()
+        .import_file(format, &bytes, &options, |done, total| {
+            tracing::debug!(%guild, done, total, "import progress");
+        })
+        .await;
+    let reply = match &result {
+        Ok(summary) => {
+            tracing::info!(
+                %guild, %actor, %format, mode = mode.as_str(), imported = summary.imported,
+                unchanged = summary.unchanged, skipped = summary.skipped.len(),
+                elapsed_ms = summary.elapsed.as_millis() as u64, "/import done"
+            );
+            replies::import_done(&file.filename, mode, summary)
+        }
+        Err(error) => {
+            if let ImportError::Store { source, .. } = error
+                && source.kind() != ErrorKind::InvalidInput
+            {
+                tracing::warn!(%guild, %error, "/import stopped: the store failed");
+            }
+            replies::import_failed(&file.filename, error)
+        }
+    };
+    send(ctx, reply).await
 }

@@ -144,6 +144,15 @@ pub struct Settings {
     /// make the bot fetch from elsewhere. Default `cdn.discordapp.com` and
     /// `media.discordapp.net`.
     pub avatar_hosts: Vec<String>,
+    /// The only hosts `/import` downloads its attachment from (redirects included):
+    /// an attachment's URL comes from the interaction, and must not make the bot fetch
+    /// from its own network. Exact names, case-insensitive; empty allows any host.
+    /// Default `cdn.discordapp.com` and `media.discordapp.net` (where Discord keeps
+    /// attachments); tests point it at a local server.
+    pub attachment_hosts: Vec<String>,
+    /// How long `/forgetme` waits for its confirmation button before giving up (nothing
+    /// deleted). Default 60 s.
+    pub confirm_timeout: Duration,
 }
 
 impl Default for Settings {
@@ -161,6 +170,11 @@ impl Default for Settings {
             avatar_hosts: leveling_card::DISCORD_AVATAR_HOSTS
                 .map(str::to_owned)
                 .to_vec(),
+            // Attachments live on the same two hosts as avatars.
+            attachment_hosts: leveling_card::DISCORD_AVATAR_HOSTS
+                .map(str::to_owned)
+                .to_vec(),
+            confirm_timeout: Duration::from_secs(60),
         }
     }
 }

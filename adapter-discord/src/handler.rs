@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use leveling_core::chrono::{DateTime, Utc};
+use leveling_core::storage::Forgotten;
 use leveling_core::{Award, AwardContext, AwardResult, Leveling, MemberId, NewUser};
 use serenity::all::{
     Cache, Channel, ChannelId, Context, EventHandler, FullEvent, Guild, GuildChannel, GuildId,
@@ -14,6 +15,7 @@ use serenity::all::{
 };
 
 use crate::rank_card::RankCards;
+use crate::transfer::Downloads;
 use crate::voice::{VoiceMember, VoiceTracker};
 use crate::{Error, Settings};
 
@@ -36,6 +38,8 @@ struct Inner {
     /// One renderer (its bound on concurrent renders) and one avatar cache for every
     /// `/rank`, whichever clone of the handler answers it.
     cards: RankCards,
+    /// `/import`'s downloads, from the allowed hosts only.
+    downloads: Downloads,
     voice: Mutex<VoiceTracker>,
     /// The profile last written per user, so profile sync writes only on a change.
     profiles: Mutex<HashMap<UserId, ProfileKey>>,
@@ -128,6 +132,7 @@ impl Handler {
             inner: Arc::new(Inner {
                 leveling,
                 cards: RankCards::new(&settings),
+                downloads: Downloads::new(&settings.attachment_hosts),
                 settings,
                 voice: Mutex::new(VoiceTracker::new()),
                 profiles: Mutex::new(HashMap::new()),
@@ -159,6 +164,22 @@ impl Handler {
     /// What draws the rank cards.
     pub(crate) fn cards(&self) -> &RankCards {
         &self.inner.cards
+    }
+
+    /// What downloads `/import`'s attachments.
+    pub(crate) fn downloads(&self) -> &Downloads {
+        &self.inner.downloads
+    }
+
+    /// Deletes everything stored about `user` ([`Leveling::forget_user`]) and what this
+    /// handler remembers about them: their last synced profile (so their next message
+    /// writes a new one, instead of being skipped as unchanged) and their pending
+    /// departures (nothing is left to reset). `/forgetme` calls it.
+    pub async fn forget_user(&self, user: UserId) -> Result<Forgotten, Error> {
+        let forgotten = self.inner.leveling.forget_user(user.get().into()).await?;
+        lock(&self.inner.profiles).remove(&user);
+        lock(&self.inner.departures).retain(|(_, departed), _| *departed != user);
+        Ok(forgotten)
     }
 
     /// Time since the handler was made (by the engine's clock).

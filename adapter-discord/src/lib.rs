@@ -3,7 +3,8 @@
 //! The Discord side of [`leveling`](leveling_core): a serenity + poise bot that tracks XP
 //! (messages, commands, voice minutes, daily bonus and streak), answers `/rank`,
 //! `/leaderboard`, `/levels` and `!xp`, gives admins `/addxp`, `/setlevel`, `/resetxp`,
-//! `/botstats` and `/config` (the guild's settings), announces level-ups and keeps reward
+//! `/botstats`, `/import` (another bot's XP or a backup) and `/config` (the guild's
+//! settings), gives every member `/mydata` and `/forgetme`, announces level-ups and keeps reward
 //! roles — all as each guild's [`GuildSettings`](leveling_core::GuildSettings) say: awards
 //! carry their [`AwardContext`](leveling_core::AwardContext) (channel, parents, roles) for
 //! the no-XP lists and multipliers, the announcer follows the `announce` and `rewards`
@@ -108,6 +109,7 @@ pub mod guild_config;
 mod handler;
 mod rank_card;
 pub mod replies;
+mod transfer;
 pub mod voice;
 
 pub use announce::{AnnouncementSink, Announcements, Announcer, announcements, run_announcer};

@@ -3,7 +3,11 @@
 
 use std::time::Duration;
 
-use leveling_core::{LeaderboardEntry, MemberProgress, Page, Progression};
+use leveling_core::storage::{Forgotten, ImportMode};
+use leveling_core::{
+    ErrorKind, ImportError, ImportSummary, LeaderboardEntry, MemberProgress, Page, Progression,
+    UserData,
+};
 
 /// A message to send: its text and whether only the invoker sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -274,6 +278,253 @@ pub fn admin_done(action: &str, name: &str, xp: u64, level: u32, tier: &str) -> 
         "✅ {action} **{}**: now {xp} XP, level {level} ({tier}).",
         escape(name)
     ))
+}
+
+/// `N thing` or `N things`.
+fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// What is stored about a user, in words: "your profile, your progress in 2 servers,
+/// 31 history entries and 1 unlock".
+fn stored(data: &UserData) -> String {
+    let history: usize = data.members.iter().map(|m| m.history.len()).sum();
+    let unlocks: usize = data.members.iter().map(|m| m.unlocks.len()).sum();
+    let mut parts = Vec::new();
+    if data.profile.is_some() {
+        parts.push("your profile (name and avatar)".to_owned());
+    }
+    parts.push(format!(
+        "your progress in {}",
+        count(data.members.len() as u64, "server", "servers")
+    ));
+    parts.push(count(history as u64, "history entry", "history entries"));
+    parts.push(count(unlocks as u64, "unlock", "unlocks"));
+    let last = parts.pop().unwrap_or_default();
+    format!("{} and {last}", parts.join(", "))
+}
+
+/// `/mydata`: the caption of `mydata.json`, only to the member.
+///
+/// ```
+/// use leveling_core::{UserData, UserId};
+///
+/// let data = UserData { user: UserId(7), profile: None, members: vec![] };
+/// let reply = leveling_discord::replies::mydata(&data);
+/// assert!(reply.ephemeral);
+/// assert!(reply.content.contains("your progress in 0 servers"));
+/// ```
+pub fn mydata(data: &UserData) -> Reply {
+    Reply::private(format!(
+        "📦 Everything the bot stores about you, as JSON: {}. `/forgetme` deletes it.",
+        stored(data)
+    ))
+}
+
+/// `/mydata` when the file would be larger than Discord takes (`bytes` long).
+pub fn mydata_too_large(bytes: usize) -> Reply {
+    Reply::private(format!(
+        "⚠️ Your data is {:.1} MiB, more than Discord lets the bot upload. Ask the server's admins for an export (`GET /api/users/<your id>/export` on the leveling API).",
+        bytes as f64 / (1024.0 * 1024.0)
+    ))
+}
+
+/// `/forgetme`'s question: what will be deleted, above the two buttons.
+///
+/// ```
+/// use leveling_core::{UserData, UserId};
+///
+/// let data = UserData { user: UserId(7), profile: None, members: vec![] };
+/// let reply = leveling_discord::replies::forget_prompt(&data);
+/// assert!(reply.content.contains("cannot be undone"));
+/// ```
+pub fn forget_prompt(data: &UserData) -> Reply {
+    Reply::private(format!(
+        "⚠️ This deletes everything the bot stores about you: {}. Your XP and levels are gone in every server, and reward roles are not given back. This cannot be undone (`/mydata` first for a copy).\nPress **Delete my data** to confirm.",
+        stored(data)
+    ))
+}
+
+/// `/forgetme` from a user the bot stores nothing about.
+pub fn nothing_stored() -> Reply {
+    Reply::private("The bot stores nothing about you: there is nothing to delete.".to_owned())
+}
+
+/// `/forgetme` confirmed: what was deleted.
+///
+/// ```
+/// use leveling_core::storage::Forgotten;
+///
+/// let gone = Forgotten { profile: true, members: 2, history: 31, unlocks: 1 };
+/// assert_eq!(
+///     leveling_discord::replies::forgotten(&gone).content,
+///     "🗑️ Deleted: your profile, your progress in 2 servers, 31 history entries and 1 unlock."
+/// );
+/// ```
+pub fn forgotten(gone: &Forgotten) -> Reply {
+    if gone.is_empty() {
+        return Reply::private("🗑️ Nothing was stored about you any more.".to_owned());
+    }
+    let mut parts = Vec::new();
+    if gone.profile {
+        parts.push("your profile".to_owned());
+    }
+    parts.push(format!(
+        "your progress in {}",
+        count(gone.members, "server", "servers")
+    ));
+    parts.push(count(gone.history, "history entry", "history entries"));
+    parts.push(count(gone.unlocks, "unlock", "unlocks"));
+    let last = parts.pop().unwrap_or_default();
+    Reply::private(format!("🗑️ Deleted: {} and {last}.", parts.join(", ")))
+}
+
+/// `/forgetme` cancelled, or not confirmed in time (`timed_out`): nothing deleted.
+pub fn forget_kept(timed_out: bool) -> Reply {
+    Reply::private(if timed_out {
+        "⌛ No answer in time: nothing was deleted.".to_owned()
+    } else {
+        "Cancelled: nothing was deleted.".to_owned()
+    })
+}
+
+/// A click on someone else's `/forgetme` buttons.
+pub fn not_your_button() -> Reply {
+    Reply::private("These buttons belong to someone else's `/forgetme`.".to_owned())
+}
+
+/// A file name for a reply: no Markdown, no line breaks, at most 100 characters.
+fn file_name(name: &str) -> String {
+    let name: String = name
+        .chars()
+        .filter(|c| !c.is_control() && *c != '`')
+        .take(100)
+        .collect();
+    format!("`{name}`")
+}
+
+/// `/import` of an attachment larger than the bot takes (refused before any download).
+///
+/// ```
+/// let reply = leveling_discord::replies::import_too_large("big.json", 11 * 1024 * 1024, 10 * 1024 * 1024);
+/// assert_eq!(reply.content, "❌ `big.json` is 11.0 MiB: `/import` takes files up to 10 MiB. Nothing was imported.");
+/// ```
+pub fn import_too_large(name: &str, size: u64, max: u64) -> Reply {
+    Reply::private(format!(
+        "❌ {} is {:.1} MiB: `/import` takes files up to {} MiB. Nothing was imported.",
+        file_name(name),
+        size as f64 / (1024.0 * 1024.0),
+        max / (1024 * 1024)
+    ))
+}
+
+/// `/import` whose attachment could not be downloaded (`why`: the reason, no URL).
+pub fn import_not_downloaded(name: &str, why: &str) -> Reply {
+    Reply::private(format!(
+        "⚠️ {} could not be downloaded ({why}). Nothing was imported.",
+        file_name(name)
+    ))
+}
+
+/// How many skipped records a summary lists before "…and N more".
+const SKIPS_SHOWN: usize = 3;
+
+/// `/import` done: the one-line summary (members written, unchanged, skipped with the
+/// first reasons, the backup's settings and profiles, the time taken), and for `add`
+/// the reminder that it is not idempotent.
+///
+/// ```
+/// use std::time::Duration;
+/// use leveling_core::storage::ImportMode;
+/// use leveling_core::ImportSummary;
+///
+/// let summary = ImportSummary {
+///     read: 3,
+///     imported: 2,
+///     unchanged: 1,
+///     elapsed: Duration::from_millis(250),
+///     ..ImportSummary::default()
+/// };
+/// let reply = leveling_discord::replies::import_done("mee6.json", ImportMode::Replace, &summary);
+/// assert_eq!(reply.content, "✅ Imported `mee6.json`: 2 members written, 1 unchanged, 0 skipped, in 0.25 s.");
+/// ```
+pub fn import_done(name: &str, mode: ImportMode, summary: &ImportSummary) -> Reply {
+    let mut line = format!(
+        "✅ Imported {}: {} written, {} unchanged, {} skipped",
+        file_name(name),
+        count(summary.imported, "member", "members"),
+        summary.unchanged,
+        summary.skipped.len()
+    );
+    if !summary.skipped.is_empty() {
+        let shown: Vec<String> = summary
+            .skipped
+            .iter()
+            .take(SKIPS_SHOWN)
+            .map(|s| format!("record {} (user {}): {}", s.record, s.user, s.reason))
+            .collect();
+        let more = summary.skipped.len().saturating_sub(SKIPS_SHOWN);
+        let more = if more > 0 {
+            format!("; …and {more} more")
+        } else {
+            String::new()
+        };
+        line.push_str(&format!(" ({}{more})", shown.join("; ")));
+    }
+    if summary.settings > 0 {
+        line.push_str(&format!(
+            ", {}",
+            count(summary.settings, "guild's settings", "guilds' settings")
+        ));
+    }
+    if summary.users > 0 {
+        line.push_str(&format!(
+            ", {} restored",
+            count(summary.users, "profile", "profiles")
+        ));
+    }
+    line.push_str(&format!(", in {:.2} s.", summary.elapsed.as_secs_f64()));
+    if mode == ImportMode::Add {
+        line.push_str(
+            "\nℹ️ `add` adds on top of the current XP: running the same import twice adds it twice.",
+        );
+    }
+    Reply::private(line)
+}
+
+/// `/import` that stopped: a bad file (the record or line at fault; nothing applied),
+/// or the store (how far it got). A store failure other than bad input is logged by the
+/// caller; the reply does not detail it.
+///
+/// ```
+/// use leveling_core::transfer::FileError;
+/// use leveling_core::ImportError;
+///
+/// let error = ImportError::File(FileError("record 2: missing field `xp`".into()));
+/// let reply = leveling_discord::replies::import_failed("x.json", &error);
+/// assert_eq!(reply.content, "❌ `x.json` was not imported, nothing changed: record 2: missing field `xp`");
+/// ```
+pub fn import_failed(name: &str, error: &ImportError) -> Reply {
+    let name = file_name(name);
+    match error {
+        ImportError::File(error) => {
+            let why: String = error.to_string().chars().take(1_500).collect();
+            Reply::private(format!(
+                "❌ {name} was not imported, nothing changed: {why}"
+            ))
+        }
+        ImportError::Store { source, written } => {
+            let why = if source.kind() == ErrorKind::InvalidInput {
+                source.to_string().chars().take(1_000).collect()
+            } else {
+                "the store failed".to_owned()
+            };
+            Reply::private(format!(
+                "⚠️ The import of {name} stopped ({why}) after {} had been written, in whole batches. A `replace` import can simply be run again.",
+                count(*written, "member", "members")
+            ))
+        }
+    }
 }
 
 /// Escapes Discord markdown in a user-chosen name.

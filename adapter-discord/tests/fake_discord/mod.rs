@@ -1,7 +1,8 @@
 //! A fake Discord on 127.0.0.1 for end-to-end tests with the real serenity client: a REST
 //! API (axum) that records every request, and a gateway websocket (tokio-tungstenite)
 //! that says Hello, takes Identify (or Resume), sends READY and then whatever the test
-//! dispatches, as plain Text frames.
+//! dispatches, as plain Text frames. It also plays Discord's CDN for attachments
+//! (`/attachments/…`, served without a token, as the CDN does).
 
 #![allow(dead_code)]
 
@@ -56,6 +57,10 @@ struct Shared {
     /// Roles that `PUT`/`DELETE /guilds/{g}/members/{u}/roles/{r}` refuse (403: gone or
     /// above the bot's role).
     refused_roles: Mutex<Vec<u64>>,
+    /// Members `GET /guilds/{g}/members/{u}` does not know (404: they left).
+    gone: Mutex<Vec<(u64, u64)>>,
+    /// Attachment bodies by path (`/attachments/…`).
+    files: Mutex<HashMap<String, Vec<u8>>>,
     /// The current gateway connection.
     connection: Mutex<Option<mpsc::UnboundedSender<WsMessage>>>,
     identified: Notify,
@@ -88,6 +93,8 @@ impl FakeDiscord {
             roles: Mutex::new(HashMap::new()),
             channels: Mutex::new(HashMap::new()),
             refused_roles: Mutex::new(Vec::new()),
+            gone: Mutex::new(Vec::new()),
+            files: Mutex::new(HashMap::new()),
             connection: Mutex::new(None),
             identified: Notify::new(),
             identifies: Mutex::new(Vec::new()),
@@ -197,6 +204,23 @@ impl FakeDiscord {
         self.shared.refused_roles.lock().unwrap().push(role);
     }
 
+    /// Makes `GET /guilds/{guild}/members/{user}` answer 404 Unknown Member.
+    pub fn remove_member(&self, guild: u64, user: u64) {
+        self.shared.gone.lock().unwrap().push((guild, user));
+    }
+
+    /// Serves `bytes` as an attachment named `name` (like Discord's CDN: no token
+    /// needed) and returns its URL, with a signature query as Discord's have.
+    pub fn serve_attachment(&self, name: &str, bytes: Vec<u8>) -> String {
+        let path = format!("/attachments/{}/{}/{name}", 600, self.next_id());
+        self.shared
+            .files
+            .lock()
+            .unwrap()
+            .insert(path.clone(), bytes);
+        format!("{}{path}?ex=0&is=0&hm=signature", self.api_url)
+    }
+
     /// A new message id.
     pub fn next_id(&self) -> u64 {
         self.shared.message_ids.fetch_add(1, Ordering::SeqCst)
@@ -227,7 +251,12 @@ async fn rest_handler(State(shared): State<Arc<Shared>>, request: Request) -> Re
             Vec::new(),
         ),
     };
-    let response = if authorized {
+    let response = if path.starts_with("/attachments/") {
+        match shared.files.lock().unwrap().get(&path) {
+            Some(file) if method == Method::GET => (StatusCode::OK, file.clone()).into_response(),
+            _ => StatusCode::NOT_FOUND.into_response(),
+        }
+    } else if authorized {
         respond(&shared, &method, &path, &body)
     } else {
         let unauthorized = json!({"message": "401: Unauthorized", "code": 0});
@@ -270,6 +299,24 @@ fn respond(shared: &Shared, method: &Method, path: &str, body: &Value) -> Respon
         ("GET", ["users", "@me"]) => json_ok(user_json(APP_ID, "leveling-bot", true)),
         ("PUT", ["applications", _, "commands"]) => json_ok(json!([])),
         ("POST", ["interactions", _, _, "callback"]) => no_content(),
+        // A followup (after a deferred answer), and an edit of an answer or a followup.
+        ("POST", ["webhooks", _, _]) | ("PATCH", ["webhooks", _, _, "messages", _]) => {
+            let id = match segments.as_slice() {
+                [.., "messages", id] => id.parse().unwrap_or(1),
+                _ => shared.message_ids.fetch_add(1, Ordering::SeqCst),
+            };
+            let content = body.get("content").and_then(Value::as_str).unwrap_or("");
+            let mut message = message_json(
+                id,
+                1,
+                None,
+                &user_json(APP_ID, "leveling-bot", true),
+                content,
+            );
+            message["flags"] = body.get("flags").cloned().unwrap_or(json!(0));
+            message["components"] = body.get("components").cloned().unwrap_or(json!([]));
+            json_ok(message)
+        }
         ("POST", ["channels", channel, "messages"]) => {
             let channel: u64 = channel.parse().unwrap_or(1);
             let content = body.get("content").and_then(Value::as_str).unwrap_or("");
@@ -284,6 +331,10 @@ fn respond(shared: &Shared, method: &Method, path: &str, body: &Value) -> Respon
         }
         ("GET", ["guilds", guild, "members", user]) => {
             let (guild, user): (u64, u64) = (guild.parse().unwrap_or(0), user.parse().unwrap_or(0));
+            if shared.gone.lock().unwrap().contains(&(guild, user)) {
+                let unknown = json!({"message": "Unknown Member", "code": 10007});
+                return (StatusCode::NOT_FOUND, axum::Json(unknown)).into_response();
+            }
             let roles = shared
                 .roles
                 .lock()
@@ -569,5 +620,47 @@ pub fn voice_state_json(
         "self_video": false,
         "suppress": false,
         "request_to_speak_timestamp": null
+    })
+}
+
+/// An attachment object, for an interaction's `resolved.attachments`.
+pub fn attachment_json(id: u64, filename: &str, size: u64, url: &str) -> Value {
+    json!({
+        "id": id.to_string(),
+        "filename": filename,
+        "size": size,
+        "url": url,
+        "proxy_url": url,
+        "content_type": "application/json"
+    })
+}
+
+/// An INTERACTION_CREATE payload for a button click (type 3) on `message` by `member`.
+pub fn component_json(
+    id: u64,
+    guild: u64,
+    channel: u64,
+    member: Value,
+    custom_id: &str,
+    message: Value,
+) -> Value {
+    json!({
+        "id": id.to_string(),
+        "application_id": APP_ID.to_string(),
+        "type": 3,
+        "data": {"custom_id": custom_id, "component_type": 2},
+        "guild_id": guild.to_string(),
+        "channel_id": channel.to_string(),
+        "member": member,
+        "token": format!("itoken-{id}"),
+        "version": 1,
+        "message": message,
+        "app_permissions": "0",
+        "locale": "en-US",
+        "guild_locale": "en-US",
+        "entitlements": [],
+        "authorizing_integration_owners": {},
+        "context": 0,
+        "attachment_size_limit": 8_388_608
     })
 }
