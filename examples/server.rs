@@ -205,11 +205,28 @@ async fn run_transfer(config: Config, command: transfer::Command) -> Result<(), 
             keep,
         } => {
             transfer::import(&leveling, &config, format, file, guild, mode, keep).await?;
-            let changed: usize = imported.take().iter().map(|e| e.members.len()).sum();
-            if changed > 0 {
-                eprintln!(
-                    "{changed} members changed level: the bot reconciles their reward roles when it next sees them level (run the import from Discord with /import to reconcile at once)"
-                );
+            let batches = imported.take();
+            let changed: usize = batches.iter().map(|e| e.members.len()).sum();
+            match &config.discord {
+                _ if changed == 0 => {}
+                // The announcer over REST alone: no gateway, nothing announced.
+                Some(discord) => {
+                    let http = std::sync::Arc::new(leveling_discord::http_client(discord));
+                    let announcer = leveling_discord::Announcer::new(http, leveling.clone());
+                    let mut done = leveling_discord::ImportedRoles::default();
+                    for batch in &batches {
+                        let roles = announcer.handle_members_imported(batch).await;
+                        done.reconciled += roles.reconciled;
+                        done.not_in_server += roles.not_in_server;
+                    }
+                    println!(
+                        "reward roles: {} members reconciled on Discord, {} no longer in the server",
+                        done.reconciled, done.not_in_server
+                    );
+                }
+                None => eprintln!(
+                    "note: {changed} members changed level; DISCORD_TOKEN is not set, so their reward roles were not changed on Discord (set it when importing, or import with /import in Discord)"
+                ),
             }
             Ok(())
         }

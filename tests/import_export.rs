@@ -2,6 +2,8 @@
 //! SQLite file and on PostgreSQL, with the example files of `examples/import/`.
 
 mod common;
+#[path = "../adapter-discord/tests/fake_discord/mod.rs"]
+mod fake_discord;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -25,6 +27,10 @@ fn example(name: &str) -> PathBuf {
 
 /// Runs `server ARGS` on `database` (in `dir`, so no `.env` is read).
 fn cli(dir: &Path, database: &str, args: &[&str]) -> Output {
+    cli_with(dir, database, args, &[])
+}
+
+fn cli_with(dir: &Path, database: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
     Command::new(server_binary())
         .current_dir(dir)
         .args(args)
@@ -32,6 +38,7 @@ fn cli(dir: &Path, database: &str, args: &[&str]) -> Output {
         .env("DISCORD_TOKEN", "")
         .env("TOOLS_FILE", "")
         .env("RUST_LOG", "warn")
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .output()
         .expect("run the server binary")
@@ -110,6 +117,60 @@ async fn mee6_pages_import_keeping_levels_and_twice_changes_nothing() {
         .unwrap();
     assert_eq!(board.total, 5);
     assert_eq!(board.items[0].user, UserId(310000000000000001));
+}
+
+/// With `DISCORD_TOKEN` set, a command-line import reconciles reward roles over
+/// Discord's REST API (here the fake Discord) and posts no message.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_line_import_reconciles_reward_roles_on_discord_quietly() {
+    let fake = fake_discord::FakeDiscord::start().await;
+    let dir = Dir::new("import-roles");
+    let db = dir.0.join("leveling.db");
+    {
+        let leveling = Leveling::builder(SqliteStore::open(&db).await.unwrap()).build();
+        leveling
+            .modify_guild_settings(GuildId(1), None, |current| {
+                let mut next = current.clone();
+                next.rewards.roles.push(RewardRole {
+                    level: 10,
+                    role_id: RoleId(777),
+                });
+                Ok(next)
+            })
+            .await
+            .unwrap();
+    }
+    let file = example("mee6.json");
+    let output = cli_with(
+        &dir.0,
+        &sqlite_url(&db),
+        &["import", "mee6", file.to_str().unwrap(), "--guild", "1"],
+        &[
+            ("DISCORD_TOKEN", fake_discord::TOKEN),
+            ("DISCORD_API_URL", &fake.api_url),
+        ],
+    );
+    let stdout = ok(&output);
+    assert!(
+        stdout.contains("reward roles: 2 members reconciled on Discord"),
+        "{stdout}"
+    );
+    // Levels 15 and 10 reach the level-10 reward; levels 5, 2 and 0 do not.
+    let mut given: Vec<String> = fake
+        .matching(|r| r.method == "PUT" && r.path.ends_with("/roles/777"))
+        .into_iter()
+        .map(|r| r.path)
+        .collect();
+    given.sort();
+    assert_eq!(
+        given,
+        vec![
+            "/api/v10/guilds/1/members/310000000000000001/roles/777".to_owned(),
+            "/api/v10/guilds/1/members/310000000000000002/roles/777".to_owned(),
+        ]
+    );
+    let posted = fake.matching(|r| r.method == "POST" && r.path.contains("/messages"));
+    assert!(posted.is_empty(), "no announcement: {posted:?}");
 }
 
 #[tokio::test]

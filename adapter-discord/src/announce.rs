@@ -166,6 +166,15 @@ pub async fn run_announcer(http: Arc<Http>, announcements: Announcements, leveli
     Announcer::new(http, leveling).run(announcements).await;
 }
 
+/// What [`Announcer::handle_members_imported`] did with one import batch.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ImportedRoles {
+    /// Members whose reward roles were brought in line with their new level.
+    pub reconciled: u64,
+    /// Members Discord no longer has in the server (skipped).
+    pub not_in_server: u64,
+}
+
 /// The announcer: level-up announcements and reward roles, per the guild's settings.
 #[derive(Debug)]
 pub struct Announcer {
@@ -191,7 +200,9 @@ impl Announcer {
             match event {
                 Event::LevelUp(up) => self.handle_level_up(&up).await,
                 Event::LevelDown(down) => self.handle_level_down(&down).await,
-                Event::MembersImported(imported) => self.handle_members_imported(&imported).await,
+                Event::MembersImported(imported) => {
+                    self.handle_members_imported(&imported).await;
+                }
                 _ => {}
             }
         }
@@ -269,19 +280,22 @@ impl Announcer {
     /// achievement, and thousands of messages would flood the guild). A member Discord
     /// does not know (gone from the server) is counted and skipped; one log line sums
     /// the batch up.
-    pub async fn handle_members_imported(&self, imported: &MembersImported) {
+    ///
+    /// Returns what it did, for a caller that reports it (`server import` does).
+    pub async fn handle_members_imported(&self, imported: &MembersImported) -> ImportedRoles {
+        let mut done = ImportedRoles::default();
         let Some(guild) = NonZeroU64::new(imported.guild.get()).map(GuildId::from) else {
             tracing::debug!(guild = %imported.guild, "an import outside any Discord guild: no Discord call");
-            return;
+            return done;
         };
         let settings = match self.leveling.guild_settings(imported.guild).await {
             Ok(view) => view.settings,
             Err(error) => {
                 tracing::warn!(%guild, %error, "no settings for an import: reward roles not reconciled");
-                return;
+                return done;
             }
         };
-        let (mut reconciled, mut absent) = (0_u64, 0_u64);
+        let (reconciled, absent) = (&mut done.reconciled, &mut done.not_in_server);
         for member in &imported.members {
             if !crosses_reward_level(&settings.rewards, member.old_level, member.new_level) {
                 continue;
@@ -293,7 +307,7 @@ impl Announcer {
                 Ok(found) => found.roles,
                 // Exports list members who left long ago: expected, not worth a warning each.
                 Err(error) if is_not_found(&error) => {
-                    absent += 1;
+                    *absent += 1;
                     continue;
                 }
                 Err(error) => {
@@ -310,15 +324,16 @@ impl Announcer {
                 "leveling: levels imported",
             )
             .await;
-            reconciled += 1;
+            *reconciled += 1;
         }
         tracing::info!(
             %guild,
             members = imported.members.len(),
-            reconciled,
-            not_in_server = absent,
+            reconciled = done.reconciled,
+            not_in_server = done.not_in_server,
             "reward roles reconciled after an import"
         );
+        done
     }
 
     async fn reconcile(

@@ -112,7 +112,9 @@ pub mod replies;
 mod transfer;
 pub mod voice;
 
-pub use announce::{AnnouncementSink, Announcements, Announcer, announcements, run_announcer};
+pub use announce::{
+    AnnouncementSink, Announcements, Announcer, ImportedRoles, announcements, run_announcer,
+};
 pub use bot::{Bot, http_client};
 pub use commands::{award_command, commands};
 pub use config::{Announce, ConfigError, DiscordConfig, Settings, TierRoles};
