@@ -18,10 +18,13 @@ if server_errors:
     ok = False
 MUTATING = {("POST", "/api/users"), ("PATCH", "/api/users/{}"), ("POST", "/api/leveling/xp"),
             ("POST", "/api/tools"), ("POST", "/api/tools/unlock/{}/{}"),
-            ("PATCH", "/api/guilds/{}/settings"), ("DELETE", "/api/guilds/{}/settings")}
+            ("PATCH", "/api/guilds/{}/settings"), ("DELETE", "/api/guilds/{}/settings"),
+            # Not mutations, but everything about a user: keyed like them.
+            ("DELETE", "/api/users/{}"), ("GET", "/api/users/{}/export")}
 # Operations whose requests are counted on their own line, to show they were exercised.
 SHOWN = {("GET", "/api/guilds/{}/settings"), ("PATCH", "/api/guilds/{}/settings"),
-         ("DELETE", "/api/guilds/{}/settings"), ("GET", "/api/guilds/{}/settings/audit")}
+         ("DELETE", "/api/guilds/{}/settings"), ("GET", "/api/guilds/{}/settings/audit"),
+         ("GET", "/api/users/{}/export"), ("DELETE", "/api/users/{}")}
 
 
 def route(url):
@@ -29,6 +32,8 @@ def route(url):
     parts = path.split("/")
     if path.startswith("/api/users/") and len(parts) == 4:
         return "/api/users/{}"
+    if path.startswith("/api/users/") and len(parts) == 5 and parts[4] == "export":
+        return "/api/users/{}/export"
     if path.startswith("/api/tools/unlock/"):
         return "/api/tools/unlock/{}/{}"
     if path.startswith("/api/guilds/") and len(parts) == 5 and parts[4] == "settings":
