@@ -19,7 +19,7 @@ if server_errors:
 MUTATING = {("POST", "/api/users"), ("PATCH", "/api/users/{}"), ("POST", "/api/leveling/xp"),
             ("POST", "/api/tools"), ("POST", "/api/tools/unlock/{}/{}"),
             ("PATCH", "/api/guilds/{}/settings"), ("DELETE", "/api/guilds/{}/settings"),
-            # Not mutations, but everything about a user: keyed like them.
+            # The erasure and the export of everything about a user: keyed too.
             ("DELETE", "/api/users/{}"), ("GET", "/api/users/{}/export")}
 # Operations whose requests are counted on their own line, to show they were exercised.
 SHOWN = {("GET", "/api/guilds/{}/settings"), ("PATCH", "/api/guilds/{}/settings"),
