@@ -2,8 +2,19 @@
 //! and awards answer 503 (JSON, `Retry-After`) within 1 s, and the store reconnects by
 //! itself. The outage is a TCP proxy in front of the real server that cuts every
 //! connection and refuses new ones, so no other test's database is disturbed.
+//!
+//! Issue 15's outage on top: 5 s without the database under load (every answer a 200
+//! or a well-formed 503 within the request timeout, every award exactly once once the
+//! 503s are retried with their keys), and the Discord bot (serenity against the fake
+//! Discord) keeping its gateway session through it and awarding again after.
+
+#[path = "../adapter-discord/tests/fake_discord/mod.rs"]
+mod fake_discord;
 
 use std::time::{Duration, Instant};
+
+use fake_discord::{FakeDiscord, TOKEN, message_json, user_json};
+use leveling_discord::{Bot, DiscordConfig};
 
 use leveling_core::{GuildId, Leveling};
 use leveling_http::{Api, ApiKey};
@@ -528,5 +539,129 @@ async fn under_load_a_five_second_outage_is_503s_then_every_award_exactly_once()
         percentile(50),
         percentile(99),
         refused.len(),
+    );
+}
+
+/// Whether `user` has a member row in `guild` (a message of theirs was awarded).
+async fn has_xp(database: &Database, guild: u64, user: u64) -> bool {
+    // Ids are stored with the top bit flipped (see the store's docs).
+    let stored = |id: u64| (id ^ (1 << 63)) as i64;
+    sqlx::query_scalar::<_, i64>("SELECT count(*) FROM members WHERE guild = $1 AND user_id = $2")
+        .bind(stored(guild))
+        .bind(stored(user))
+        .fetch_one(&database.direct)
+        .await
+        .unwrap()
+        > 0
+}
+
+/// The bot over PostgreSQL through the proxy, on the fake Discord: while the database is
+/// away for 5 s, messages keep arriving on the gateway; the bot does not crash, keeps its
+/// one gateway session (no reconnect, no second Identify), and within 5 s of the database
+/// coming back a new message earns XP again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bot_keeps_its_gateway_session_through_an_outage_and_awards_after() {
+    const GUILD: u64 = 900;
+    const CHANNEL: u64 = 910;
+    let Some(database) = database_through_proxy("bot").await else {
+        return;
+    };
+    let fake = FakeDiscord::start().await;
+    let mut config = DiscordConfig::new(TOKEN);
+    config.api_url = Some(fake.api_url.clone());
+    let bot = Bot::new(Leveling::builder(database.store().await), config);
+    let (stop_bot, stopped) = tokio::sync::oneshot::channel::<()>();
+    let bot = tokio::spawn(bot.run(async move {
+        stopped.await.ok();
+    }));
+    fake.wait_ready().await;
+    let message = |user: u64| {
+        let author = user_json(user, &format!("user{user}"), false);
+        fake.dispatch(
+            "MESSAGE_CREATE",
+            message_json(fake.next_id(), CHANNEL, Some(GUILD), &author, "hello"),
+        );
+    };
+    let awarded_within = |users: std::ops::Range<u64>, limit: Duration| {
+        let database = &database;
+        async move {
+            let deadline = Instant::now() + limit;
+            loop {
+                for user in users.clone() {
+                    if has_xp(database, GUILD, user).await {
+                        return Some(user);
+                    }
+                }
+                if Instant::now() >= deadline {
+                    return None;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    };
+
+    message(1);
+    assert!(
+        awarded_within(1..2, Duration::from_secs(5)).await.is_some(),
+        "a message earns XP before the outage"
+    );
+
+    database.proxy.set_up(false);
+    let cut = Instant::now();
+    // A message every 250 ms while the database is away (each a new member, so no
+    // cooldown hides anything).
+    tokio::time::sleep(CUT_GRACE).await;
+    let mut during = 100..100;
+    while cut.elapsed() < OUTAGE {
+        message(during.end);
+        during.end += 1;
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert!(!bot.is_finished(), "the bot stopped during the outage");
+    assert_eq!(fake.sessions(), 1, "the bot reconnected during the outage");
+
+    database.proxy.set_up(true);
+    let restored = Instant::now();
+    // A message every 100 ms from a new member until one earns XP.
+    let mut after = 1_000..1_000;
+    let awarded_after = loop {
+        message(after.end);
+        after.end += 1;
+        if awarded_within(after.clone(), Duration::from_millis(100))
+            .await
+            .is_some()
+        {
+            break restored.elapsed();
+        }
+        assert!(
+            restored.elapsed() < RECOVERY * 2,
+            "no message earned XP {:?} after the database came back",
+            RECOVERY * 2
+        );
+    };
+    assert!(
+        awarded_after <= RECOVERY + MARGIN,
+        "the first message earned XP only {awarded_after:?} after the database came back"
+    );
+    // The issue allows either; the bot drops them with a log line (counted for the report).
+    let mut retried = 0;
+    for user in during.clone() {
+        retried += usize::from(has_xp(&database, GUILD, user).await);
+    }
+    assert_eq!(fake.sessions(), 1, "the bot reconnected");
+    assert_eq!(fake.identifies().len(), 1, "the bot identified again");
+    assert!(!bot.is_finished(), "the bot stopped");
+
+    stop_bot.send(()).ok();
+    let stopped = tokio::time::timeout(Duration::from_secs(10), bot)
+        .await
+        .expect("the bot stops on shutdown")
+        .expect("the bot task did not panic");
+    assert!(stopped.is_ok(), "the bot stopped with {stopped:?}");
+    eprintln!(
+        "bot outage: {} messages during the outage ({retried} of them awarded later), the \
+         first message awarded {awarded_after:?} after the database came back, one gateway \
+         session throughout",
+        during.end - during.start,
     );
 }
