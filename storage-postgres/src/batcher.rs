@@ -14,6 +14,11 @@
 //! An award the batch cannot settle (a second award for a member already in the batch,
 //! a lost race, a statement error other than an unreachable server) is handed back to
 //! its caller, which runs it on its own.
+//!
+//! During an outage a batch waits one pool acquire timeout for a connection and fails as
+//! unavailable; the awards that queued meanwhile fail with it rather than each waiting a
+//! timeout per batch ahead of it, so an award's 503 stays within about two acquire
+//! timeouts however many are queued.
 
 use std::collections::HashSet;
 use std::future::Future;
@@ -113,11 +118,42 @@ async fn work(pool: PgPool, jobs: Arc<Mutex<mpsc::UnboundedReceiver<Job>>>, wind
         for job in theirs {
             let _ = job.reply.send(None);
         }
-        run(&pool, mine, window).await;
+        if run(&pool, mine, window).await == Ran::NoConnection
+            && let Ok(mut queue) = jobs.try_lock()
+        {
+            // The pool had no connection to give for a whole acquire timeout (the server
+            // is away, or every connection is busy), and the awards queued meanwhile have
+            // waited that long already: each batch ahead of them would add another
+            // timeout, which under heavy load during an outage outlasts a client's
+            // request timeout. Answer them now, as unavailable as the batch (nothing of
+            // theirs ran). A locked queue means the other worker is taking them.
+            while let Ok(job) = queue.try_recv() {
+                let _ = job.reply.send(Some(Err(unreachable())));
+            }
+        }
     }
 }
 
-async fn run(pool: &PgPool, jobs: Vec<Job>, window: KeyWindow) {
+/// How a batch went, for the worker's next step.
+#[derive(Debug, PartialEq, Eq)]
+enum Ran {
+    /// Every award was answered or handed back, with a connection.
+    Answered,
+    /// The pool gave no connection within its acquire timeout; every award was answered
+    /// `Unavailable`.
+    NoConnection,
+}
+
+/// The error of an award that could not reach the database (it may have been applied if
+/// the connection broke during the commit: a retry with its idempotency key replays it).
+fn unreachable() -> Error {
+    Error::Unavailable {
+        message: "award: the database cannot be reached".into(),
+        source: None,
+    }
+}
+
+async fn run(pool: &PgPool, jobs: Vec<Job>, window: KeyWindow) -> Ran {
     let requests: Vec<&AwardRequest> = jobs.iter().map(|job| &job.request).collect();
     match award::apply(pool, &requests, window).await {
         Ok(attempts) => {
@@ -129,14 +165,18 @@ async fn run(pool: &PgPool, jobs: Vec<Job>, window: KeyWindow) {
                 };
                 let _ = job.reply.send(reply);
             }
+            Ran::Answered
         }
         Err(error) if is_unavailable(&error) => {
             tracing::debug!(%error, "an award batch could not reach the database");
             for job in jobs {
-                let _ = job.reply.send(Some(Err(Error::Unavailable {
-                    message: "award: the database cannot be reached".into(),
-                    source: None,
-                })));
+                let _ = job.reply.send(Some(Err(unreachable())));
+            }
+            if matches!(error, sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed) {
+                Ran::NoConnection
+            } else {
+                // A connection broke mid-statement: the next batch gets a fresh one.
+                Ran::Answered
             }
         }
         Err(error) => {
@@ -146,6 +186,7 @@ async fn run(pool: &PgPool, jobs: Vec<Job>, window: KeyWindow) {
             for job in jobs {
                 let _ = job.reply.send(None);
             }
+            Ran::Answered
         }
     }
 }

@@ -67,10 +67,24 @@ impl PostgresStore {
             .acquire_timeout(Duration::from_millis(500))
     }
 
-    /// Applies the embedded migrations that are not applied yet.
+    /// Applies the embedded migrations that are not applied yet, under sqlx's advisory
+    /// lock (replicas starting at once apply each migration once).
+    ///
+    /// Refuses (`Internal`, saying which migration) a database that holds a migration
+    /// this version does not know: a newer version migrated it, and this one may not
+    /// write its schema correctly (see "Upgrades across replicas" in the crate README).
     pub async fn migrate(&self) -> Result<()> {
+        use sqlx::migrate::MigrateError;
         MIGRATOR.run(&self.pool).await.map_err(|error| match error {
-            sqlx::migrate::MigrateError::Execute(error) => classify("running migrations", error),
+            MigrateError::Execute(error) => classify("running migrations", error),
+            MigrateError::VersionMissing(version) => Error::Internal {
+                message: format!(
+                    "running migrations: the database has migration {version}, which this \
+                     version does not know: a newer version migrated it; run that version \
+                     (see \"Upgrades across replicas\" in the leveling-storage-postgres README)"
+                ),
+                source: None,
+            },
             error => Error::internal("running migrations failed", error),
         })
     }
