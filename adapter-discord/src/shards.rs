@@ -206,7 +206,7 @@ impl Sharding {
         });
         if range.last >= total.get() {
             return Err(format!(
-                "shards {range} are outside the {total} shard(s) of {from} (shard ids 0-{})",
+                "shards {range} are outside the {total} shard(s) of {from}: shard ids run 0-{}",
                 total.get() - 1
             ));
         }

@@ -5,7 +5,7 @@
 
 mod fake_discord;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::{TimeDelta, TimeZone, Utc};
@@ -144,9 +144,9 @@ fn db_path() -> PathBuf {
     ))
 }
 
-fn remove_db(path: &PathBuf) {
+fn remove_db(path: &Path) {
     for suffix in ["", "-wal", "-shm"] {
-        let mut file = path.clone().into_os_string();
+        let mut file = path.as_os_str().to_owned();
         file.push(suffix);
         std::fs::remove_file(file).ok();
     }
