@@ -7,6 +7,7 @@ use std::sync::Arc;
 use leveling_core::{Leveling, LevelingBuilder};
 use serenity::all::{ClientBuilder, Http, HttpBuilder};
 
+use crate::shards::{ShardCount, Shards};
 use crate::{Discord, DiscordConfig, Error, Handler};
 
 /// A standalone leveling bot: [`Discord`] on its own poise framework and serenity client,
@@ -61,10 +62,12 @@ impl Bot {
         self.discord.handler()
     }
 
-    /// Checks the token (`GET /users/@me`), connects and runs until `shutdown` completes
-    /// (then closes the gateway cleanly) or the client stops with an error; the
+    /// Checks the token (`GET /users/@me`), connects the shards of
+    /// [`DiscordConfig::sharding`] (one shard when unset) and runs until `shutdown`
+    /// completes (then closes the gateway cleanly) or the client stops with an error; the
     /// [`Jobs`](crate::Jobs) run meanwhile. [`Error::Login`] when Discord (or the REST
-    /// proxy) rejects the token or cannot be reached.
+    /// proxy) rejects the token or cannot be reached; [`Error::Sharding`] when the shard
+    /// range does not fit Discord's recommended count (`DISCORD_SHARDS=auto`).
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send) -> Result<(), Error> {
         let Self { discord, config } = self;
         let mut options = discord.framework_options::<Handler, Error>();
@@ -101,6 +104,13 @@ impl Bot {
             }
         };
         tracing::info!(bot = %me.name, "Discord token accepted");
+        let shards = match shards_to_run(&http, &config).await {
+            Ok(shards) => shards,
+            Err(error) => {
+                discord.abandon();
+                return Err(error);
+            }
+        };
         let mut client = match ClientBuilder::new_with_http(http, config.intents)
             .framework(framework)
             .await
@@ -113,17 +123,46 @@ impl Bot {
         };
         let mut tasks = tokio::task::JoinSet::new();
         tasks.spawn(discord.jobs(Arc::clone(&client.http)));
-        let shards = Arc::clone(&client.shard_manager);
+        let manager = Arc::clone(&client.shard_manager);
+        // serenity's range is inclusive at both ends (`start_connection(first, last, total)`);
+        // unset sharding is shard 0 of 1, what `Client::start` runs.
         let result = tokio::select! {
-            result = client.start() => result.map_err(Error::from),
+            result = client.start_shard_range(shards.first()..shards.last(), shards.total().get()) => {
+                result.map_err(Error::from)
+            }
             () = shutdown => {
-                shards.shutdown_all().await;
+                manager.shutdown_all().await;
                 Ok(())
             }
         };
         tasks.abort_all();
         result
     }
+}
+
+/// The shards this process runs: one (0 of 1) when sharding is not configured; with
+/// `auto`, Discord's recommended count (`GET /gateway/bot`) decides the total and the
+/// configured range must fit in it.
+async fn shards_to_run(http: &Http, config: &DiscordConfig) -> Result<Shards, Error> {
+    let Some(sharding) = config.sharding else {
+        return Ok(Shards::SINGLE);
+    };
+    let recommended = match sharding.count {
+        ShardCount::Auto => Some(http.get_bot_gateway().await?.shards),
+        ShardCount::Fixed(_) => None,
+    };
+    let shards = sharding.resolve(recommended).map_err(Error::Sharding)?;
+    if shards.first() == 0 && shards.last() + 1 == shards.total().get() {
+        tracing::info!(
+            "Discord gateway: all {} shards in this process",
+            shards.total()
+        );
+    } else {
+        tracing::info!(
+            "Discord gateway: shards {shards} (the other shards' guilds are other processes')"
+        );
+    }
+    Ok(shards)
 }
 
 fn describe(error: &poise::FrameworkError<'_, Handler, Error>) -> String {

@@ -9,6 +9,8 @@ use leveling_core::settings::DEFAULT_TEMPLATE;
 use leveling_core::{AnnounceMode, GuildSettings, Progression, RewardMode, RewardRole, Template};
 use serenity::all::{ChannelId, GatewayIntents, RoleId};
 
+use crate::shards::{ShardCount, ShardRange, Sharding};
+
 /// Where level-up announcements go: the `DISCORD_ANNOUNCE` shortcut for the `announce`
 /// mode (and channel) of the default guild settings (see [`Settings::apply_to_defaults`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -265,6 +267,15 @@ pub struct DiscordConfig {
     pub intents: GatewayIntents,
     /// Register the slash commands globally at start (default `true`).
     pub register_commands: bool,
+    /// The gateway shards this process runs (`DISCORD_SHARDS`, `DISCORD_SHARD_RANGE`), so
+    /// several processes can split one bot on one database: each awards XP, tracks voice
+    /// and answers commands in the guilds of its shards only (Discord sends a shard its
+    /// guilds' events only; see [`shards`](crate::shards)). `None` (the default): one
+    /// shard, 0 of 1, every guild. With [`ShardCount::Auto`](crate::shards::ShardCount)
+    /// the total is Discord's recommended count, fetched at start, and the range is
+    /// checked against it then ([`Bot::run`](crate::Bot::run) fails with
+    /// [`Error::Sharding`](crate::Error::Sharding) when it does not fit).
+    pub sharding: Option<Sharding>,
     /// Behaviour.
     pub settings: Settings,
 }
@@ -276,6 +287,7 @@ impl fmt::Debug for DiscordConfig {
             .field("api_url", &self.api_url)
             .field("intents", &self.intents)
             .field("register_commands", &self.register_commands)
+            .field("sharding", &self.sharding)
             .field("settings", &self.settings)
             .finish()
     }
@@ -309,6 +321,7 @@ impl DiscordConfig {
             api_url: None,
             intents: Self::default_intents(),
             register_commands: true,
+            sharding: None,
             settings: Settings::default(),
         }
     }
@@ -371,6 +384,7 @@ impl DiscordConfig {
             config.register_commands = parse_bool(&value)
                 .ok_or_else(|| bad("DISCORD_REGISTER_COMMANDS", "must be true or false"))?;
         }
+        config.sharding = sharding(&get)?;
         let settings = &mut config.settings;
         if let Some(value) = get("DISCORD_ANNOUNCE") {
             settings.announce = match value.to_ascii_lowercase().as_str() {
@@ -431,6 +445,34 @@ impl DiscordConfig {
         }
         Ok(Some(config))
     }
+}
+
+/// `DISCORD_SHARDS` and `DISCORD_SHARD_RANGE`: `None` when neither is set; a range
+/// needs the total.
+fn sharding(get: &impl Fn(&str) -> Option<String>) -> Result<Option<Sharding>, ConfigError> {
+    let range_spec = get("DISCORD_SHARD_RANGE");
+    let Some(count) = get("DISCORD_SHARDS") else {
+        return match range_spec {
+            Some(_) => Err(ConfigError {
+                variable: "DISCORD_SHARD_RANGE",
+                message: "needs DISCORD_SHARDS (`auto` or the total number of shards)".to_owned(),
+            }),
+            None => Ok(None),
+        };
+    };
+    let count = ShardCount::parse(&count).map_err(|message| ConfigError {
+        variable: "DISCORD_SHARDS",
+        message,
+    })?;
+    let bad_range = |message| ConfigError {
+        variable: "DISCORD_SHARD_RANGE",
+        message,
+    };
+    let range = range_spec
+        .map(|spec| ShardRange::parse(&spec))
+        .transpose()
+        .map_err(bad_range)?;
+    Sharding::new(count, range).map(Some).map_err(bad_range)
 }
 
 /// A Discord id (a snowflake): a positive integer. 0 is refused here, where ids enter the
@@ -584,6 +626,67 @@ mod tests {
         settings.apply_to_defaults(&mut defaults, &progression);
         assert_eq!(defaults.rewards.mode, RewardMode::Stack);
         assert_eq!(defaults.announce.mode, AnnounceMode::Off);
+    }
+
+    #[test]
+    fn sharding_is_read_and_bad_values_name_their_variable() {
+        use crate::shards::Shards;
+
+        let read = |pairs: &[(&str, &str)]| {
+            let mut all = vec![("DISCORD_TOKEN", "sekrit")];
+            all.extend_from_slice(pairs);
+            DiscordConfig::from_lookup(env(&all)).map(|c| c.unwrap().sharding)
+        };
+        assert_eq!(read(&[]), Ok(None), "unset: one shard, as before");
+        let fixed = read(&[("DISCORD_SHARDS", "4"), ("DISCORD_SHARD_RANGE", "2-3")])
+            .unwrap()
+            .unwrap();
+        assert_eq!(fixed.resolve(None).unwrap().to_string(), "2-3 of 4");
+        let auto = read(&[("DISCORD_SHARDS", "auto")]).unwrap().unwrap();
+        assert_eq!(auto.count, ShardCount::Auto);
+        assert_eq!(auto.range, None);
+        assert_eq!(auto.resolve(Some(1)), Ok(Shards::SINGLE));
+        // `auto` with any well-formed range is accepted here: Discord's count decides.
+        assert!(read(&[("DISCORD_SHARDS", "auto"), ("DISCORD_SHARD_RANGE", "6-7")]).is_ok());
+
+        for (pairs, variable, says) in [
+            (
+                &[("DISCORD_SHARD_RANGE", "0-1")][..],
+                "DISCORD_SHARD_RANGE",
+                "needs DISCORD_SHARDS",
+            ),
+            (
+                &[("DISCORD_SHARDS", "0")][..],
+                "DISCORD_SHARDS",
+                "1 or more",
+            ),
+            (
+                &[("DISCORD_SHARDS", "many")][..],
+                "DISCORD_SHARDS",
+                "`auto`",
+            ),
+            (
+                &[("DISCORD_SHARDS", "4"), ("DISCORD_SHARD_RANGE", "2-4")][..],
+                "DISCORD_SHARD_RANGE",
+                "outside the 4 shard(s)",
+            ),
+            (
+                &[("DISCORD_SHARDS", "4"), ("DISCORD_SHARD_RANGE", "3-1")][..],
+                "DISCORD_SHARD_RANGE",
+                "comes after",
+            ),
+            (
+                &[("DISCORD_SHARDS", "auto"), ("DISCORD_SHARD_RANGE", "x")][..],
+                "DISCORD_SHARD_RANGE",
+                "first-last",
+            ),
+        ] {
+            let error = read(pairs).unwrap_err();
+            assert_eq!(error.variable, variable, "{pairs:?}");
+            assert!(error.message.contains(says), "{pairs:?}: {error}");
+            assert!(!error.to_string().contains("sekrit"));
+            assert!(!error.to_string().contains('\n'), "one line: {error}");
+        }
     }
 
     #[test]

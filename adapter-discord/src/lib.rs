@@ -94,6 +94,8 @@
 //! | `DISCORD_RANK_CARD` | `true` | `/rank` and `!xp` answer with the rank card (a PNG); `false`: the text reply ([`Settings::rank_card`]) |
 //! | `DISCORD_MESSAGE_CONTENT` | `true` | ask for the privileged message-content intent |
 //! | `DISCORD_REGISTER_COMMANDS` | `true` | register the slash commands globally at start |
+//! | `DISCORD_SHARDS` | (one shard) | the bot's total number of gateway shards: `auto` (Discord's recommended count, fetched at start) or a number ([`DiscordConfig::sharding`]) |
+//! | `DISCORD_SHARD_RANGE` | all of them | the shards this process runs: `first-last` (0-based, both included, within the total; needs `DISCORD_SHARDS`), so several processes split one bot on one database ([`shards`]) |
 //!
 //! The shortcuts are written into the default settings of every guild without its own
 //! ([`Settings::apply_to_defaults`], by [`Discord::new`]); one left at its default changes
@@ -109,6 +111,7 @@ pub mod guild_config;
 mod handler;
 mod rank_card;
 pub mod replies;
+pub mod shards;
 mod transfer;
 pub mod voice;
 
@@ -139,6 +142,11 @@ pub enum Error {
     /// The bot could not log in: the token was rejected, or the REST API is unreachable.
     #[error("could not log in to Discord (check DISCORD_TOKEN and DISCORD_API_URL): {0}")]
     Login(Box<serenity::Error>),
+    /// The configured shard range does not fit the total Discord recommends
+    /// (`DISCORD_SHARDS=auto` with a `DISCORD_SHARD_RANGE` beyond it): found at start,
+    /// before connecting.
+    #[error("DISCORD_SHARD_RANGE: {0}")]
+    Sharding(String),
 }
 
 impl From<serenity::Error> for Error {

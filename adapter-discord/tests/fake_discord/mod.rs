@@ -1,15 +1,23 @@
 //! A fake Discord on 127.0.0.1 for end-to-end tests with the real serenity client: a REST
 //! API (axum) that records every request, and a gateway websocket (tokio-tungstenite)
 //! that says Hello, takes Identify (or Resume), sends READY and then whatever the test
-//! dispatches, as plain Text frames. It also plays Discord's CDN for attachments
-//! (`/attachments/…`, served without a token, as the CDN does).
+//! dispatches, as plain Text frames.
+//!
+//! Sharded like Discord: `GET /gateway/bot` recommends [`FakeDiscord::set_recommended_shards`]
+//! shards, and each connection is the shard its Identify names (`shard: [id, total]`):
+//! after READY it gets a GUILD_CREATE for each guild [`FakeDiscord::add_guild`] declared
+//! whose shard (`(guild >> 22) % total`) is its own, and [`FakeDiscord::dispatch_in`]
+//! sends a guild's events to that shard's connection only.
+//!
+//! It also plays Discord's CDN for attachments (`/attachments/…`, served without a
+//! token, as the CDN does).
 
 #![allow(dead_code)]
 
 mod multipart;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -46,6 +54,36 @@ pub struct Recorded {
 /// A channel the fake knows: (guild, type, parent).
 type FakeChannel = (u64, u8, Option<u64>);
 
+/// A guild the gateway announces (GUILD_CREATE) to the shard it belongs to.
+#[derive(Clone, Debug)]
+struct FakeGuild {
+    id: u64,
+    /// Members in voice when the shard connects: (user, voice channel).
+    voice: Vec<(u64, u64)>,
+}
+
+/// One gateway connection: where its frames go, its sequence numbers, its shard.
+#[derive(Clone)]
+struct Connection {
+    tx: mpsc::UnboundedSender<WsMessage>,
+    seq: Arc<AtomicU64>,
+    /// `[id, total]` from the Identify (`[0, 1]` when it names none).
+    shard: (u32, u32),
+}
+
+impl Connection {
+    fn dispatch(&self, event: &str, data: Value) {
+        let seq = self.seq.fetch_add(1, Ordering::SeqCst) + 1;
+        let frame = json!({"op": 0, "t": event, "s": seq, "d": data});
+        let _ = self.tx.send(WsMessage::Text(frame.to_string()));
+    }
+}
+
+/// Discord's rule: the shard among `total` that receives guild `guild`'s events.
+pub fn shard_of(guild: u64, total: u32) -> u32 {
+    u32::try_from((guild >> 22) % u64::from(total.max(1))).expect("below total")
+}
+
 struct Shared {
     requests: Mutex<Vec<Recorded>>,
     changed: Notify,
@@ -61,12 +99,16 @@ struct Shared {
     gone: Mutex<Vec<(u64, u64)>>,
     /// Attachment bodies by path (`/attachments/…`).
     files: Mutex<HashMap<String, Vec<u8>>>,
-    /// The current gateway connection.
-    connection: Mutex<Option<mpsc::UnboundedSender<WsMessage>>>,
+    /// The latest gateway connection (of any shard).
+    connection: Mutex<Option<Connection>>,
+    /// The live connection of each shard id.
+    shards: Mutex<HashMap<u32, Connection>>,
+    /// What `GET /gateway/bot` recommends.
+    recommended_shards: AtomicU32,
+    guilds: Mutex<Vec<FakeGuild>>,
     identified: Notify,
     identifies: Mutex<Vec<Value>>,
     sessions: AtomicU64,
-    seq: AtomicU64,
     message_ids: AtomicU64,
 }
 
@@ -96,10 +138,12 @@ impl FakeDiscord {
             gone: Mutex::new(Vec::new()),
             files: Mutex::new(HashMap::new()),
             connection: Mutex::new(None),
+            shards: Mutex::new(HashMap::new()),
+            recommended_shards: AtomicU32::new(1),
+            guilds: Mutex::new(Vec::new()),
             identified: Notify::new(),
             identifies: Mutex::new(Vec::new()),
             sessions: AtomicU64::new(0),
-            seq: AtomicU64::new(1),
             message_ids: AtomicU64::new(900_000),
         });
         let app = axum::Router::new()
@@ -131,18 +175,61 @@ impl FakeDiscord {
         self.shared.identifies.lock().unwrap().clone()
     }
 
-    /// Sends a dispatch (op 0) on the current gateway connection.
+    /// Sends a dispatch (op 0) on the latest gateway connection.
     pub fn dispatch(&self, event: &str, data: Value) {
-        let seq = self.shared.seq.fetch_add(1, Ordering::SeqCst) + 1;
-        let frame = json!({"op": 0, "t": event, "s": seq, "d": data});
-        self.send_raw(frame.to_string());
+        let connection = self.shared.connection.lock().unwrap();
+        connection
+            .as_ref()
+            .expect("the bot has not identified yet")
+            .dispatch(event, data);
     }
 
-    /// Sends any text frame on the current gateway connection.
+    /// Sends a dispatch of guild `guild` on the connection of the guild's shard, as
+    /// Discord does; panics when no connection runs that shard.
+    pub fn dispatch_in(&self, guild: u64, event: &str, data: Value) {
+        let shards = self.shared.shards.lock().unwrap();
+        let connection = shards
+            .values()
+            .find(|c| c.shard.0 == shard_of(guild, c.shard.1))
+            .unwrap_or_else(|| panic!("no connection runs the shard of guild {guild}"));
+        connection.dispatch(event, data);
+    }
+
+    /// Sends any text frame on the latest gateway connection.
     pub fn send_raw(&self, text: String) {
         let connection = self.shared.connection.lock().unwrap();
-        let tx = connection.as_ref().expect("the bot has not identified yet");
-        let _ = tx.send(WsMessage::Text(text));
+        let connection = connection.as_ref().expect("the bot has not identified yet");
+        let _ = connection.tx.send(WsMessage::Text(text));
+    }
+
+    /// What `GET /gateway/bot` recommends from now on (default 1).
+    pub fn set_recommended_shards(&self, shards: u32) {
+        self.shared
+            .recommended_shards
+            .store(shards, Ordering::SeqCst);
+    }
+
+    /// Declares a guild: the shard it belongs to gets its GUILD_CREATE on connecting,
+    /// with `voice` (user, voice channel) as the members in voice then.
+    pub fn add_guild(&self, id: u64, voice: &[(u64, u64)]) {
+        self.shared.guilds.lock().unwrap().push(FakeGuild {
+            id,
+            voice: voice.to_vec(),
+        });
+    }
+
+    /// The shards (`[id, total]`) with a live connection, sorted.
+    pub fn connected_shards(&self) -> Vec<(u32, u32)> {
+        let mut shards: Vec<_> = self
+            .shared
+            .shards
+            .lock()
+            .unwrap()
+            .values()
+            .map(|c| c.shard)
+            .collect();
+        shards.sort_unstable();
+        shards
     }
 
     /// Gateway sessions opened so far (a reconnect opens a new one).
@@ -281,7 +368,7 @@ fn respond(shared: &Shared, method: &Method, path: &str, body: &Value) -> Respon
         ("GET", ["gateway"]) => json_ok(json!({"url": shared.gateway_url})),
         ("GET", ["gateway", "bot"]) => json_ok(json!({
             "url": shared.gateway_url,
-            "shards": 1,
+            "shards": shared.recommended_shards.load(Ordering::SeqCst),
             "session_start_limit": {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}
         })),
         ("GET", ["oauth2", "applications", "@me"]) => json_ok(json!({
@@ -404,6 +491,11 @@ async fn gateway_connection(shared: Arc<Shared>, stream: tokio::net::TcpStream) 
         return;
     }
     let (tx, mut rx) = mpsc::unbounded_channel::<WsMessage>();
+    let mut connection = Connection {
+        tx,
+        seq: Arc::new(AtomicU64::new(0)),
+        shard: (0, 1),
+    };
     loop {
         tokio::select! {
             incoming = stream.next() => {
@@ -420,30 +512,56 @@ async fn gateway_connection(shared: Arc<Shared>, stream: tokio::net::TcpStream) 
                     }
                     Some(2) => {
                         shared.identifies.lock().unwrap().push(payload["d"].clone());
+                        let number = |i: usize| {
+                            payload["d"]["shard"][i].as_u64().and_then(|n| u32::try_from(n).ok())
+                        };
+                        connection.shard = (number(0).unwrap_or(0), number(1).unwrap_or(1).max(1));
+                        let (id, total) = connection.shard;
+                        let guilds: Vec<FakeGuild> = shared
+                            .guilds
+                            .lock()
+                            .unwrap()
+                            .iter()
+                            .filter(|g| shard_of(g.id, total) == id)
+                            .cloned()
+                            .collect();
                         let session = shared.sessions.fetch_add(1, Ordering::SeqCst) + 1;
                         let ready = json!({
-                            "op": 0, "t": "READY", "s": shared.seq.fetch_add(1, Ordering::SeqCst) + 1,
+                            "op": 0, "t": "READY", "s": connection.seq.fetch_add(1, Ordering::SeqCst) + 1,
                             "d": {
                                 "v": 10,
                                 "user": user_json(APP_ID, "leveling-bot", true),
-                                "guilds": [],
+                                // As Discord: the shard's guilds, unavailable until their GUILD_CREATE.
+                                "guilds": guilds.iter()
+                                    .map(|g| json!({"id": g.id.to_string(), "unavailable": true}))
+                                    .collect::<Vec<_>>(),
                                 "session_id": format!("session-{session}"),
                                 "resume_gateway_url": shared.gateway_url,
-                                "shard": [0, 1],
+                                "shard": [id, total],
                                 "application": {"id": APP_ID.to_string(), "flags": 0}
                             }
                         });
                         // Dispatches from now on queue behind READY on this connection.
-                        *shared.connection.lock().unwrap() = Some(tx.clone());
+                        *shared.connection.lock().unwrap() = Some(connection.clone());
+                        shared.shards.lock().unwrap().insert(id, connection.clone());
                         let _ = sink.send(WsMessage::Text(ready.to_string())).await;
+                        for guild in &guilds {
+                            connection.dispatch("GUILD_CREATE", gateway_guild_json(guild));
+                        }
                         shared.identified.notify_waiters();
                     }
                     Some(6) => {
                         shared.sessions.fetch_add(1, Ordering::SeqCst);
+                        // The session resumed is the latest one: its shard and its sequence go on.
+                        if let Some(latest) = shared.connection.lock().unwrap().as_ref() {
+                            connection.seq = Arc::clone(&latest.seq);
+                            connection.shard = latest.shard;
+                        }
+                        shared.shards.lock().unwrap().insert(connection.shard.0, connection.clone());
                         let resumed = json!({
-                            "op": 0, "t": "RESUMED", "s": shared.seq.fetch_add(1, Ordering::SeqCst) + 1, "d": {}
+                            "op": 0, "t": "RESUMED", "s": connection.seq.fetch_add(1, Ordering::SeqCst) + 1, "d": {}
                         });
-                        *shared.connection.lock().unwrap() = Some(tx.clone());
+                        *shared.connection.lock().unwrap() = Some(connection.clone());
                         let _ = sink.send(WsMessage::Text(resumed.to_string())).await;
                     }
                     _ => {}
@@ -455,6 +573,41 @@ async fn gateway_connection(shared: Arc<Shared>, stream: tokio::net::TcpStream) 
             }
         }
     }
+    // Gone: a guild's events no longer reach this shard (a reconnect registers again).
+    let mut shards = shared.shards.lock().unwrap();
+    if shards
+        .get(&connection.shard.0)
+        .is_some_and(|c| c.tx.same_channel(&connection.tx))
+    {
+        shards.remove(&connection.shard.0);
+    }
+}
+
+/// A GUILD_CREATE payload: the guild, with no channels or members besides those in voice.
+fn gateway_guild_json(guild: &FakeGuild) -> Value {
+    let mut payload = guild_json(guild.id);
+    let members: Vec<Value> = guild
+        .voice
+        .iter()
+        .map(|&(user, _)| member_json(user, &format!("user{user}"), &[], None))
+        .collect();
+    let voice_states: Vec<Value> = guild
+        .voice
+        .iter()
+        .map(|&(user, channel)| voice_state_json(guild.id, user, Some(channel), false, false))
+        .collect();
+    payload["joined_at"] = json!("2024-01-01T00:00:00.000000+00:00");
+    payload["large"] = json!(false);
+    payload["unavailable"] = json!(false);
+    payload["member_count"] = json!(members.len());
+    payload["members"] = json!(members);
+    payload["voice_states"] = json!(voice_states);
+    payload["channels"] = json!([]);
+    payload["threads"] = json!([]);
+    payload["presences"] = json!([]);
+    payload["stage_instances"] = json!([]);
+    payload["guild_scheduled_events"] = json!([]);
+    payload
 }
 
 /// The DM channel with user `u` is `DM_CHANNEL_BASE + u`.
