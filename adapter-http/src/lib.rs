@@ -103,7 +103,9 @@ pub use settings::{
     AuditQuery, GuildPath, SettingsAudit, SettingsChangeJson, SettingsView,
     components as settings_schemas, template_pattern,
 };
-pub use socket::{SocketIoEvents, SocketIoSink, guild_room};
+#[cfg(feature = "postgres")]
+pub use socket::{POSTGRES_QUEUE, PostgresAdapter};
+pub use socket::{SocketIoEvents, SocketIoHandle, SocketIoSink, guild_room};
 
 pub use page::PAGE_SIZE as LEADERBOARD_PAGE_SIZE;
 
@@ -111,6 +113,9 @@ pub use axum;
 /// The rank card renderer and avatar cache of [`Api::card_renderer`] and [`Api::avatar_cache`].
 pub use leveling_card::{AvatarCache, FetchConfig, Renderer};
 pub use socketioxide;
+/// The PostgreSQL adapter crate behind [`SocketIoEvents::with_postgres`] (and its sqlx).
+#[cfg(feature = "postgres")]
+pub use socketioxide_postgres;
 
 /// The default request-body limit: 64 KiB.
 pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
@@ -320,7 +325,7 @@ impl Api {
         let router = match self.socket_io {
             Some(events) => {
                 events.set_default_guild(self.default_guild);
-                router.layer(events.layer)
+                events.layer.apply(router)
             }
             None => router,
         };
