@@ -230,8 +230,8 @@ async fn socket_io(config: &Config) -> Result<(SocketIoEvents, SocketIoSink), St
         .await
         .map_err(|e| unusable(&e))?;
     let prefix = format!("leveling:{}", schema.as_deref().unwrap_or("public"));
-    let adapter = leveling_http::socketioxide_postgres::PostgresAdapterConfig::new()
-        .with_prefix(prefix);
+    let adapter =
+        leveling_http::socketioxide_postgres::PostgresAdapterConfig::new().with_prefix(prefix);
     let events = SocketIoEvents::with_postgres(pool, adapter)
         .await
         .map_err(|e| unusable(&e))?;

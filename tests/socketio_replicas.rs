@@ -14,7 +14,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::server::{Dir, KEY, Server, postgres_schema};
+use common::server::{Dir, KEY, Server, postgres_schema, server_binary};
 use futures_util::FutureExt;
 use rust_socketio::asynchronous::{Client, ClientBuilder};
 use rust_socketio::{Payload, TransportType};
@@ -50,9 +50,13 @@ async fn subscribed(server: &Server) -> (Client, Events) {
         .await
         .expect("the Socket.IO client connects within 10 s")
         .expect("the Socket.IO client connects");
-    next(&mut events, "connection_established", Duration::from_secs(10))
-        .await
-        .expect("connection_established");
+    next(
+        &mut events,
+        "connection_established",
+        Duration::from_secs(10),
+    )
+    .await
+    .expect("connection_established");
     client
         .emit("subscribe", json!({ "guild_id": GUILD }))
         .await
@@ -125,7 +129,11 @@ async fn an_award_on_one_replica_reaches_socket_io_clients_on_both() {
         .await
         .expect("replica B's client got the level_up of an award made on A");
     assert_eq!(
-        (up_b["guild_id"].as_str(), up_b["old_level"].as_u64(), up_b["new_level"].as_u64()),
+        (
+            up_b["guild_id"].as_str(),
+            up_b["old_level"].as_u64(),
+            up_b["new_level"].as_u64()
+        ),
         (Some(GUILD), Some(0), Some(1)),
         "{up_b}"
     );
@@ -181,6 +189,48 @@ async fn with_the_local_adapter_events_stay_on_their_replica() {
     b.stop();
 }
 
+/// The server's exit code and error output with `SOCKETIO_ADAPTER=value` on `database`;
+/// it must not start.
+fn refused(database: &str, value: &str) -> (Option<i32>, String) {
+    let dir = Dir::new(&format!("socketio-adapter-{value}"));
+    let output = std::process::Command::new(server_binary())
+        .current_dir(&dir.0)
+        .env("DATABASE_URL", database)
+        .env("HOST", "127.0.0.1")
+        .env("PORT", "0")
+        .env("DISCORD_TOKEN", "")
+        .env("SOCKETIO_ADAPTER", value)
+        .env("RUST_LOG", "warn")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run the server");
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn socketio_adapter_postgres_without_a_postgres_store_stops_start_up_with_one_line() {
+    for database in ["memory", "sqlite://leveling.db"] {
+        let (code, stderr) = refused(database, "postgres");
+        assert_eq!(code, Some(2), "{database}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{database}: {stderr}");
+        assert!(
+            stderr.starts_with(
+                "error: invalid SOCKETIO_ADAPTER: postgres needs a PostgreSQL DATABASE_URL"
+            ),
+            "{database}: {stderr}"
+        );
+    }
+    let (code, stderr) = refused("memory", "redis");
+    assert_eq!(code, Some(2), "{stderr}");
+    assert_eq!(
+        stderr.trim(),
+        "error: invalid SOCKETIO_ADAPTER: expected postgres or local, got \"redis\""
+    );
+}
+
 /// Not a timed assertion: prints the cross-replica delivery latency. Run with
 /// `cargo test --release --test socketio_replicas -- --ignored --nocapture`
 /// (`LATENCY_EVENTS`, default 500).
@@ -203,9 +253,14 @@ async fn cross_replica_latency() {
     for user in 0..20 {
         let user = format!("{}", 1_000_000 + user);
         award(&http, &a, &user).await;
-        level_up_of(&mut on_b, &user, Duration::from_secs(10)).await.expect("warm-up");
+        level_up_of(&mut on_b, &user, Duration::from_secs(10))
+            .await
+            .expect("warm-up");
     }
     let (mut to_b, mut to_a, mut answered) = (Vec::new(), Vec::new(), Vec::new());
+    // B's client after A's: the hop through PostgreSQL alone (A emits to its own clients
+    // once the NOTIFY is sent), without the award itself.
+    let mut b_after_a = Vec::new();
     for user in 0..events {
         // One event at a time, each a new member's first level.
         let user = format!("{}", 2_000_000 + user);
@@ -218,12 +273,14 @@ async fn cross_replica_latency() {
         let (_, on_a_at) = level_up_of(&mut on_a, &user, Duration::from_secs(10))
             .await
             .expect("A got it");
+        b_after_a.push(on_b_at.saturating_duration_since(on_a_at));
         to_b.push(on_b_at - sent);
         to_a.push(on_a_at - sent);
     }
     let show = |name: &str, mut times: Vec<Duration>| {
         times.sort();
-        let at = |q: f64| times[((times.len() as f64 * q).ceil() as usize).clamp(1, times.len()) - 1];
+        let at =
+            |q: f64| times[((times.len() as f64 * q).ceil() as usize).clamp(1, times.len()) - 1];
         println!(
             "{name}: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms ({} events)",
             at(0.50).as_secs_f64() * 1e3,
@@ -235,6 +292,10 @@ async fn cross_replica_latency() {
     show("award on A → level_up on B's client", to_b);
     show("award on A → level_up on A's client", to_a);
     show("award on A → A's HTTP answer", answered);
+    show(
+        "level_up on A's client → on B's (0 when B was first)",
+        b_after_a,
+    );
     a.stop();
     b.stop();
 }

@@ -15,7 +15,8 @@
 //! The Socket.IO server is also an [`EventSink`](leveling_core::EventSink) of the engine,
 //! so a level-up from *any* source (this API, a Discord bot, your own call to
 //! [`Leveling::award`]) reaches connected clients. [`SocketIoEvents::new`] returns both
-//! halves, sharing one handle:
+//! halves, sharing one handle (`SocketIoEvents::with_postgres`, feature `postgres`, does
+//! the same for replicas on one PostgreSQL database: events reach every replica's clients):
 //!
 //! ```
 //! use leveling_core::{GuildId, Leveling};

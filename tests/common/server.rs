@@ -190,7 +190,9 @@ pub async fn postgres_schema(test: &str) -> Option<String> {
     {
         Ok(pool) => pool,
         Err(error) if !required => {
-            eprintln!("skipped: PostgreSQL unreachable at TEST_DATABASE_URL ({error}); set it to run");
+            eprintln!(
+                "skipped: PostgreSQL unreachable at TEST_DATABASE_URL ({error}); set it to run"
+            );
             return None;
         }
         Err(error) => panic!("LEVELING_REQUIRE_POSTGRES=1 but PostgreSQL is unreachable: {error}"),
