@@ -209,7 +209,9 @@ async fn socket_io(config: &Config) -> Result<(SocketIoEvents, SocketIoSink), St
     let (SocketIoAdapter::Postgres, Database::Postgres(url)) =
         (config.socketio_adapter, &config.database)
     else {
-        tracing::info!("Socket.IO: this process's clients only (SOCKETIO_ADAPTER=local)");
+        if let Database::Postgres(_) = config.database {
+            tracing::info!("Socket.IO: this process's clients only (SOCKETIO_ADAPTER=local)");
+        }
         return Ok(SocketIoEvents::new());
     };
     let unusable = |e: &dyn std::fmt::Display| {
