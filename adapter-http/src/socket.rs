@@ -3,7 +3,7 @@
 //!
 //! One process serves its own clients with the local adapter ([`SocketIoEvents::new`]);
 //! replicas behind a load balancer share their events through PostgreSQL LISTEN/NOTIFY
-//! with [`SocketIoEvents::with_postgres`] (feature `postgres`).
+//! with `SocketIoEvents::with_postgres` (feature `postgres`).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -34,7 +34,7 @@ pub const POSTGRES_QUEUE: usize = 4096;
 /// [`SocketIoSink`] pushes events through.
 ///
 /// Make both with [`SocketIoEvents::new`] (one process) or
-/// [`SocketIoEvents::with_postgres`] (replicas on one PostgreSQL database), register the
+/// `SocketIoEvents::with_postgres` (feature `postgres`: replicas on one PostgreSQL database), register the
 /// sink on the engine, then give these to the [`Api`](crate::Api): see the
 /// [crate docs](crate) for the whole wiring.
 ///
