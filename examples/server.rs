@@ -21,9 +21,9 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::process::ExitCode;
 
-use config::{Config, Database};
+use config::{Config, Database, SocketIoAdapter};
 use leveling_core::{ErrorKind, GuildSettingsPatch, Leveling, LevelingBuilder, LogSink, NewTool};
-use leveling_http::{Api, AuthFailureLimit, SocketIoEvents};
+use leveling_http::{Api, AuthFailureLimit, SocketIoEvents, SocketIoSink};
 use leveling_storage_memory::MemoryStore;
 use leveling_storage_postgres::PostgresStore;
 use leveling_storage_sqlite::{SqliteOptions, SqliteStore};
@@ -95,7 +95,7 @@ async fn main() -> ExitCode {
 }
 
 async fn run(config: Config) -> Result<(), String> {
-    let (events, sink) = SocketIoEvents::new();
+    let (events, sink) = socket_io(&config).await?;
     let builder = store(&config).await?.sink(sink).sink(LogSink);
     let builder = guild_defaults(builder, &config)?;
     // The Discord bot registers its announcer as a sink too (after the two above), so
@@ -277,6 +277,47 @@ async fn store(config: &Config) -> Result<LevelingBuilder, String> {
             Ok(Leveling::builder(store))
         }
     }
+}
+
+/// Socket.IO with the adapter `SOCKETIO_ADAPTER` picked: on PostgreSQL, events reach the
+/// clients of every replica on the database (LISTEN/NOTIFY on a small pool of its own, so
+/// broadcasts never wait behind awards for a connection).
+async fn socket_io(config: &Config) -> Result<(SocketIoEvents, SocketIoSink), String> {
+    let (SocketIoAdapter::Postgres, Database::Postgres(url)) =
+        (config.socketio_adapter, &config.database)
+    else {
+        if let Database::Postgres(_) = config.database {
+            tracing::info!("Socket.IO: this process's clients only (SOCKETIO_ADAPTER=local)");
+        }
+        return Ok(SocketIoEvents::new());
+    };
+    let unusable = |e: &dyn std::fmt::Display| {
+        format!("DATABASE_URL is set but the database is not usable for Socket.IO: {e}")
+    };
+    // One connection listens; the others send NOTIFYs. A short acquire timeout: during an
+    // outage a broadcast fails fast (this process's clients still get it).
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(4)
+        .acquire_timeout(std::time::Duration::from_millis(500))
+        .connect(url)
+        .await
+        .map_err(|e| unusable(&e))?;
+    // NOTIFY channels are per database: the schema in the prefix keeps deployments that
+    // share a database (one schema each) from seeing each other's events.
+    let schema: Option<String> = sqlx::query_scalar("SELECT current_schema()")
+        .fetch_one(&pool)
+        .await
+        .map_err(|e| unusable(&e))?;
+    let prefix = format!("leveling:{}", schema.as_deref().unwrap_or("public"));
+    let adapter =
+        leveling_http::socketioxide_postgres::PostgresAdapterConfig::new().with_prefix(prefix);
+    let events = SocketIoEvents::with_postgres(pool, adapter)
+        .await
+        .map_err(|e| unusable(&e))?;
+    tracing::info!(
+        "Socket.IO: across replicas through PostgreSQL LISTEN/NOTIFY (SOCKETIO_ADAPTER=local turns it off)"
+    );
+    Ok(events)
 }
 
 /// Adds the catalog's tools that are not in the store yet (existing ids are kept as they are).

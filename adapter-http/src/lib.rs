@@ -17,7 +17,8 @@
 //! The Socket.IO server is also an [`EventSink`](leveling_core::EventSink) of the engine,
 //! so a level-up from *any* source (this API, a Discord bot, your own call to
 //! [`Leveling::award`]) reaches connected clients. [`SocketIoEvents::new`] returns both
-//! halves, sharing one handle:
+//! halves, sharing one handle (`SocketIoEvents::with_postgres`, feature `postgres`, does
+//! the same for replicas on one PostgreSQL database: events reach every replica's clients):
 //!
 //! ```
 //! use leveling_core::{GuildId, Leveling};
@@ -105,7 +106,9 @@ pub use settings::{
     AuditQuery, GuildPath, SettingsAudit, SettingsChangeJson, SettingsView,
     components as settings_schemas, template_pattern,
 };
-pub use socket::{SocketIoEvents, SocketIoSink, guild_room};
+#[cfg(feature = "postgres")]
+pub use socket::{POSTGRES_QUEUE, PostgresAdapter};
+pub use socket::{SocketIoEvents, SocketIoHandle, SocketIoSink, guild_room};
 
 pub use page::PAGE_SIZE as LEADERBOARD_PAGE_SIZE;
 
@@ -113,6 +116,9 @@ pub use axum;
 /// The rank card renderer and avatar cache of [`Api::card_renderer`] and [`Api::avatar_cache`].
 pub use leveling_card::{AvatarCache, FetchConfig, Renderer};
 pub use socketioxide;
+/// The PostgreSQL adapter crate behind [`SocketIoEvents::with_postgres`] (and its sqlx).
+#[cfg(feature = "postgres")]
+pub use socketioxide_postgres;
 
 /// The default request-body limit: 64 KiB.
 pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
@@ -323,7 +329,7 @@ impl Api {
         let router = match self.socket_io {
             Some(events) => {
                 events.set_default_guild(self.default_guild);
-                router.layer(events.layer)
+                events.layer.apply(router)
             }
             None => router,
         };

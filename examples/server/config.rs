@@ -76,6 +76,34 @@ impl Database {
     }
 }
 
+/// How Socket.IO events reach clients (`SOCKETIO_ADAPTER`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SocketIoAdapter {
+    /// This process's clients only.
+    Local,
+    /// Every replica's clients, through PostgreSQL LISTEN/NOTIFY on the store's database.
+    Postgres,
+}
+
+impl SocketIoAdapter {
+    /// Reads `SOCKETIO_ADAPTER`: `postgres` on a PostgreSQL store unless told `local`.
+    fn parse(raw: Option<String>, database: &Database) -> Result<Self, ConfigError> {
+        let on_postgres = matches!(database, Database::Postgres(_));
+        match raw.as_deref().map(str::trim) {
+            None if on_postgres => Ok(Self::Postgres),
+            None | Some("local") => Ok(Self::Local),
+            Some("postgres") if on_postgres => Ok(Self::Postgres),
+            Some("postgres") => Err(ConfigError(format!(
+                "invalid SOCKETIO_ADAPTER: postgres needs a PostgreSQL DATABASE_URL (the store is {}); use local",
+                database.kind()
+            ))),
+            Some(other) => Err(ConfigError(format!(
+                "invalid SOCKETIO_ADAPTER: expected postgres or local, got {other:?}"
+            ))),
+        }
+    }
+}
+
 /// Every setting of the server. `Debug` never shows the key or the database URL.
 pub struct Config {
     /// `HOST` (default `0.0.0.0`).
@@ -112,6 +140,9 @@ pub struct Config {
     pub cors_allowed_origins: Vec<leveling_http::axum::http::HeaderValue>,
     /// `LEADERBOARD_PAGE` (default `true`): serve the web leaderboard at `/leaderboard`.
     pub leaderboard_page: bool,
+    /// `SOCKETIO_ADAPTER` (default `postgres` on a PostgreSQL store, else `local`): whether
+    /// Socket.IO events reach the clients of every replica on the same database.
+    pub socketio_adapter: SocketIoAdapter,
     /// `DISCORD_TOKEN` and the other `DISCORD_*` settings: the bot runs when the token is set.
     pub discord: Option<leveling_discord::DiscordConfig>,
 }
@@ -132,6 +163,7 @@ impl fmt::Debug for Config {
             .field("idempotency_window", &self.idempotency_window)
             .field("auth_failures_per_minute", &self.auth_failures_per_minute)
             .field("leaderboard_page", &self.leaderboard_page)
+            .field("socketio_adapter", &self.socketio_adapter)
             .field("discord", &self.discord.as_ref().map(|_| "<set>"))
             .finish()
     }
@@ -239,6 +271,7 @@ impl Config {
                 )));
             }
         };
+        let socketio_adapter = SocketIoAdapter::parse(var("SOCKETIO_ADAPTER")?, &database)?;
         let discord =
             leveling_discord::DiscordConfig::from_env().map_err(|e| ConfigError(e.to_string()))?;
         Ok(Self {
@@ -256,6 +289,7 @@ impl Config {
             auth_failures_per_minute,
             cors_allowed_origins,
             leaderboard_page,
+            socketio_adapter,
             discord,
         })
     }

@@ -162,3 +162,53 @@ pub async fn post(client: &reqwest::Client, url: String, body: Value) -> Value {
     );
     response.json().await.unwrap()
 }
+
+impl Server {
+    /// [`start_with`](Self::start_with) on another database: `database_url` (a
+    /// `postgres://…` URL from [`postgres_schema`], say) wins over the SQLite file, as
+    /// later variables win.
+    pub async fn start_on(dir: &Path, database_url: &str, env: &[(&str, &str)]) -> Self {
+        let mut all = vec![("DATABASE_URL", database_url)];
+        all.extend_from_slice(env);
+        Self::start_with(dir, &dir.join("unused.db"), &all).await
+    }
+}
+
+/// A fresh, empty schema `<test>_<pid>` on `TEST_DATABASE_URL` (default
+/// `postgres://postgres@127.0.0.1:5432/test`) and the URL that puts a server in it
+/// (`?options=-csearch_path=<schema>`); `None` after one line saying why when PostgreSQL
+/// is unreachable, unless `LEVELING_REQUIRE_POSTGRES=1` (then it panics).
+pub async fn postgres_schema(test: &str) -> Option<String> {
+    let url = std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let required = std::env::var("LEVELING_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
+    let pool = match sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(Duration::from_secs(3))
+        .connect(&url)
+        .await
+    {
+        Ok(pool) => pool,
+        Err(error) if !required => {
+            eprintln!(
+                "skipped: PostgreSQL unreachable at TEST_DATABASE_URL ({error}); set it to run"
+            );
+            return None;
+        }
+        Err(error) => panic!("LEVELING_REQUIRE_POSTGRES=1 but PostgreSQL is unreachable: {error}"),
+    };
+    // The schema name is ours (the test's name and the process id).
+    let schema = format!("{test}_{}", std::process::id());
+    for statement in [
+        format!("DROP SCHEMA IF EXISTS {schema} CASCADE"),
+        format!("CREATE SCHEMA {schema}"),
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(statement))
+            .execute(&pool)
+            .await
+            .expect("create the test's schema");
+    }
+    pool.close().await;
+    let separator = if url.contains('?') { '&' } else { '?' };
+    Some(format!("{url}{separator}options=-csearch_path%3D{schema}"))
+}
