@@ -21,7 +21,7 @@ use std::process::ExitCode;
 
 use config::{Config, Database};
 use leveling_core::{ErrorKind, GuildSettingsPatch, Leveling, LevelingBuilder, LogSink, NewTool};
-use leveling_http::{Api, AuthFailureLimit, SocketIoEvents};
+use leveling_http::{Api, AuthFailureLimit, MetricsAccess, PrometheusHandle, SocketIoEvents};
 use leveling_storage_memory::MemoryStore;
 use leveling_storage_postgres::PostgresStore;
 use leveling_storage_sqlite::{SqliteOptions, SqliteStore};
@@ -58,7 +58,14 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match run(config).await {
+    let metrics = match config::metrics() {
+        Ok(metrics) => metrics,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(config, metrics).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error}");
@@ -67,7 +74,9 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run(config: Config) -> Result<(), String> {
+async fn run(config: Config, metrics: Option<MetricsAccess>) -> Result<(), String> {
+    // First, so what the store, the engine and the bot record from the start is kept.
+    let metrics = metrics.and_then(|access| start_metrics(access, &config));
     let (events, sink) = SocketIoEvents::new();
     let builder = store(&config).await?.sink(sink).sink(LogSink);
     let builder = guild_defaults(builder, &config)?;
@@ -125,8 +134,12 @@ async fn run(config: Config) -> Result<(), String> {
         )
         .cors_allowed_origins(config.cors_allowed_origins.clone())
         .leaderboard_page(config.leaderboard_page)
-        .socket_io(events)
-        .router();
+        .socket_io(events);
+    let app = match metrics {
+        Some((handle, access)) => app.metrics(handle, access),
+        None => app,
+    }
+    .router();
 
     let addr = SocketAddr::new(config.host, config.port);
     let listener = tokio::net::TcpListener::bind(addr)
@@ -265,4 +278,26 @@ async fn follow_settings(leveling: Leveling) {
             tracing::warn!(%error, "polling the store for settings changes failed");
         }
     }
+}
+
+/// `METRICS`: installs the process's Prometheus recorder and spawns its upkeep (so an
+/// unscraped server's histograms stay small); `None` when another recorder is installed.
+fn start_metrics(
+    access: MetricsAccess,
+    config: &Config,
+) -> Option<(PrometheusHandle, MetricsAccess)> {
+    let handle = leveling_http::prometheus()?;
+    let upkeep = std::time::Duration::from_secs(5);
+    tokio::spawn(leveling_http::metrics_upkeep(handle.clone(), upkeep));
+    match access {
+        MetricsAccess::Open => tracing::info!("metrics: GET /metrics, open to anyone (METRICS=on)"),
+        MetricsAccess::Protected if config.api_key.is_none() => tracing::warn!(
+            "metrics: GET /metrics needs the API key, and none is configured (API_SECRET_KEY), \
+             so it answers 403; METRICS=on serves it openly"
+        ),
+        MetricsAccess::Protected => tracing::info!(
+            "metrics: GET /metrics with `Authorization: Bearer $API_SECRET_KEY` (METRICS=protected; on or off to change)"
+        ),
+    }
+    Some((handle, access))
 }

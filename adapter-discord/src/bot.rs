@@ -114,17 +114,23 @@ impl Bot {
         let mut tasks = tokio::task::JoinSet::new();
         tasks.spawn(discord.jobs(Arc::clone(&client.http)));
         let shards = Arc::clone(&client.shard_manager);
+        let latency = crate::record_gateway_latency(Arc::clone(&shards), LATENCY_SAMPLE);
         let result = tokio::select! {
             result = client.start() => result.map_err(Error::from),
             () = shutdown => {
                 shards.shutdown_all().await;
                 Ok(())
             }
+            () = latency => Ok(()),
         };
         tasks.abort_all();
         result
     }
 }
+
+/// How often [`Bot::run`] records the shards' gateway latency (Discord heartbeats every
+/// ~41 s, so the value changes no faster).
+const LATENCY_SAMPLE: std::time::Duration = std::time::Duration::from_secs(10);
 
 fn describe(error: &poise::FrameworkError<'_, Handler, Error>) -> String {
     match error {

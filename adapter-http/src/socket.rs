@@ -101,6 +101,11 @@ impl SocketIoEvents {
 
 fn on_connect(socket: SocketRef, default_guild: Arc<AtomicU64>) {
     tracing::debug!(sid = %socket.id, "socket.io client connected");
+    // Up here, down when this socket goes (socketioxide runs the handler for every
+    // socket that closes, a server shutdown included), so the gauge is the open count.
+    let connections = metrics::gauge!("leveling_socketio_connections");
+    connections.increment(1.0);
+    socket.on_disconnect(move || async move { connections.decrement(1.0) });
     let default = GuildId(default_guild.load(Ordering::Relaxed));
     let _ = socket.emit(
         "connection_established",
