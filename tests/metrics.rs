@@ -197,3 +197,68 @@ fn a_bad_metrics_setting_stops_start_up_with_one_line_naming_it() {
         r#"error: invalid METRICS: expected on, off or protected, got "yes""#
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgresql_the_award_batches_and_the_pool_are_reported() {
+    let url = std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let required = std::env::var("LEVELING_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
+    let pool = match sqlx::PgPool::connect(&url).await {
+        Ok(pool) => pool,
+        Err(error) if !required => {
+            eprintln!(
+                "skipped: PostgreSQL unreachable at TEST_DATABASE_URL ({error}); set it to run"
+            );
+            return;
+        }
+        Err(error) => panic!("LEVELING_REQUIRE_POSTGRES=1 but PostgreSQL is unreachable: {error}"),
+    };
+    // The schema name is ours (a fixed prefix and the process id).
+    let schema = format!("metrics_{}", std::process::id());
+    for statement in [
+        format!("DROP SCHEMA IF EXISTS {schema} CASCADE"),
+        format!("CREATE SCHEMA {schema}"),
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(statement))
+            .execute(&pool)
+            .await
+            .expect("the test schema");
+    }
+    let separator = if url.contains('?') { '&' } else { '?' };
+    let database = format!("{url}{separator}options=-c%20search_path%3D{schema}");
+    let dir = Dir::new("metrics-postgres");
+    let db = dir.0.join("unused.db");
+    let server = Server::start_with(&dir.0, &db, &[("DATABASE_URL", &database)]).await;
+    let client = reqwest::Client::new();
+    for user in ["1", "2", "3"] {
+        post(
+            &client,
+            format!("{}/api/leveling/xp", server.base),
+            json!({"discord_id": user, "source": "message"}),
+        )
+        .await;
+    }
+    let text = scrape(&client, &server).await;
+    assert!(
+        text.contains("# TYPE leveling_postgres_award_batch_size histogram"),
+        "{text}"
+    );
+    assert!(
+        value(&text, "leveling_postgres_award_batch_size_count") >= 3.0,
+        "{text}"
+    );
+    assert!(
+        value(&text, "leveling_postgres_pool_connections") >= 1.0,
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|line| line.starts_with("leveling_postgres_pool_idle ")),
+        "{text}"
+    );
+    server.stop();
+    sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+        .execute(&pool)
+        .await
+        .expect("drop the test schema");
+}

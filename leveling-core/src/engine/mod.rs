@@ -101,6 +101,9 @@ impl Leveling {
     ///
     /// An [`Error::Unavailable`] may come after the store committed the award (the
     /// connection dropped on the way back): retry with an idempotency key to be safe.
+    ///
+    /// Each award is counted, by source and outcome, and timed through the `metrics`
+    /// facade (a no-op without a recorder; the names are in the README's "Metrics").
     // A plain `fn` returning the inner future: an `async fn` layer here would hold a
     // second copy of the award in every award's future.
     pub fn award(&self, award: Award) -> impl Future<Output = Result<AwardResult>> + Send + '_ {
