@@ -23,7 +23,9 @@ use std::process::ExitCode;
 
 use config::{Config, Database, SocketIoAdapter};
 use leveling_core::{ErrorKind, GuildSettingsPatch, Leveling, LevelingBuilder, LogSink, NewTool};
-use leveling_http::{Api, AuthFailureLimit, SocketIoEvents, SocketIoSink};
+use leveling_http::{
+    Api, AuthFailureLimit, MetricsAccess, PrometheusHandle, SocketIoEvents, SocketIoSink,
+};
 use leveling_storage_memory::MemoryStore;
 use leveling_storage_postgres::PostgresStore;
 use leveling_storage_sqlite::{SqliteOptions, SqliteStore};
@@ -71,10 +73,17 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let metrics = match config::metrics() {
+        Ok(metrics) => metrics,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
+        }
+    };
     let outcome = match command {
         transfer::Command::Serve => {
             tracing_subscriber::fmt().with_env_filter(filter).init();
-            run(config).await
+            run(config, metrics).await
         }
         // Logs to stderr: an export's stdout is the backup.
         command => {
@@ -94,7 +103,9 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run(config: Config) -> Result<(), String> {
+async fn run(config: Config, metrics: Option<MetricsAccess>) -> Result<(), String> {
+    // First, so what the store, the engine and the bot record from the start is kept.
+    let metrics = metrics.and_then(|access| start_metrics(access, &config));
     let (events, sink) = socket_io(&config).await?;
     let builder = store(&config).await?.sink(sink).sink(LogSink);
     let builder = guild_defaults(builder, &config)?;
@@ -152,8 +163,12 @@ async fn run(config: Config) -> Result<(), String> {
         )
         .cors_allowed_origins(config.cors_allowed_origins.clone())
         .leaderboard_page(config.leaderboard_page)
-        .socket_io(events)
-        .router();
+        .socket_io(events);
+    let app = match metrics {
+        Some((handle, access)) => app.metrics(handle, access),
+        None => app,
+    }
+    .router();
 
     let addr = SocketAddr::new(config.host, config.port);
     let listener = tokio::net::TcpListener::bind(addr)
@@ -383,4 +398,26 @@ async fn follow_settings(leveling: Leveling) {
             tracing::warn!(%error, "polling the store for settings changes failed");
         }
     }
+}
+
+/// `METRICS`: installs the process's Prometheus recorder and spawns its upkeep (so an
+/// unscraped server's histograms stay small); `None` when another recorder is installed.
+fn start_metrics(
+    access: MetricsAccess,
+    config: &Config,
+) -> Option<(PrometheusHandle, MetricsAccess)> {
+    let handle = leveling_http::prometheus()?;
+    let upkeep = std::time::Duration::from_secs(5);
+    tokio::spawn(leveling_http::metrics_upkeep(handle.clone(), upkeep));
+    match access {
+        MetricsAccess::Open => tracing::info!("metrics: GET /metrics, open to anyone (METRICS=on)"),
+        MetricsAccess::Protected if config.api_key.is_none() => tracing::warn!(
+            "metrics: GET /metrics needs the API key, and none is configured (API_SECRET_KEY), \
+             so it answers 403; METRICS=on serves it openly"
+        ),
+        MetricsAccess::Protected => tracing::info!(
+            "metrics: GET /metrics with `Authorization: Bearer $API_SECRET_KEY` (METRICS=protected; on or off to change)"
+        ),
+    }
+    Some((handle, access))
 }

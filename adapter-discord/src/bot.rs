@@ -126,6 +126,7 @@ impl Bot {
         let manager = Arc::clone(&client.shard_manager);
         // serenity's range is inclusive at both ends (`start_connection(first, last, total)`);
         // unset sharding is shard 0 of 1, what `Client::start` runs.
+        let latency = crate::record_gateway_latency(Arc::clone(&manager), LATENCY_SAMPLE);
         let result = tokio::select! {
             result = client.start_shard_range(shards.first()..shards.last(), shards.total().get()) => {
                 result.map_err(Error::from)
@@ -134,6 +135,7 @@ impl Bot {
                 manager.shutdown_all().await;
                 Ok(())
             }
+            () = latency => Ok(()),
         };
         tasks.abort_all();
         result
@@ -164,6 +166,10 @@ async fn shards_to_run(http: &Http, config: &DiscordConfig) -> Result<Shards, Er
     }
     Ok(shards)
 }
+
+/// How often [`Bot::run`] records the shards' gateway latency (Discord heartbeats every
+/// ~41 s, so the value changes no faster).
+const LATENCY_SAMPLE: std::time::Duration = std::time::Duration::from_secs(10);
 
 fn describe(error: &poise::FrameworkError<'_, Handler, Error>) -> String {
     match error {

@@ -202,6 +202,7 @@ impl Handler {
     /// [`Discord::framework_options`](crate::Discord::framework_options) does). A plain
     /// serenity client registers the handler itself: it is an [`EventHandler`].
     pub async fn on_event(&self, ctx: &Context, event: &FullEvent) {
+        crate::metrics::event(event);
         self.attach(&ctx.cache, &ctx.http);
         let result = match event {
             FullEvent::Message { new_message } => self.on_message(new_message).await.map(drop),

@@ -109,6 +109,7 @@ mod config;
 mod discord;
 pub mod guild_config;
 mod handler;
+mod metrics;
 mod rank_card;
 pub mod replies;
 pub mod shards;
@@ -125,6 +126,7 @@ pub use discord::{Discord, Jobs};
 pub use handler::{Handler, HasHandler};
 /// The default announcement template (the core's: one home for it).
 pub use leveling_core::settings::DEFAULT_TEMPLATE;
+pub use metrics::record_gateway_latency;
 /// The poise this crate is built on (build your framework with it).
 pub use poise;
 /// The serenity this crate is built on.

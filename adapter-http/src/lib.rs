@@ -7,7 +7,7 @@
 //! `DELETE /api/users/{discord_id}` to erase it), Bearer-key auth on every mutating
 //! route and on the export, `/openapi.json` (OpenAPI 3.1,
 //! generated from the code), a Swagger UI at `/docs` served from the crate itself (works
-//! offline), `/healthz`, `/readyz`, and Socket.IO (`/socket.io`) pushing `level_up`,
+//! offline), `/healthz`, `/readyz`, on request `/metrics` (Prometheus, [`Api::metrics`]), and Socket.IO (`/socket.io`) pushing `level_up`,
 //! `level_down` and `tool_unlocked` to per-guild rooms. On request
 //! ([`Api::leaderboard_page`]), a web leaderboard at `/leaderboard`: server-rendered HTML
 //! with its assets compiled in, kept current over that Socket.IO.
@@ -75,6 +75,7 @@ mod dto;
 mod error;
 mod extract;
 mod limit;
+mod metrics;
 mod page;
 mod routes;
 mod settings;
@@ -102,6 +103,9 @@ pub use dto::*;
 pub use error::{ApiError, ErrorBody, ErrorDetail};
 pub use extract::{Json, Path, Query};
 pub use limit::AuthFailureLimit;
+pub use metrics::{MetricsAccess, metrics_upkeep, prometheus};
+/// The handle [`Api::metrics`] renders (from [`prometheus`], or your own recorder's).
+pub use metrics_exporter_prometheus::PrometheusHandle;
 pub use settings::{
     AuditQuery, GuildPath, SettingsAudit, SettingsChangeJson, SettingsView,
     components as settings_schemas, template_pattern,
@@ -141,6 +145,7 @@ pub struct Api {
     readiness_timeout: Duration,
     leaderboard_page: bool,
     cards: card::Cards,
+    metrics: Option<(PrometheusHandle, MetricsAccess)>,
 }
 
 #[derive(Clone)]
@@ -152,6 +157,7 @@ pub(crate) struct AppState {
     pub(crate) secured: auth::Secured,
     pub(crate) readiness_timeout: Duration,
     pub(crate) cards: card::Cards,
+    pub(crate) metrics: Option<PrometheusHandle>,
 }
 
 impl Api {
@@ -170,6 +176,7 @@ impl Api {
             readiness_timeout: DEFAULT_READINESS_TIMEOUT,
             leaderboard_page: false,
             cards: card::Cards::default(),
+            metrics: None,
         }
     }
 
@@ -265,11 +272,27 @@ impl Api {
         self
     }
 
+    /// Serves `GET /metrics`: `handle`'s metrics in the Prometheus text format, to
+    /// anyone ([`MetricsAccess::Open`]) or only with the API key
+    /// ([`MetricsAccess::Protected`]), and counts every request of the router in
+    /// `leveling_http_requests_total` (by method, route template and status class). Off
+    /// by default: no route, no counting. The route is in the OpenAPI document (with the
+    /// bearer requirement when protected).
+    ///
+    /// The handle is usually [`prometheus`]'s (the process's recorder, installed once);
+    /// spawn [`metrics_upkeep`] beside the server so an unscraped recorder stays small.
+    /// What is recorded is listed in the README's "Metrics" section.
+    pub fn metrics(mut self, handle: PrometheusHandle, access: MetricsAccess) -> Self {
+        self.metrics = Some((handle, access));
+        self
+    }
+
     /// The OpenAPI 3.1 document of the API (what `/openapi.json` serves), with the
     /// engine's configured limits: the grant and voice maximums, the tier names and
     /// levels a tool may require.
     pub fn openapi(&self) -> utoipa::openapi::OpenApi {
-        document::configured(split(api_routes()).1, &self.leveling)
+        let access = self.metrics.as_ref().map(|(_, access)| *access);
+        document::configured(split(api_routes(access)).1, &self.leveling)
     }
 
     /// The router: REST routes, `/openapi.json`, `/docs`, `/healthz`, `/readyz` and (when
@@ -280,7 +303,8 @@ impl Api {
                 "no API key configured (API_SECRET_KEY): every mutating route will answer 403"
             );
         }
-        let (api, openapi) = split(api_routes());
+        let access = self.metrics.as_ref().map(|(_, access)| *access);
+        let (api, openapi) = split(api_routes(access));
         let openapi = document::configured(openapi, &self.leveling);
         let page = self.leaderboard_page.then(|| {
             page::router(
@@ -297,7 +321,9 @@ impl Api {
             secured: auth::Secured::from_openapi(&openapi),
             readiness_timeout: self.readiness_timeout,
             cards: self.cards,
+            metrics: self.metrics.map(|(handle, _)| handle),
         };
+        let counting = state.metrics.is_some();
         let api = api
             .route_layer(axum::middleware::from_fn_with_state(
                 state.clone(),
@@ -326,6 +352,13 @@ impl Api {
                     .make_span_with(DefaultMakeSpan::new().level(tracing::Level::INFO))
                     .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
             );
+        // Outermost of the route layers, so it counts the answer the client gets (a
+        // timeout's 408, a JSON error); a route layer, so the matched template is known.
+        let router = if counting {
+            router.layer(axum::middleware::from_fn(metrics::count_requests))
+        } else {
+            router
+        };
         let router = match self.socket_io {
             Some(events) => {
                 events.set_default_guild(self.default_guild);
@@ -347,8 +380,8 @@ fn split(routes: OpenApiRouter<AppState>) -> (Router<AppState>, utoipa::openapi:
     (router, openapi)
 }
 
-fn api_routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+fn api_routes(metrics: Option<MetricsAccess>) -> OpenApiRouter<AppState> {
+    let routes = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(routes::create_user, routes::list_users))
         .routes(routes!(
             routes::get_user,
@@ -370,7 +403,12 @@ fn api_routes() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(settings::settings_audit))
         .routes(routes!(routes::healthz))
-        .routes(routes!(routes::readyz))
+        .routes(routes!(routes::readyz));
+    match metrics {
+        None => routes,
+        Some(MetricsAccess::Open) => routes.routes(routes!(metrics::metrics)),
+        Some(MetricsAccess::Protected) => routes.routes(routes!(metrics::metrics_protected)),
+    }
 }
 
 /// Turns the bodiless errors of the framework (405, 408, …) into the JSON error body.
@@ -408,7 +446,7 @@ which receives `level_up` `{guild_id, discord_id, old_level, new_level, tier, ti
         (name = "leveling", description = "XP awards, leaderboard and history (per guild)"),
         (name = "tools", description = "The tool catalog and members' access"),
         (name = "settings", description = "Per-guild settings (XP rules, multipliers, no-XP, rewards, announcements, leaving) and their audit log"),
-        (name = "health", description = "Probes"),
+        (name = "health", description = "Probes and metrics"),
     )
 )]
 struct ApiDoc;
@@ -436,7 +474,7 @@ impl Modify for EveryStatus {
                 .build()
         };
         for (path, item) in openapi.paths.paths.iter_mut() {
-            let asks_store = path != "/healthz";
+            let asks_store = path != "/healthz" && path != "/metrics";
             for operation in [
                 &mut item.get,
                 &mut item.post,

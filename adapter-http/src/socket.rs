@@ -300,6 +300,11 @@ fn emit_locally<A: Adapter>(io: &SocketIo<A>, room: String, name: &str, payload:
 
 fn on_connect<A: Adapter>(socket: SocketRef<A>, default_guild: Arc<AtomicU64>) {
     tracing::debug!(sid = %socket.id, "socket.io client connected");
+    // Up here, down when this socket goes (socketioxide runs the handler for every
+    // socket that closes, a server shutdown included), so the gauge is the open count.
+    let connections = metrics::gauge!("leveling_socketio_connections");
+    connections.increment(1.0);
+    socket.on_disconnect(move || async move { connections.decrement(1.0) });
     let default = GuildId(default_guild.load(Ordering::Relaxed));
     let _ = socket.emit(
         "connection_established",

@@ -294,3 +294,23 @@ impl Config {
         })
     }
 }
+
+/// `METRICS`: who may read `GET /metrics` — `protected` (the default: only with the API
+/// key, like a mutation), `on` (anyone) or `off` (no route, nothing counted per request).
+/// `None` for off.
+///
+/// Protected by default because the server listens on every interface by default and
+/// the API fails closed: traffic and error volumes are not for anyone who finds the
+/// port, and a Prometheus scrape sends the key as easily as any client
+/// (`authorization: { credentials: … }`). `on` is for a port only the scraper reaches.
+pub fn metrics() -> Result<Option<leveling_http::MetricsAccess>, ConfigError> {
+    use leveling_http::MetricsAccess;
+    match var("METRICS")?.as_deref().map(str::trim) {
+        None | Some("protected") => Ok(Some(MetricsAccess::Protected)),
+        Some("on") => Ok(Some(MetricsAccess::Open)),
+        Some("off") => Ok(None),
+        Some(other) => Err(ConfigError(format!(
+            "invalid METRICS: expected on, off or protected, got {other:?}"
+        ))),
+    }
+}

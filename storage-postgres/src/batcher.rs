@@ -154,6 +154,7 @@ fn unreachable() -> Error {
 }
 
 async fn run(pool: &PgPool, jobs: Vec<Job>, window: KeyWindow) -> Ran {
+    record(pool, jobs.len());
     let requests: Vec<&AwardRequest> = jobs.iter().map(|job| &job.request).collect();
     match award::apply(pool, &requests, window).await {
         Ok(attempts) => {
@@ -189,4 +190,14 @@ async fn run(pool: &PgPool, jobs: Vec<Job>, window: KeyWindow) -> Ran {
             Ran::Answered
         }
     }
+}
+
+/// The batch's size, and the pool as it stands when a batch runs (through the `metrics`
+/// facade: nothing without a recorder). Sampled here rather than by a timer of its own,
+/// so the store still spawns nothing; an idle store's gauges keep their last values.
+fn record(pool: &PgPool, awards: usize) {
+    // usize → f64: exact for any batch (at most MAX_BATCH) and any pool size.
+    metrics::histogram!("leveling_postgres_award_batch_size").record(awards as f64);
+    metrics::gauge!("leveling_postgres_pool_connections").set(f64::from(pool.size()));
+    metrics::gauge!("leveling_postgres_pool_idle").set(pool.num_idle() as f64);
 }

@@ -105,7 +105,11 @@ impl Leveling {
             reason: note.reason,
             now: self.clock().now(),
         };
-        let adjusted = self.store().adjust(&request).await?;
+        let adjusted = self
+            .store()
+            .adjust(&request)
+            .await
+            .inspect_err(super::metrics::store_error)?;
         let progression = self.progression();
         let (level_before, level) =
             super::levels(progression, adjusted.xp_before, adjusted.xp_after);

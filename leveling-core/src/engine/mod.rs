@@ -5,6 +5,7 @@ mod admin;
 mod award;
 mod builder;
 mod import;
+mod metrics;
 mod settings;
 mod transfer;
 mod views;
@@ -104,6 +105,9 @@ impl Leveling {
     ///
     /// An [`Error::Unavailable`] may come after the store committed the award (the
     /// connection dropped on the way back): retry with an idempotency key to be safe.
+    ///
+    /// Each award is counted, by source and outcome, and timed through the `metrics`
+    /// facade (a no-op without a recorder; the names are in the README's "Metrics").
     // A plain `fn` returning the inner future: an `async fn` layer here would hold a
     // second copy of the award in every award's future.
     pub fn award(&self, award: Award) -> impl Future<Output = Result<AwardResult>> + Send + '_ {
@@ -153,8 +157,14 @@ impl Leveling {
         F: FnOnce() -> Fut,
         Fut: Future<Output = crate::AwardContext>,
     {
+        let started = std::time::Instant::now();
+        let source = award.source();
+        let failed = move |error: &Error| metrics::award_failed(source, error, started);
         let now = self.inner.clock.now();
-        let guild = self.cached_settings(award.member.guild).await?;
+        let guild = self
+            .cached_settings(award.member.guild)
+            .await
+            .inspect_err(failed)?;
         if let Some(gather) = gather
             && !guild.plain
         {
@@ -162,10 +172,26 @@ impl Leveling {
             // every award's future, which is moved on each poll, whether it runs or not.
             award.context = Box::pin(gather()).await;
         }
-        let Some(request) = self.award_request(&award, &guild, now)? else {
-            return self.excluded(&award).await;
+        let Some(request) = self
+            .award_request(&award, &guild, now)
+            .inspect_err(failed)?
+        else {
+            let result = self.excluded(&award).await.inspect_err(failed)?;
+            metrics::award(source, metrics::Outcome::Excluded, started);
+            return Ok(result);
         };
-        let stored = self.store().award(&request).await?;
+        let stored = self
+            .store()
+            .award(&request)
+            .await
+            .inspect_err(metrics::store_error)
+            .inspect_err(failed)?;
+        let outcome = match &stored.outcome {
+            _ if stored.replayed => metrics::Outcome::Replayed,
+            AwardOutcome::Granted(_) => metrics::Outcome::Granted,
+            AwardOutcome::Cooldown { .. } => metrics::Outcome::Cooldown,
+            AwardOutcome::AlreadyClaimed { .. } => metrics::Outcome::AlreadyClaimed,
+        };
         let (granted, xp_before, xp, cooldown_remaining) = match &stored.outcome {
             AwardOutcome::Granted(granted) => {
                 (Some(granted), granted.xp_before, granted.xp_after, None)
@@ -190,8 +216,10 @@ impl Leveling {
             let change = (level_before, level);
             // Boxed: level changes are rare, and the events and the catalog read they
             // take would otherwise make every award's future (moved on each poll) larger.
-            Box::pin(self.level_changed(award.member, award.source(), channel, change, xp)).await
+            Box::pin(self.level_changed(award.member, source, channel, change, xp)).await
         };
+        // After the level change: the latency is the caller's, events and unlocks included.
+        metrics::award(source, outcome, started);
         Ok(AwardResult {
             member: award.member,
             granted: granted.is_some(),
@@ -211,7 +239,12 @@ impl Leveling {
 
     /// The result of an activity the guild's settings exclude: nothing stored.
     async fn excluded(&self, award: &Award) -> Result<AwardResult> {
-        let xp = self.store().member(award.member).await?.map_or(0, |m| m.xp);
+        let xp = self
+            .store()
+            .member(award.member)
+            .await
+            .inspect_err(metrics::store_error)?
+            .map_or(0, |m| m.xp);
         let progression = &self.inner.progression;
         let level = progression.level(xp);
         Ok(AwardResult {
@@ -313,6 +346,7 @@ impl Leveling {
         let tier = progression.tier(new_level).clone();
         let tier_changed = *progression.tier(old_level) != tier;
         if new_level < old_level {
+            metrics::level_down();
             self.emit(&Event::LevelDown(LevelDown {
                 member,
                 old_level,
@@ -323,6 +357,7 @@ impl Leveling {
             }));
             return Vec::new();
         }
+        metrics::level_up(source);
         self.emit(&Event::LevelUp(LevelUp {
             member,
             old_level,
@@ -351,20 +386,29 @@ impl Leveling {
         old_level: u32,
         new_level: u32,
     ) -> Result<Vec<Tool>> {
-        let tools = self.store().tools().await?;
+        let tools = self
+            .store()
+            .tools()
+            .await
+            .inspect_err(metrics::store_error)?;
         let crossed: Vec<Tool> = unlocked_between(&tools, old_level, new_level)
             .cloned()
             .collect();
         if crossed.is_empty() {
             return Ok(crossed);
         }
-        let unlocks = self.store().unlocks(member).await?;
+        let unlocks = self
+            .store()
+            .unlocks(member)
+            .await
+            .inspect_err(metrics::store_error)?;
         let now = self.inner.clock.now();
         for tool in &crossed {
             self.inner
                 .store
                 .record_unlock(member, &tool.id, UnlockReason::Level, now)
-                .await?;
+                .await
+                .inspect_err(metrics::store_error)?;
             // Already usable through a grant: nothing new to tell.
             if access(tool, old_level, &unlocks).reason != Some(UnlockReason::Grant) {
                 self.emit(&Event::ToolUnlocked(ToolUnlocked {

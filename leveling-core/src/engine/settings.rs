@@ -149,7 +149,11 @@ impl Leveling {
         if let Some(cached) = cache.get(guild) {
             return Ok(cached);
         }
-        let row = self.store().guild_settings(guild).await?;
+        let row = self
+            .store()
+            .guild_settings(guild)
+            .await
+            .inspect_err(super::metrics::store_error)?;
         Ok(cache.put(guild, cache.entry(row.as_ref())))
     }
 
@@ -243,7 +247,10 @@ impl Leveling {
         guild: GuildId,
         page: PageRequest,
     ) -> Result<Page<SettingsChange>> {
-        self.store().settings_audit(guild, page).await
+        self.store()
+            .settings_audit(guild, page)
+            .await
+            .inspect_err(super::metrics::store_error)
     }
 
     async fn write_settings(
@@ -255,7 +262,11 @@ impl Leveling {
         let cache = &self.inner.settings;
         for _ in 0..PATCH_ATTEMPTS {
             // Read the row itself, not the cache: the write must name the version it saw.
-            let row = self.store().guild_settings(guild).await?;
+            let row = self
+                .store()
+                .guild_settings(guild)
+                .await
+                .inspect_err(super::metrics::store_error)?;
             let current = cache.entry(row.as_ref());
             let settings = change(&current.settings)?;
             let write = SettingsWrite {
@@ -274,8 +285,12 @@ impl Leveling {
                     let cached = cache.put(guild, cache.entry(Some(&saved)));
                     return Ok(SettingsCache::view(guild, &cached));
                 }
+                // The optimistic write's expected race, not a failure: not counted.
                 Err(Error::Conflict(_)) => continue,
-                Err(error) => return Err(error),
+                Err(error) => {
+                    super::metrics::store_error(&error);
+                    return Err(error);
+                }
             }
         }
         Err(Error::Conflict(format!(
@@ -309,7 +324,11 @@ impl Leveling {
         let mut applied = 0;
         loop {
             let after = cache.cursor.load(Ordering::Acquire);
-            let rows = self.store().settings_changed(after, 500).await?;
+            let rows = self
+                .store()
+                .settings_changed(after, 500)
+                .await
+                .inspect_err(super::metrics::store_error)?;
             let Some(last) = rows.last().map(|r| r.version) else {
                 return Ok(applied);
             };

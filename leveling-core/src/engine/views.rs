@@ -49,10 +49,19 @@ pub struct LeaderboardEntry {
 impl Leveling {
     /// A member's progress and rank; `None` when they never earned XP.
     pub async fn progress(&self, member: MemberId) -> Result<Option<MemberProgress>> {
-        let Some(state) = self.store().member(member).await? else {
+        let Some(state) = self
+            .store()
+            .member(member)
+            .await
+            .inspect_err(super::metrics::store_error)?
+        else {
             return Ok(None);
         };
-        let rank = self.store().rank(member).await?;
+        let rank = self
+            .store()
+            .rank(member)
+            .await
+            .inspect_err(super::metrics::store_error)?;
         let progress = self.progression().progress(state.xp);
         Ok(Some(MemberProgress {
             tier: self.progression().tier(progress.level).clone(),
@@ -64,7 +73,10 @@ impl Leveling {
 
     /// A member's 1-based position in their guild.
     pub async fn rank(&self, member: MemberId) -> Result<Option<u64>> {
-        self.store().rank(member).await
+        self.store()
+            .rank(member)
+            .await
+            .inspect_err(super::metrics::store_error)
     }
 
     /// A page of a guild's leaderboard.
@@ -73,7 +85,11 @@ impl Leveling {
         guild: GuildId,
         page: PageRequest,
     ) -> Result<Page<LeaderboardEntry>> {
-        let standings = self.store().leaderboard(guild, page).await?;
+        let standings = self
+            .store()
+            .leaderboard(guild, page)
+            .await
+            .inspect_err(super::metrics::store_error)?;
         Ok(standings.map(|standing| {
             let level = self.progression().level(standing.xp);
             LeaderboardEntry {
@@ -92,13 +108,19 @@ impl Leveling {
 
     /// A member's XP history, newest first.
     pub async fn history(&self, member: MemberId, page: PageRequest) -> Result<Page<HistoryEntry>> {
-        self.store().history(member, page).await
+        self.store()
+            .history(member, page)
+            .await
+            .inspect_err(super::metrics::store_error)
     }
 
     /// Creates (`true`) or updates (`false`) a user's profile.
     pub async fn upsert_user(&self, user: NewUser) -> Result<(UserProfile, bool)> {
         user.validate()?;
-        self.store().upsert_user(&user, self.clock().now()).await
+        self.store()
+            .upsert_user(&user, self.clock().now())
+            .await
+            .inspect_err(super::metrics::store_error)
     }
 
     /// Changes the given fields of a profile.
@@ -106,37 +128,58 @@ impl Leveling {
         patch.validate()?;
         self.store()
             .update_user(id, &patch, self.clock().now())
-            .await?
+            .await
+            .inspect_err(super::metrics::store_error)?
             .ok_or_else(|| Error::NotFound(format!("user {id}")))
     }
 
     /// A profile.
     pub async fn user(&self, id: UserId) -> Result<Option<UserProfile>> {
-        self.store().user(id).await
+        self.store()
+            .user(id)
+            .await
+            .inspect_err(super::metrics::store_error)
     }
 
     /// Profiles by id.
     pub async fn users(&self, page: PageRequest) -> Result<Page<UserProfile>> {
-        self.store().users(page).await
+        self.store()
+            .users(page)
+            .await
+            .inspect_err(super::metrics::store_error)
     }
 
     /// Adds a tool to the catalog (its tier must exist; [`Error::Conflict`] for a taken id).
     pub async fn create_tool(&self, tool: NewTool) -> Result<Tool> {
         let tool = tool.into_tool(self.progression().tiers())?;
-        self.store().create_tool(&tool).await?;
+        self.store()
+            .create_tool(&tool)
+            .await
+            .inspect_err(super::metrics::store_error)?;
         Ok(tool)
     }
 
     /// The catalog, by required level.
     pub async fn tools(&self) -> Result<Vec<Tool>> {
-        self.store().tools().await
+        self.store()
+            .tools()
+            .await
+            .inspect_err(super::metrics::store_error)
     }
 
     /// Every tool with the member's access to it.
     pub async fn tool_access(&self, member: MemberId) -> Result<Vec<ToolAccess>> {
-        let tools = self.store().tools().await?;
+        let tools = self
+            .store()
+            .tools()
+            .await
+            .inspect_err(super::metrics::store_error)?;
         let level = self.level_of(member).await?;
-        let unlocks = self.store().unlocks(member).await?;
+        let unlocks = self
+            .store()
+            .unlocks(member)
+            .await
+            .inspect_err(super::metrics::store_error)?;
         Ok(tools
             .iter()
             .map(|tool| access(tool, level, &unlocks))
@@ -146,16 +189,29 @@ impl Leveling {
     /// Grants a tool (idempotent). Emits `tool_unlocked` when the member could not use it
     /// before. [`Error::NotFound`] for an unknown tool.
     pub async fn grant_tool(&self, member: MemberId, tool: &ToolId) -> Result<ToolAccess> {
-        let tools = self.store().tools().await?;
+        let tools = self
+            .store()
+            .tools()
+            .await
+            .inspect_err(super::metrics::store_error)?;
         let tool = tools
             .into_iter()
             .find(|t| &t.id == tool)
             .ok_or_else(|| Error::NotFound(format!("tool {tool}")))?;
         let level = self.level_of(member).await?;
-        let before = access(&tool, level, &self.store().unlocks(member).await?);
+        let before = access(
+            &tool,
+            level,
+            &self
+                .store()
+                .unlocks(member)
+                .await
+                .inspect_err(super::metrics::store_error)?,
+        );
         self.store()
             .record_unlock(member, &tool.id, UnlockReason::Grant, self.clock().now())
-            .await?;
+            .await
+            .inspect_err(super::metrics::store_error)?;
         if before.status == AccessStatus::Locked {
             self.emit(&Event::ToolUnlocked(ToolUnlocked {
                 member,
@@ -163,27 +219,56 @@ impl Leveling {
                 reason: UnlockReason::Grant,
             }));
         }
-        Ok(access(&tool, level, &self.store().unlocks(member).await?))
+        Ok(access(
+            &tool,
+            level,
+            &self
+                .store()
+                .unlocks(member)
+                .await
+                .inspect_err(super::metrics::store_error)?,
+        ))
     }
 
     /// Whether a user is known: they have a profile or XP in `guild`.
     pub async fn user_exists(&self, member: MemberId) -> Result<bool> {
-        Ok(self.store().user(member.user).await?.is_some()
-            || self.store().member(member).await?.is_some())
+        Ok(self
+            .store()
+            .user(member.user)
+            .await
+            .inspect_err(super::metrics::store_error)?
+            .is_some()
+            || self
+                .store()
+                .member(member)
+                .await
+                .inspect_err(super::metrics::store_error)?
+                .is_some())
     }
 
     /// Store totals.
     pub async fn stats(&self) -> Result<StoreStats> {
-        self.store().stats().await
+        self.store()
+            .stats()
+            .await
+            .inspect_err(super::metrics::store_error)
     }
 
     /// `Ok` when the store can serve requests.
     pub async fn health(&self) -> Result<()> {
-        self.store().health().await
+        self.store()
+            .health()
+            .await
+            .inspect_err(super::metrics::store_error)
     }
 
     async fn level_of(&self, member: MemberId) -> Result<u32> {
-        let xp = self.store().member(member).await?.map_or(0, |m| m.xp);
+        let xp = self
+            .store()
+            .member(member)
+            .await
+            .inspect_err(super::metrics::store_error)?
+            .map_or(0, |m| m.xp);
         Ok(self.progression().level(xp))
     }
 }

@@ -4,7 +4,7 @@
 //! must change nothing. Prints the elapsed times and checks the result.
 //!
 //! ```text
-//! nice -n 10 cargo run --release -p leveling-storage-postgres --example import_1m
+//! nice -n 10 cargo run --release -p leveling-storage-postgres --example postgres_import_1m
 //! ```
 //!
 //! `DATABASE_URL` (default `postgres://postgres@127.0.0.1:5432/test`); `IMPORT_MEMBERS`

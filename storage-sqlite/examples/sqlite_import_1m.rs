@@ -3,7 +3,7 @@
 //! replace mode (idempotent: nothing changes, nothing is written but the reads).
 //!
 //! ```text
-//! cargo run --release -p leveling-storage-sqlite --example import_1m [members] [batch]
+//! cargo run --release -p leveling-storage-sqlite --example sqlite_import_1m [members] [batch]
 //! ```
 //!
 //! The file lives in the system's temporary directory and is removed at the end.
