@@ -107,7 +107,8 @@ async fn run(config: Config, metrics: Option<MetricsAccess>) -> Result<(), Strin
     // First, so what the store, the engine and the bot record from the start is kept.
     let metrics = metrics.and_then(|access| start_metrics(access, &config));
     let (events, sink) = socket_io(&config).await?;
-    let builder = store(&config).await?.sink(sink).sink(LogSink);
+    let (builder, postgres) = store(&config).await?;
+    let builder = builder.sink(sink).sink(LogSink);
     let builder = guild_defaults(builder, &config)?;
     // The Discord bot registers its announcer as a sink too (after the two above), so
     // level-ups from the API reach Discord as well.
@@ -120,8 +121,19 @@ async fn run(config: Config, metrics: Option<MetricsAccess>) -> Result<(), Strin
     };
     seed_tools(&leveling, &config).await?;
     // Settings changed through another process on the same store (a replica, the bot
-    // in its own process) are in force here within DEFAULT_SETTINGS_POLL.
-    tokio::spawn(follow_settings(leveling.clone()));
+    // in its own process) are in force here within DEFAULT_SETTINGS_POLL; on PostgreSQL
+    // at once, through LISTEN/NOTIFY.
+    match postgres {
+        // At once through LISTEN/NOTIFY, with the poll as the fallback.
+        Some(store) => {
+            tokio::spawn(
+                store.follow_settings(leveling.clone(), leveling_core::DEFAULT_SETTINGS_POLL),
+            );
+        }
+        None => {
+            tokio::spawn(follow_settings(leveling.clone()));
+        }
+    }
 
     // `true` once anything asks the whole server to stop: a signal, or the bot failing.
     let (stop, stopped) = watch::channel(false);
@@ -209,7 +221,7 @@ async fn run(config: Config, metrics: Option<MetricsAccess>) -> Result<(), Strin
 /// `server import …` and `server export …`, on the server's store.
 async fn run_transfer(config: Config, command: transfer::Command) -> Result<(), String> {
     let imported = transfer::ImportedLevels::default();
-    let builder = store(&config).await?.sink(imported.clone());
+    let builder = store(&config).await?.0.sink(imported.clone());
     let leveling = guild_defaults(builder, &config)?.build();
     match command {
         transfer::Command::Import {
@@ -256,7 +268,9 @@ async fn run_transfer(config: Config, command: transfer::Command) -> Result<(), 
     }
 }
 
-async fn store(config: &Config) -> Result<LevelingBuilder, String> {
+/// The engine's builder on the configured store, and the PostgreSQL store again when it
+/// is one (its settings notifications are followed).
+async fn store(config: &Config) -> Result<(LevelingBuilder, Option<PostgresStore>), String> {
     match &config.database {
         Database::Sqlite(path) => {
             let options = SqliteOptions::new()
@@ -270,15 +284,14 @@ async fn store(config: &Config) -> Result<LevelingBuilder, String> {
                 "store: SQLite, data in {} (kept across restarts; set DATABASE_URL to change)",
                 shown.display()
             );
-            Ok(Leveling::builder(store))
+            Ok((Leveling::builder(store), None))
         }
         Database::Memory => {
             tracing::warn!(
                 "store: in memory (DATABASE_URL=memory), so all XP is lost when the server stops"
             );
-            Ok(Leveling::builder(
-                MemoryStore::new().idempotency_window(config.idempotency_window),
-            ))
+            let store = MemoryStore::new().idempotency_window(config.idempotency_window);
+            Ok((Leveling::builder(store), None))
         }
         Database::Postgres(url) => {
             let (store, background) = PostgresStore::builder()
@@ -289,7 +302,7 @@ async fn store(config: &Config) -> Result<LevelingBuilder, String> {
             // The store's award workers and rank folding; it ends when the store is dropped.
             tokio::spawn(background);
             tracing::info!("store: PostgreSQL (migrations applied)");
-            Ok(Leveling::builder(store))
+            Ok((Leveling::builder(store.clone()), Some(store)))
         }
     }
 }

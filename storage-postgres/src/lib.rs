@@ -84,6 +84,7 @@ mod builder;
 mod catalog;
 mod codec;
 mod errors;
+mod follow;
 mod maintenance;
 mod profiles;
 mod retry;

@@ -124,6 +124,13 @@ impl SettingsStore for PostgresStore {
             return Err(conflict(write.guild));
         };
         let stored = saved.into_stored()?;
+        // Delivered at commit, to every process LISTENing on this schema's channel
+        // (`follow_settings`): other replicas' caches follow at once, not at their next poll.
+        sqlx::query(sql::NOTIFY_SETTINGS)
+            .bind(version.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error(context))?;
         tx.commit().await.map_err(db_error(context))?;
         Ok(stored)
     }

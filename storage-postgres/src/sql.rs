@@ -783,3 +783,12 @@ SELECT (SELECT count(*) FROM profile) AS profile,
        (SELECT count(*) FROM hist) AS history,
        (SELECT count(*) FROM unlocked) AS unlocks
 "#;
+
+/// The channel of this schema's settings writes: NOTIFY channels are per database, so
+/// the schema's name keeps deployments (and tests) in other schemas apart.
+pub(crate) const SETTINGS_CHANNEL: &str = "SELECT 'leveling_settings:' || current_schema()";
+
+/// $1 the new version. In the write's transaction: sent at its commit, never for a
+/// rolled-back write.
+pub(crate) const NOTIFY_SETTINGS: &str =
+    "SELECT pg_notify('leveling_settings:' || current_schema(), $1)";

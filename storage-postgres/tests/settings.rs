@@ -230,3 +230,57 @@ async fn a_cache_polling_versions_misses_no_concurrent_write() {
     assert_eq!(sorted.len(), versions.len());
     assert_eq!(*sorted.last().unwrap(), WRITERS * GUILDS_EACH);
 }
+
+/// A settings write on one replica reaches another replica's cache through LISTEN/NOTIFY
+/// at once — long before its poll (here a minute) would have found it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_replicas_settings_cache_follows_a_write_at_once() {
+    let Some(options) = common::server().await else {
+        return;
+    };
+    let schema = common::fresh_schema(&options).await;
+    let options = options.options([("search_path", schema.as_str())]);
+    let pool = || sqlx::postgres::PgPoolOptions::new().max_connections(4);
+    let first = common::connect(options.clone(), pool()).await;
+    let second = common::connect(options, pool()).await;
+    let writer = leveling_core::Leveling::builder(first).build();
+    let follower = leveling_core::Leveling::builder(second.clone()).build();
+    tokio::spawn(second.follow_settings(follower.clone(), std::time::Duration::from_secs(60)));
+    let guild = GuildId(5);
+    // Cached on the follower: the defaults.
+    assert!(
+        follower
+            .guild_settings(guild)
+            .await
+            .unwrap()
+            .settings
+            .rewards
+            .roles
+            .is_empty()
+    );
+    // Let the listener start before the write.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    writer
+        .modify_guild_settings(guild, None, |current| {
+            let mut next = current.clone();
+            next.rewards.roles.push(leveling_core::RewardRole {
+                level: 3,
+                role_id: RoleId(9),
+            });
+            Ok(next)
+        })
+        .await
+        .unwrap();
+    let written = std::time::Instant::now();
+    loop {
+        let view = follower.guild_settings(guild).await.unwrap();
+        if view.settings.rewards.roles.len() == 1 {
+            break;
+        }
+        assert!(
+            written.elapsed() < std::time::Duration::from_secs(5),
+            "the follower's cache did not follow the write"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
