@@ -16,6 +16,7 @@ cd "$(dirname "$0")/.."
 MEMBERS="${MEMBERS:-1000000}"
 ROUNDS="${ROUNDS:-2}"
 PG="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}"
+export PGOPTIONS="--client-min-messages=warning"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 
