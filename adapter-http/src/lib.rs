@@ -338,7 +338,6 @@ impl Api {
         let router = api
             .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
             .fallback(|| async { ApiError::from_status(StatusCode::NOT_FOUND) })
-            .layer(axum::middleware::map_response(json_errors))
             .layer(axum::middleware::from_fn_with_state(
                 self.body_limit,
                 drain::drain_unread,
@@ -347,6 +346,8 @@ impl Api {
                 StatusCode::REQUEST_TIMEOUT,
                 self.timeout,
             ))
+            // Outside the timeout, so its 408 gets the JSON body too.
+            .layer(axum::middleware::map_response(json_errors))
             .layer(
                 TraceLayer::new_for_http()
                     .make_span_with(DefaultMakeSpan::new().level(tracing::Level::INFO))

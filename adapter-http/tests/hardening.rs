@@ -465,6 +465,52 @@ async fn a_client_that_writes_an_oversized_body_before_reading_gets_its_413() {
     }
 }
 
+/// A client that stops sending its body mid-way gets the timeout's 408 with the JSON
+/// error body every other error has (it once came bodiless: the JSON mapping sat inside
+/// the timeout).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_request_gets_a_json_408_at_the_timeout() {
+    let app = app_configured(Some(KEY), |api| api.timeout(Duration::from_millis(300)));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let router = app.router.clone();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let answer = tokio::task::spawn_blocking(move || {
+        let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let head = format!(
+            "POST /api/users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: Bearer {KEY}\r\nContent-Length: 100\r\n\r\n{{\"discord_id\""
+        );
+        stream.write_all(head.as_bytes()).expect("a part of the request");
+        let started = Instant::now();
+        let mut answer = String::new();
+        let mut buf = [0u8; 4096];
+        while !(answer.contains("\r\n\r\n") && answer.ends_with('}')) {
+            match stream.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => answer.push_str(&String::from_utf8_lossy(&buf[..n])),
+                Err(e) => panic!("reading the answer: {e} (so far {answer:?})"),
+            }
+        }
+        (answer, started.elapsed())
+    })
+    .await
+    .unwrap();
+    let (answer, took) = answer;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(took < Duration::from_secs(3), "{took:?}");
+    assert!(
+        answer
+            .to_ascii_lowercase()
+            .contains("content-type: application/json"),
+        "{answer}"
+    );
+    let body: Value = serde_json::from_str(answer.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+    assert_eq!(body["error"]["code"], "timeout");
+}
+
 // ---- found by the fuzzer: what the document calls valid is accepted ----
 
 #[tokio::test]
