@@ -71,24 +71,12 @@ impl Command {
                     return Err("import takes a format and a file: server import <mee6|plain|leveling> <file>".into());
                 };
                 let format: Format = format.parse().map_err(|e| format!("{e}"))?;
-                let mut command = Command::Import {
-                    format,
-                    file: PathBuf::from(file),
-                    guild: None,
-                    mode: ImportMode::Replace,
-                    keep: Keep::Levels,
-                };
-                let Command::Import {
-                    guild, mode, keep, ..
-                } = &mut command
-                else {
-                    unreachable!()
-                };
+                let (mut guild, mut mode, mut keep) = (None, ImportMode::Replace, Keep::Levels);
                 for (flag, value) in flags {
                     match flag.as_str() {
-                        "--guild" => *guild = Some(parse_guild(&value)?),
+                        "--guild" => guild = Some(parse_guild(&value)?),
                         "--mode" => {
-                            *mode = match value.as_str() {
+                            mode = match value.as_str() {
                                 "replace" => ImportMode::Replace,
                                 "add" => ImportMode::Add,
                                 other => {
@@ -98,11 +86,17 @@ impl Command {
                                 }
                             }
                         }
-                        "--keep" => *keep = value.parse()?,
+                        "--keep" => keep = value.parse()?,
                         other => return Err(format!("import has no option {other}")),
                     }
                 }
-                Ok(command)
+                Ok(Command::Import {
+                    format,
+                    file: PathBuf::from(file),
+                    guild,
+                    mode,
+                    keep,
+                })
             }
             "export" => {
                 let (positional, flags) = split_flags(rest)?;

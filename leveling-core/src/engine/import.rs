@@ -10,6 +10,9 @@ use crate::{Error, GuildId, GuildSettings, Tool, UserProfile};
 /// How many records an import writes per store call (one transaction each).
 pub const IMPORT_BATCH: usize = 10_000;
 
+/// Members per restore call: a backed-up member carries their whole history.
+const RESTORE_BATCH: usize = 2_000;
+
 /// How to import a file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ImportOptions {
@@ -274,7 +277,7 @@ impl Leveling {
         let mut users = backup.users.as_slice();
         let mut done = 0;
         // Profiles ride with the first batches; a batch is one transaction.
-        for chunk in backup.members.chunks(IMPORT_BATCH.min(2_000)) {
+        for chunk in backup.members.chunks(RESTORE_BATCH) {
             let take = users.len().min(IMPORT_BATCH);
             let batch = Restore {
                 users: users[..take].to_vec(),
